@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+
+.PHONY: setup test lint typecheck pytest demo checkov-setup bench clean docs
+
+$(BIN)/model-import: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/model-import
+
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q checkov
+
+checkov-setup: $(CHECKOV_VENV)/bin/checkov
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup checkov-setup
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/pytest
+
+test: lint typecheck pytest
+
+demo: setup
+	$(BIN)/python -m localcloud.demo
+
+docs: setup
+	$(BIN)/python -m shared.findings > docs/findings.md
+
+bench: setup
+	$(BIN)/python bench/inspect.py
+	$(BIN)/python bench/localcloud.py
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The event contract: typed CloudEvent models, Events rule conditions, sample payloads."""

@@ -1,0 +1,150 @@
+"""Typed models of the OCI Events envelope and Object Storage object events.
+
+Envelope: CloudEvents 0.1 as OCI documents it ("Contents of an Event Message",
+https://docs.oracle.com/iaas/Content/Events/Reference/eventenvelopereference.htm).
+Real payloads vary: `eventTypeVersion` 1.0 or 2.0, `source` in either case,
+`schemaURL` null or absent, `freeformTags` also spelled `freeFormTags`, empty
+`resourceId`. Every optional field is therefore optional here, and unknown fields
+are kept rather than rejected (a producer may add fields under a new version).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import unquote
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+
+OBJECT_EVENT_PREFIX = "com.oraclecloud.objectstorage."
+MAX_EVENT_BYTES = 6 * 1024 * 1024  # OCI Functions refuses larger invoke bodies
+
+
+class ObjectEventType(StrEnum):
+    CREATE = "com.oraclecloud.objectstorage.createobject"
+    UPDATE = "com.oraclecloud.objectstorage.updateobject"
+    DELETE = "com.oraclecloud.objectstorage.deleteobject"
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+
+class Extensions(_Lenient):
+    compartment_id: str | None = Field(default=None, alias="compartmentId")
+
+
+class ObjectDetails(_Lenient):
+    """`data.additionalDetails` of an object event."""
+
+    bucket_name: str | None = Field(default=None, alias="bucketName")
+    namespace: str | None = None
+    bucket_id: str | None = Field(default=None, alias="bucketId")
+    etag: str | None = Field(default=None, alias="eTag")
+    archival_state: str | None = Field(default=None, alias="archivalState")
+    version_id: str | None = Field(default=None, alias="versionId")
+
+
+class EventData(_Lenient):
+    compartment_id: str | None = Field(default=None, alias="compartmentId")
+    compartment_name: str | None = Field(default=None, alias="compartmentName")
+    resource_name: str | None = Field(default=None, alias="resourceName")
+    resource_id: str | None = Field(default=None, alias="resourceId")
+    availability_domain: str | None = Field(default=None, alias="availabilityDomain")
+    freeform_tags: dict[str, str] = Field(
+        default_factory=dict, validation_alias=AliasChoices("freeformTags", "freeFormTags")
+    )
+    defined_tags: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="definedTags")
+    additional_details: ObjectDetails = Field(default_factory=ObjectDetails, alias="additionalDetails")
+
+
+class CloudEvent(_Lenient):
+    """The OCI Events envelope (CloudEvents 0.1)."""
+
+    event_type: str = Field(alias="eventType")
+    cloud_events_version: str = Field(default="0.1", alias="cloudEventsVersion")
+    event_type_version: str | None = Field(default=None, alias="eventTypeVersion")
+    source: str | None = None
+    event_id: str = Field(alias="eventID", min_length=1)
+    event_time: datetime | None = Field(default=None, alias="eventTime")
+    content_type: str | None = Field(default=None, alias="contentType")
+    schema_url: str | None = Field(default=None, alias="schemaURL")
+    extensions: Extensions = Field(default_factory=Extensions)
+    data: EventData = Field(default_factory=EventData)
+
+    # --- object-event accessors ---------------------------------------------------------
+    @property
+    def is_object_event(self) -> bool:
+        return self.event_type.startswith(OBJECT_EVENT_PREFIX) and self.object_name is not None
+
+    @property
+    def object_event_type(self) -> ObjectEventType | None:
+        try:
+            return ObjectEventType(self.event_type)
+        except ValueError:
+            return None
+
+    @property
+    def object_name(self) -> str | None:
+        """The full object name, `/` prefixes included (`data.resourceName`).
+
+        Falls back to the tail of `data.resourceId` (`/n/<ns>/b/<bucket>/o/<name>`),
+        which some payloads carry URL-encoded.
+        """
+        if self.data.resource_name:
+            return self.data.resource_name
+        rid = self.data.resource_id or ""
+        marker = "/o/"
+        if marker in rid:
+            return unquote(rid.split(marker, 1)[1]) or None
+        return None
+
+    @property
+    def bucket_name(self) -> str | None:
+        if self.data.additional_details.bucket_name:
+            return self.data.additional_details.bucket_name
+        return _resource_id_part(self.data.resource_id, "b")
+
+    @property
+    def namespace(self) -> str | None:
+        return self.data.additional_details.namespace or _resource_id_part(self.data.resource_id, "n")
+
+    @property
+    def etag(self) -> str | None:
+        return self.data.additional_details.etag
+
+    @property
+    def is_delete(self) -> bool:
+        return self.event_type == ObjectEventType.DELETE
+
+
+def _resource_id_part(resource_id: str | None, key: str) -> str | None:
+    parts = (resource_id or "").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part == key and parts[i + 1]:
+            return parts[i + 1]
+    return None
+
+
+class EventError(ValueError):
+    """The body is not an OCI CloudEvent; the message says what is wrong."""
+
+
+def parse_event(body: bytes) -> CloudEvent:
+    """Parse a delivered body into a CloudEvent, or raise EventError with a readable reason."""
+    if len(body) > MAX_EVENT_BYTES:
+        raise EventError(f"event body of {len(body)} bytes exceeds {MAX_EVENT_BYTES}")
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EventError(f"event body is not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise EventError("event body must be a JSON object")
+    try:
+        return CloudEvent.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise EventError(f"not an OCI CloudEvent: '{field}': {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""The `model-import` command line. Depends on the core; the core never imports it."""

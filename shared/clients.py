@@ -1,0 +1,159 @@
+"""One factory for every OCI client the project uses, whatever the authentication.
+
+- `MODEL_IMPORT_LOCALCLOUD=<path to localcloud.json>`: every client points at the
+  local cloud, signed with the API key of the config file it wrote.
+- `OCI_RESOURCE_PRINCIPAL_VERSION` set (inside OCI Functions): resource principal,
+  created lazily so that importing this module never needs one.
+- otherwise an OCI config file and profile, as the OCI CLI reads them
+  (`OCI_CLI_CONFIG_FILE`, `OCI_CLI_PROFILE`, `OCI_CLI_REGION` honoured), or
+  instance principal / security token when asked.
+
+Only the endpoint and the signer differ between the three; the code that uses the
+clients is the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import oci
+
+LOCALCLOUD_ENV = "MODEL_IMPORT_LOCALCLOUD"
+
+
+class AuthMode(StrEnum):
+    API_KEY = "api_key"
+    INSTANCE_PRINCIPAL = "instance_principal"
+    RESOURCE_PRINCIPAL = "resource_principal"
+    SECURITY_TOKEN = "security_token"
+
+
+@dataclass(frozen=True)
+class LocalCloudInfo:
+    """What `model-import local up` writes to `<state-dir>/localcloud.json`."""
+
+    endpoint: str
+    region: str
+    namespace: str
+    bucket: str
+    compartment_id: str
+    topic_id: str
+    hf_token_secret_id: str
+    hub_endpoint: str
+    admin: str
+    config_file: str
+    profile: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path) -> LocalCloudInfo:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        known = {k: doc[k] for k in cls.__dataclass_fields__ if k in doc and k != "extra"}
+        extra = {k: v for k, v in doc.items() if k not in cls.__dataclass_fields__}
+        return cls(**known, extra=extra)
+
+
+class ClientFactory:
+    """Builds OCI SDK clients for one authentication context."""
+
+    def __init__(
+        self,
+        *,
+        auth: AuthMode | str | None = None,
+        config_file: str | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self._env = dict(os.environ if env is None else env)
+        self.local: LocalCloudInfo | None = None
+        if self._env.get(LOCALCLOUD_ENV):
+            self.local = LocalCloudInfo.load(self._env[LOCALCLOUD_ENV])
+            config_file = config_file or self.local.config_file
+            profile = profile or self.local.profile
+            region = region or self.local.region
+            endpoint = endpoint or self.local.endpoint
+            auth = auth or AuthMode.API_KEY
+        elif auth is None:
+            auth = (
+                AuthMode.RESOURCE_PRINCIPAL
+                if self._env.get("OCI_RESOURCE_PRINCIPAL_VERSION")
+                else AuthMode(self._env.get("OCI_CLI_AUTH", AuthMode.API_KEY))
+            )
+        self.auth = AuthMode(auth)
+        self.config_file = config_file or self._env.get("OCI_CLI_CONFIG_FILE") or oci.config.DEFAULT_LOCATION
+        self.profile = profile or self._env.get("OCI_CLI_PROFILE") or oci.config.DEFAULT_PROFILE
+        self._region = region or self._env.get("OCI_CLI_REGION") or None
+        self.endpoint = endpoint
+
+    # --- authentication -----------------------------------------------------------------
+    @cached_property
+    def _config_and_signer(self) -> tuple[dict[str, Any], Any]:
+        if self.auth is AuthMode.RESOURCE_PRINCIPAL:
+            signer = oci.auth.signers.get_resource_principals_signer()
+            return {"region": self._region or signer.region}, signer
+        if self.auth is AuthMode.INSTANCE_PRINCIPAL:
+            signer = oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
+            return {"region": self._region or signer.region}, signer
+        config = oci.config.from_file(os.path.expanduser(self.config_file), self.profile)
+        if self._region:
+            config["region"] = self._region
+        if self.auth is AuthMode.SECURITY_TOKEN:
+            token = Path(os.path.expanduser(config["security_token_file"])).read_text().strip()
+            key = oci.signer.load_private_key_from_file(config["key_file"])
+            return config, oci.auth.signers.SecurityTokenSigner(token, key)
+        oci.config.validate_config(config)
+        return config, None
+
+    @property
+    def region(self) -> str:
+        return str(self._config_and_signer[0].get("region") or "")
+
+    def _make(self, cls: Any, **kwargs: Any) -> Any:
+        config, signer = self._config_and_signer
+        if signer is not None:
+            kwargs["signer"] = signer
+        if self.endpoint:
+            kwargs["service_endpoint"] = self.endpoint
+        kwargs.setdefault("retry_strategy", oci.retry.DEFAULT_RETRY_STRATEGY)
+        return cls(config, **kwargs)
+
+    # --- clients ------------------------------------------------------------------------
+    def object_storage(self) -> oci.object_storage.ObjectStorageClient:
+        return self._make(oci.object_storage.ObjectStorageClient)
+
+    def generative_ai(self) -> oci.generative_ai.GenerativeAiClient:
+        return self._make(oci.generative_ai.GenerativeAiClient)
+
+    def inference(self) -> oci.generative_ai_inference.GenerativeAiInferenceClient:
+        return self._make(oci.generative_ai_inference.GenerativeAiInferenceClient)
+
+    def notifications(self) -> oci.ons.NotificationDataPlaneClient:
+        return self._make(oci.ons.NotificationDataPlaneClient)
+
+    def secrets(self) -> oci.secrets.SecretsClient:
+        return self._make(oci.secrets.SecretsClient)
+
+    def inference_base_url(self) -> str:
+        """Base of the inference service, for the OpenAI-compatible route and example calls."""
+        if self.endpoint:
+            return self.endpoint.rstrip("/")
+        return f"https://inference.generativeai.{self.region}.oci.oraclecloud.com"
+
+    def openai_base_url(self) -> str:
+        return f"{self.inference_base_url()}/openai/v1"
+
+    def signer(self) -> Any:
+        """The request signer, for plain HTTP calls (the OpenAI-compatible route)."""
+        config, signer = self._config_and_signer
+        if signer is not None:
+            return signer
+        return oci.signer.Signer.from_config(config)

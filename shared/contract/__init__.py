@@ -1,0 +1,1 @@
+"""The contract every piece reads: object paths, manifest, request, state document, settings."""

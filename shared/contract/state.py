@@ -1,0 +1,176 @@
+"""The state document of one import: `_imports/state/<name>.json`.
+
+One document per import name. It records which upload it serves (`import_id`),
+where the import is (`stage`, `attempt`, `stage_deadline`), everything created
+(`resources`), the history of transitions and the last error. It is only ever
+written with compare-and-swap (If-Match on its ETag), and every write of it fires
+the state rule, which is how a waiting stage gets its next invocation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contract.manifest import Capability, ImportOptions
+from shared.contract.paths import SourceKind
+from shared.findings import Finding
+
+SCHEMA_VERSION = 1
+HISTORY_LIMIT = 100
+
+
+class Stage(StrEnum):
+    WAITING_FOR_FILES = "WAITING_FOR_FILES"  # config-trigger mode: shards still arriving
+    VALIDATING = "VALIDATING"
+    IMPORTING = "IMPORTING"  # imported model created, its work request running
+    PROVISIONING = "PROVISIONING"  # hosting cluster created, waiting ACTIVE
+    DEPLOYING = "DEPLOYING"  # endpoint created, waiting ACTIVE
+    SMOKE_TESTING = "SMOKE_TESTING"
+    DONE = "DONE"  # live (or imported only, with deploy: false)
+    REJECTED = "REJECTED"  # validation failed; nothing was created
+    FAILED = "FAILED"
+    TEARING_DOWN = "TEARING_DOWN"
+    TORN_DOWN = "TORN_DOWN"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STAGES
+
+
+TERMINAL_STAGES = frozenset({Stage.DONE, Stage.REJECTED, Stage.FAILED, Stage.TORN_DOWN})
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: SourceKind
+    namespace: str
+    bucket: str
+    object_name: str  # the manifest or request that started this import
+    etag: str  # of that object: one upload, one import id
+    prefix: str | None = None  # Object Storage imports
+    model_id: str | None = None  # Hugging Face imports
+    revision: str | None = None
+
+
+class Resources(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    imported_model_id: str | None = None
+    imported_model_work_request_id: str | None = None
+    cluster_id: str | None = None
+    cluster_work_request_id: str | None = None
+    endpoint_id: str | None = None
+    endpoint_work_request_id: str | None = None
+
+
+class Plan(BaseModel):
+    """What validation decided: capability, shape and its price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    capability: Capability
+    unit_shape: str | None = None
+    ai_units: float | None = None
+    memory_gib: float | None = None
+    parameters: int | None = None
+    cost_per_hour: float | None = None
+    shape_reason: str = ""
+
+
+class Transition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime
+    stage: Stage
+    attempt: int = 0
+    note: str = ""
+    event_id: str | None = None
+
+
+class LastError(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage
+    code: str
+    message: str
+    details: list[str] = Field(default_factory=list)
+
+
+class ImportState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    import_id: str
+    source: Source
+    options: ImportOptions
+    stage: Stage
+    attempt: int = 0
+    stage_started_at: datetime
+    stage_deadline: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    desired: str = "present"  # "absent" once the manifest is deleted or the import cancelled
+    plan: Plan | None = None
+    resources: Resources = Field(default_factory=Resources)
+    findings: list[Finding] = Field(default_factory=list)
+    history: list[Transition] = Field(default_factory=list)
+    last_error: LastError | None = None
+    notified: list[str] = Field(default_factory=list)  # notification keys already published
+    endpoint_url: str | None = None
+    smoke_test: dict[str, Any] | None = None
+
+    def move_to(
+        self,
+        stage: Stage,
+        *,
+        now: datetime | None = None,
+        deadline: timedelta | None = None,
+        note: str = "",
+        event_id: str | None = None,
+    ) -> ImportState:
+        """A copy in `stage` with attempt 0, a fresh deadline and the transition recorded."""
+        now = now or utcnow()
+        history = [*self.history, Transition(at=now, stage=stage, note=note, event_id=event_id)]
+        return self.model_copy(
+            update={
+                "stage": stage,
+                "attempt": 0,
+                "stage_started_at": now,
+                "stage_deadline": now + deadline if deadline else None,
+                "updated_at": now,
+                "history": history[-HISTORY_LIMIT:],
+            }
+        )
+
+    def next_attempt(self, *, now: datetime | None = None) -> ImportState:
+        """Same stage, attempt + 1: the rewrite that fires the next invocation."""
+        return self.model_copy(update={"attempt": self.attempt + 1, "updated_at": now or utcnow()})
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(indent=1, exclude_none=False).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> ImportState:
+        return cls.model_validate_json(raw)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_import_id(name: str, source_object: str, etag: str) -> str:
+    """Unique per upload of a manifest or request, so a re-import never reuses a retry token."""
+    digest = hashlib.sha256(f"{source_object}\0{etag}".encode()).hexdigest()[:12]
+    return f"{name}-{digest}"
+
+
+def retry_token(import_id: str, step: str) -> str:
+    """Deterministic opc-retry-token per import and step (OCI keeps tokens for 24 h; max 64 chars)."""
+    return hashlib.sha256(f"{import_id}\0{step}".encode()).hexdigest()[:48]

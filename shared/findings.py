@@ -1,0 +1,206 @@
+"""The findings catalogue: every code the product can report, in one registry.
+
+Codes are part of the public interface (CLI JSON output, notifications, state
+documents). Never rename one; add a new code instead. The reference page
+`docs/findings.md` is generated from this registry (`python -m shared.findings`)
+and a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    meaning: str
+    remedy: str
+    group: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+_RULES: tuple[Rule, ...] = (
+    # --- inputs: manifests, requests, events -------------------------------------------
+    Rule("MANIFEST_INVALID", _E, "The manifest is not a JSON object, or a value has the wrong type or range.",
+         "Fix the named field in models/<name>/import.json; `{}` is a valid manifest.", "input"),
+    Rule("MANIFEST_UNKNOWN_KEY", _E, "The manifest or request has a key the contract does not define.",
+         "Remove or rename the named key; keys are snake_case (see docs/contract.md).", "input"),
+    Rule("MANIFEST_TOO_LARGE", _E, "The manifest or request is larger than the size cap (64 KiB).",
+         "Keep the manifest small: it holds options, not model files.", "input"),
+    Rule("REQUEST_INVALID", _E, "The Hugging Face request is not valid (model_id missing or malformed, "
+         "revision neither a branch name nor a 40-hex commit).",
+         "Fix the named field in requests/<name>.json, e.g. {\"model_id\": \"org/name\"}.", "input"),
+    Rule("NAME_INVALID", _E, "The import name taken from the object path is not usable as a name.",
+         "Use 1-63 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.", "input"),
+    Rule("EVENT_MALFORMED", _E, "The delivered event is not an OCI CloudEvent the function understands.",
+         "Check the Events rule: it must deliver Object Storage object events unchanged.", "input"),
+    # --- the artifacts --------------------------------------------------------------------
+    Rule("SOURCE_UNREADABLE", _E, "The artifact source could not be listed or read.",
+         "Check the bucket, prefix or repo id and that the function's policy allows reading it.", "artifacts"),
+    Rule("OBJECT_NAME_UNSAFE", _E, "An object name contains '..', a control character or an absolute path.",
+         "Rename the object; OCI and the serving runtime must not interpret names as paths outside "
+         "the model folder.", "artifacts"),
+    Rule("FILE_TOO_LARGE", _E, "A small metadata file (tokenizer config, index, chat template) exceeds "
+         "its read cap.", "Check the file is the real metadata file and not weights saved under its name.",
+         "artifacts"),
+    Rule("CONFIG_MISSING", _E, "There is no config.json at the top of the model folder.",
+         "Upload the Hugging Face config.json next to the weights; OCI requires exactly that name.",
+         "artifacts"),
+    Rule("CONFIG_NOT_JSON", _E, "config.json does not parse as JSON (NaN and Infinity are accepted).",
+         "Re-export config.json with `model.config.save_pretrained()`.", "artifacts"),
+    Rule("CONFIG_TOO_LARGE", _E, "config.json is larger than the read cap (1 MiB).",
+         "A real config.json is a few KiB; check that the right file was uploaded.", "artifacts"),
+    Rule("ARCHITECTURE_MISSING", _E, "config.json names no `architectures` and no known `model_type`.",
+         "Add `architectures` (e.g. [\"LlamaForCausalLM\"]) as transformers writes it.", "artifacts"),
+    Rule("ARCHITECTURE_UNSUPPORTED", _E, "The architecture is not one the OCI serving runtimes (vLLM, "
+         "SGLang through OME) are known to serve.",
+         "Import a model of a supported family (docs/findings.md lists them) or convert it.", "artifacts"),
+    Rule("REMOTE_CODE", _E, "config.json has `auto_map`: the model needs custom Python code to load.",
+         "OCI does not run remote code; use a model whose architecture is built into transformers.",
+         "artifacts"),
+    Rule("WEIGHTS_MISSING", _E, "No *.safetensors weights were found.",
+         "Upload the safetensors shards (and model.safetensors.index.json when sharded).", "artifacts"),
+    Rule("WEIGHTS_PICKLE_ONLY", _E, "Weights exist only as pickle files (*.bin, *.pt, *.pth), "
+         "which can run code when loaded.",
+         "Convert to safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)`).", "artifacts"),
+    Rule("WEIGHTS_PICKLE_PRESENT", _W, "Pickle weight files sit beside the safetensors weights.",
+         "Delete the *.bin/*.pt files from the folder: they are unused and unsafe.", "artifacts"),
+    Rule("INDEX_INVALID", _E, "model.safetensors.index.json is not valid JSON or has no `weight_map`.",
+         "Re-save the model so transformers writes a complete index.", "artifacts"),
+    Rule("INDEX_SHARD_MISSING", _E, "A shard listed in model.safetensors.index.json is not present.",
+         "Upload the named shard; the upload may have been interrupted.", "artifacts"),
+    Rule("INDEX_SHARD_UNLISTED", _E, "A safetensors shard is present but not listed in the index.",
+         "Remove the stray shard or regenerate the index.", "artifacts"),
+    Rule("SAFETENSORS_HEADER_INVALID", _E, "A safetensors header is unreadable: bad length, bad JSON, "
+         "unknown dtype, or tensor offsets outside the object.",
+         "Re-upload the named shard; it is truncated or not a safetensors file.", "artifacts"),
+    Rule("TOKENIZER_MISSING", _E, "No tokenizer files (tokenizer.json, tokenizer.model or vocab files).",
+         "Upload the tokenizer files saved with the model (`tokenizer.save_pretrained()`).", "artifacts"),
+    Rule("CHAT_TEMPLATE_MISSING", _E, "A chat model has no chat template; OCI serves it through "
+         "/v1/chat/completions, which needs one.",
+         "Add `chat_template` to tokenizer_config.json or ship chat_template.jinja.", "artifacts"),
+    Rule("CAPABILITY_UNDETECTED", _E, "No capability could be inferred from the artifacts.",
+         "Declare `capability` in the manifest (TEXT_TO_TEXT, IMAGE_TEXT_TO_TEXT, EMBEDDING or RERANK).",
+         "capability"),
+    Rule("CAPABILITY_AMBIGUOUS", _E, "The artifacts fit more than one capability.",
+         "Declare `capability` in the manifest to choose between the named candidates.", "capability"),
+    Rule("CAPABILITY_MISMATCH", _E, "The declared capability contradicts the artifacts.",
+         "Correct `capability` in the manifest, or upload the model the capability describes.",
+         "capability"),
+    Rule("CAPABILITY_UNSUPPORTED", _E, "The capability is not one an imported model may have.",
+         "Use exactly one of TEXT_TO_TEXT, IMAGE_TEXT_TO_TEXT, EMBEDDING, RERANK.", "capability"),
+    Rule("PARAMETERS_ESTIMATED", _W, "No safetensors header could be read; parameters and memory are "
+         "estimated from config.json.", "Treat the shape as provisional until the weights are inspected.",
+         "sizing"),
+    Rule("MODEL_TOO_LARGE", _E, "The model's memory need exceeds every allowed unit shape.",
+         "Use a quantized variant, allow larger shapes, or import a smaller model.", "sizing"),
+    Rule("QUANTIZATION_NEEDS_HOPPER", _E, "The weights are quantized in a format (FP8, MXFP4) that needs "
+         "Hopper GPUs, and the chosen shape has none.", "Use an H100 or H200 shape, or a BF16 variant.",
+         "sizing"),
+    Rule("SHAPE_UNKNOWN", _E, "The requested unit shape is not in the unit-shape table.",
+         "Use one of the shapes listed in docs/contract.md (A10_X1 ... H200_X8).", "sizing"),
+    Rule("SHAPE_NOT_ALLOWED", _E, "The requested unit shape is not in the allowed set for this deployment.",
+         "Pick an allowed shape, or ask the operator to extend ALLOWED_SHAPES.", "sizing"),
+    Rule("SHAPE_TOO_SMALL", _E, "The requested unit shape has less GPU memory than the model needs.",
+         "Remove `unit_shape` to get the recommendation, or pick a larger shape.", "sizing"),
+    Rule("PRICE_UNSET", _W, "No price per AI unit is configured, so no cost can be shown.",
+         "Set AI_UNIT_PRICE_PER_HOUR (or --price) to see costs.", "sizing"),
+    # --- Hugging Face ---------------------------------------------------------------------
+    Rule("HF_REPO_NOT_FOUND", _E, "The Hugging Face repository or revision does not exist.",
+         "Check model_id and revision on the Hub.", "huggingface"),
+    Rule("HF_ACCESS_DENIED", _E, "The repository is gated or private and the token is missing or refused.",
+         "Accept the model's licence on the Hub and store a read token in the Vault secret.",
+         "huggingface"),
+    Rule("HF_TOKEN_UNAVAILABLE", _E, "The Hugging Face token could not be read from Vault.",
+         "Check HF_TOKEN_SECRET_ID and the policy that lets the function read that secret.",
+         "huggingface"),
+    # --- the pipeline ---------------------------------------------------------------------
+    Rule("AI_UNITS_CEILING_IMPORT", _E, "The cluster would exceed the AI-unit ceiling for one import.",
+         "Pick a smaller shape or raise MAX_AI_UNITS_PER_IMPORT.", "pipeline"),
+    Rule("AI_UNITS_CEILING_TOTAL", _E, "The cluster would exceed the AI-unit ceiling across live imports.",
+         "Tear down an idle deployment (`model-import teardown`) or raise MAX_AI_UNITS_TOTAL.", "pipeline"),
+    Rule("WORK_REQUEST_FAILED", _E, "An OCI work request ended FAILED or CANCELED.",
+         "Read the work request errors in the notification; fix the cause, then `model-import retry`.",
+         "pipeline"),
+    Rule("RESOURCE_FAILED", _E, "An OCI resource reached FAILED or NEEDS_ATTENTION.",
+         "Inspect the resource in the console; `model-import retry` starts the stage again.", "pipeline"),
+    Rule("STAGE_DEADLINE_EXCEEDED", _E, "A stage did not finish before its deadline.",
+         "Check service limits and the work request; `model-import retry` resumes the stage.", "pipeline"),
+    Rule("SMOKE_TEST_FAILED", _E, "The endpoint is ACTIVE but did not answer a test call correctly.",
+         "Call the endpoint by hand (see the notification) and check the model's chat template.",
+         "pipeline"),
+    Rule("OCI_API_ERROR", _E, "An OCI API call failed with an error that retries did not clear.",
+         "Read the status and code in the message; check policies and service limits.", "pipeline"),
+    Rule("LIMIT_EXCEEDED", _E, "OCI refused a create because a service limit or quota is reached.",
+         "Request a limit increase for the named unit shape, or choose another shape.", "pipeline"),
+)
+
+CATALOGUE: dict[str, Rule] = {r.code: r for r in _RULES}
+
+
+class Finding(BaseModel):
+    """One result of a check, about one object or field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    subject: str
+    message: str
+    hint: str
+
+
+def finding(code: str, subject: str, message: str | None = None, hint: str | None = None) -> Finding:
+    """Build a finding from the catalogue; an unknown code is a programming error."""
+    rule = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=rule.severity,
+        subject=subject,
+        message=message or rule.meaning,
+        hint=hint or rule.remedy,
+    )
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def render_reference() -> str:
+    """The Markdown reference page, generated from the registry."""
+    lines = [
+        "# Findings reference",
+        "",
+        "Generated by `python -m shared.findings > docs/findings.md`; do not edit by hand.",
+        "Severity `error` rejects the import; `warning` is reported and the import goes on.",
+        "A result is `ok` when it has no error.",
+        "",
+    ]
+    groups: dict[str, list[Rule]] = {}
+    for rule in _RULES:
+        groups.setdefault(rule.group, []).append(rule)
+    for group, rules in groups.items():
+        lines += [f"## {group}", "", "| code | severity | meaning | what to do |", "| --- | --- | --- | --- |"]
+        for r in rules:
+            lines.append(f"| `{r.code}` | {r.severity.value} | {_cell(r.meaning)} | {_cell(r.remedy)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+if __name__ == "__main__":
+    print(render_reference(), end="")
