@@ -95,7 +95,7 @@ SETTINGS_DOC: dict[str, str] = {
     "MAX_AI_UNITS_PER_IMPORT": "Ceiling on AI units for one import's cluster (default 50).",
     "MAX_AI_UNITS_TOTAL": "Ceiling on AI units across all live imports (default 100).",
     "ALLOWED_SHAPES": "Comma-separated unit shapes the pipeline may create; empty allows all.",
-    "POLL_SECONDS": "How long one invocation waits on a work request before re-firing (default 120, max 280).",
+    "POLL_SECONDS": "Seconds one invocation waits on a work request, then re-fires (default 120, max 280).",
     "POLL_INTERVAL_SECONDS": "Seconds between polls inside one invocation (default 10).",
     "DEADLINE_VALIDATE_MINUTES": "Deadline of the validation stage (default 30).",
     "DEADLINE_IMPORT_MINUTES": "Deadline of the import stage (default 180).",

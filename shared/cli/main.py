@@ -39,7 +39,9 @@ def common_options() -> argparse.ArgumentParser:
     """Options every command accepts, after the subcommand as the OCI CLI allows."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("OCI options")
-    g.add_argument("--profile", default=os.environ.get("OCI_CLI_PROFILE"), help="profile in the OCI config file")
+    g.add_argument(
+        "--profile", default=os.environ.get("OCI_CLI_PROFILE"), help="profile in the OCI config file"
+    )
     g.add_argument("--config-file", default=os.environ.get("OCI_CLI_CONFIG_FILE"), help="OCI config file")
     g.add_argument("--region", default=os.environ.get("OCI_CLI_REGION"), help="region, e.g. us-chicago-1")
     g.add_argument(

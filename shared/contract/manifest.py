@@ -114,7 +114,9 @@ def parse_request(raw: bytes, subject: str) -> HfRequest:
 
 def _parse(model: type[M], raw: bytes, subject: str, invalid_code: str) -> M:
     if len(raw) > MAX_DOCUMENT_BYTES:
-        raise DocumentError([finding("MANIFEST_TOO_LARGE", subject, f"{len(raw)} bytes, cap {MAX_DOCUMENT_BYTES}")])
+        raise DocumentError(
+            [finding("MANIFEST_TOO_LARGE", subject, f"{len(raw)} bytes, cap {MAX_DOCUMENT_BYTES}")]
+        )
     try:
         doc: Any = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contract.manifest import Capability, ImportOptions
 from shared.contract.paths import SourceKind
@@ -125,6 +125,14 @@ class ImportState(BaseModel):
     notified: list[str] = Field(default_factory=list)  # notification keys already published
     endpoint_url: str | None = None
     smoke_test: dict[str, Any] | None = None
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _plain_options(cls, value: Any) -> Any:
+        """Keep only the shared options: a request's model_id and revision live in `source`."""
+        if isinstance(value, ImportOptions) and type(value) is not ImportOptions:
+            return ImportOptions.model_validate(value.model_dump(include=set(ImportOptions.model_fields)))
+        return value
 
     def move_to(
         self,

@@ -22,8 +22,18 @@ def run(args: argparse.Namespace) -> int:
 
         raise CliError(f"unknown finding code {args.code!r}; run `model-import findings` for the list", 2)
     if args.output == "json":
-        print_json([{"code": r.code, "severity": r.severity.value, "meaning": r.meaning,
-                     "remedy": r.remedy, "group": r.group} for r in rules])
+        print_json(
+            [
+                {
+                    "code": r.code,
+                    "severity": r.severity.value,
+                    "meaning": r.meaning,
+                    "remedy": r.remedy,
+                    "group": r.group,
+                }
+                for r in rules
+            ]
+        )
     else:
         print_table(["code", "severity", "meaning"], [(r.code, r.severity.value, r.meaning) for r in rules])
     return 0

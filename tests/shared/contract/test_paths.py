@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from shared.contract.paths import (
+    ObjectKind,
+    classify,
+    manifest_object,
+    model_prefix,
+    request_object,
+    state_object,
+)
+
+
+@pytest.mark.parametrize(
+    ("object_name", "kind", "name"),
+    [
+        ("models/tiny/import.json", ObjectKind.MANIFEST, "tiny"),
+        ("models/tiny/config.json", ObjectKind.CONFIG, "tiny"),
+        ("requests/gemma-3-1b.json", ObjectKind.REQUEST, "gemma-3-1b"),
+        ("_imports/state/tiny.json", ObjectKind.STATE, "tiny"),
+    ],
+)
+def test_classify_known_objects(object_name: str, kind: ObjectKind, name: str) -> None:
+    ref = classify(object_name)
+    assert ref is not None and (ref.kind, ref.name) == (kind, name)
+
+
+@pytest.mark.parametrize(
+    "object_name",
+    [
+        "models/org/tiny/import.json",
+        "models/tiny/model.safetensors",
+        "models//import.json",
+        "models/../import.json",
+        "models/a..b/import.json",
+        "requests/sub/x.json",
+        "requests/.json",
+        "requests/x.txt",
+        "_imports/ledger.json",
+        "_imports/state/sub/x.json",
+        "import.json",
+        "models/-x/import.json",
+        "models/" + "a" * 64 + "/import.json",
+    ],
+)
+def test_classify_ignores_everything_else(object_name: str) -> None:
+    assert classify(object_name) is None
+
+
+def test_builders_round_trip() -> None:
+    assert classify(manifest_object("m1")) is not None
+    assert classify(request_object("m1")) is not None
+    assert classify(state_object("m1")) is not None
+    assert model_prefix("m1") == "models/m1/"
