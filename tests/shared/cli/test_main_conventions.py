@@ -1,0 +1,56 @@
+"""Conventions every command shares: exit codes, --json, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from shared.cli.main import build_parser, main
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["no-such-command"])
+    assert info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_json_is_short_for_output_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["findings", "CONFIG_MISSING", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc[0]["code"] == "CONFIG_MISSING" and doc[0]["severity"] == "error"
+    assert main(["findings", "CONFIG_MISSING", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == doc
+
+
+def test_errors_are_one_line_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["findings", "NOT_A_CODE"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "model-import findings" in err
+
+
+def test_common_oci_options_on_every_command() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, subparser in sub.choices.items():  # type: ignore[attr-defined]
+        options = {o for a in subparser._actions for o in a.option_strings}
+        for opt in ("--profile", "--config-file", "--region", "--compartment-id", "--output", "--json"):
+            assert opt in options, f"{name} lacks {opt}"
+
+
+def test_console_script_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "findings", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(json.loads(out.stdout)) > 30
