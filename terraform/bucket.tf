@@ -1,0 +1,73 @@
+# The watched bucket (docs/contract.md): models/<name>/ artifacts and manifest,
+# requests/<name>.json, and the pipeline's own _imports/state/<name>.json and
+# _imports/ledger.json. Object events must be on, or no rule ever fires.
+resource "oci_objectstorage_bucket" "models" {
+  #checkov:skip=CKV_OCI_9:A customer-managed key is optional (bucket_kms_key_id); without one Object Storage still encrypts every object with an Oracle-managed key.
+  compartment_id        = var.compartment_ocid
+  namespace             = local.namespace
+  name                  = local.bucket_name
+  access_type           = "NoPublicAccess"
+  object_events_enabled = true
+  versioning            = "Enabled"
+  storage_tier          = "Standard"
+  kms_key_id            = var.bucket_kms_key_id
+  freeform_tags         = local.tags
+
+  # With a customer-managed key, Object Storage must be allowed to use the key first.
+  depends_on = [oci_identity_policy.services]
+}
+
+# Each state document is rewritten many times per import (every stage, every re-fired wait)
+# with If-Match, and the ledger on every reservation; in a versioned bucket every rewrite
+# keeps the previous version. They are worthless after a day: delete them.
+resource "oci_objectstorage_object_lifecycle_policy" "models" {
+  namespace = local.namespace
+  bucket    = oci_objectstorage_bucket.models.name
+
+  rules {
+    name        = "expire-previous-state-versions"
+    action      = "DELETE"
+    target      = "previous-object-versions"
+    is_enabled  = true
+    time_amount = var.state_version_retention_days
+    time_unit   = "DAYS"
+
+    object_name_filter {
+      inclusion_prefixes = ["_imports/"]
+    }
+  }
+
+  # An interrupted multi-gigabyte upload leaves parts that are billed until aborted.
+  rules {
+    name        = "abort-stale-multipart-uploads"
+    action      = "ABORT"
+    target      = "multipart-uploads"
+    is_enabled  = true
+    time_amount = var.multipart_abort_days
+    time_unit   = "DAYS"
+  }
+
+  # Overwritten or deleted artifacts, manifests and requests: kept for a while so a mistake
+  # can be undone, then deleted so old weights are not stored forever.
+  dynamic "rules" {
+    for_each = var.artifact_version_retention_days == null ? [] : [var.artifact_version_retention_days]
+
+    content {
+      name        = "expire-previous-artifact-versions"
+      action      = "DELETE"
+      target      = "previous-object-versions"
+      is_enabled  = true
+      time_amount = rules.value
+      time_unit   = "DAYS"
+
+      object_name_filter {
+        inclusion_prefixes = ["models/", "requests/"]
+      }
+    }
+  }
+
+  # OCI refuses a lifecycle policy while the Object Storage service lacks the permissions to
+  # carry it out, so the service policy must exist first (or be applied by an administrator
+  # beforehand when create_policies is false).
+  depends_on = [oci_identity_policy.services]
+}

@@ -1,0 +1,3 @@
+data "oci_objectstorage_namespace" "this" {
+  compartment_id = var.tenancy_ocid
+}

@@ -1,0 +1,21 @@
+# One rule per condition file of the event contract (events/rules/<name>.json), rendered
+# with templatefile() so that Terraform and the local cloud read the very same JSON.
+resource "oci_events_rule" "pipeline" {
+  for_each = local.active_event_rules
+
+  compartment_id = var.compartment_ocid
+  display_name   = "${var.name_prefix}-${each.key}"
+  description    = each.value.description
+  is_enabled     = true
+  condition      = templatefile("${local.event_rules_dir}/${each.key}.json", { bucket_name = oci_objectstorage_bucket.models.name })
+  freeform_tags  = local.tags
+
+  actions {
+    actions {
+      action_type = "FAAS"
+      is_enabled  = true
+      function_id = oci_functions_function.pipeline.id
+      description = "Reconcile the import this object belongs to."
+    }
+  }
+}

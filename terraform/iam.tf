@@ -1,0 +1,195 @@
+# Identity: who may do what. Every grant is explained beside it. IAM writes go to the home
+# region (provider oci.home). With create_policies = false nothing here is created and the
+# policy_statements / dynamic_group_matching_rule outputs go to an administrator instead.
+
+locals {
+  create_dynamic_group = var.create_policies && var.existing_dynamic_group_name == null
+  dynamic_group_name   = coalesce(var.existing_dynamic_group_name, "${var.name_prefix}-function")
+
+  # Matches exactly this function. resource.id is safe here: the dynamic group depends on
+  # the function, and nothing the function needs at creation depends on the group or the
+  # policies, so there is no cycle. (The same rule by compartment, ALL {resource.type =
+  # 'fnfunc', resource.compartment.id = '...'}, would also admit every other function in
+  # the compartment.)
+  dynamic_group_matching_rule = "ALL {resource.type = 'fnfunc', resource.id = '${oci_functions_function.pipeline.id}'}"
+
+  # Identity domains: a dynamic group lives in a domain and statements name it as
+  # '<domain>'/'<group>'. oci_identity_dynamic_group creates it in the Default domain.
+  dynamic_group_ref = local.create_dynamic_group ? oci_identity_dynamic_group.function[0].name : local.dynamic_group_name
+  function_subject = (var.identity_domain_name == null
+    ? "dynamic-group ${local.dynamic_group_ref}"
+    : "dynamic-group '${var.identity_domain_name}'/'${local.dynamic_group_ref}'")
+
+  # "in tenancy" only when the compartment given is the root compartment itself.
+  in_main     = var.compartment_ocid == var.tenancy_ocid ? "in tenancy" : "in compartment id ${var.compartment_ocid}"
+  in_genai    = local.genai_compartment_id == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.genai_compartment_id}"
+  secret_comp = coalesce(var.hf_token_secret_compartment_ocid, var.compartment_ocid)
+  in_secret   = local.secret_comp == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.secret_comp}"
+  key_comp    = coalesce(var.bucket_kms_key_compartment_ocid, var.compartment_ocid)
+  in_key      = local.key_comp == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.key_comp}"
+
+  uses_hf_secret = var.create_hf_token_secret || var.hf_token_secret_id != null
+
+  # Interpolating null into a template is an error even in a grant that is not enabled.
+  hf_token_secret_ref = local.hf_token_secret_id == null ? "" : local.hf_token_secret_id
+  kms_key_ref         = var.bucket_kms_key_id == null ? "" : var.bucket_kms_key_id
+
+  # Each grant is one statement and whether this deployment needs it; the statements are
+  # plain templates so tests/terraform can render and parse every one of them.
+  function_grants = {
+    # Objects of the watched bucket only. The function reads artifacts (headers, config,
+    # tokenizer files), lists prefixes, and creates and overwrites its state documents and
+    # the ledger (with If-None-Match / If-Match). OCI documents `manage object-family` for
+    # whoever imports; the function gets `manage objects` cut down to exactly these four
+    # permissions: no OBJECT_DELETE, no version delete, no pre-authenticated requests.
+    # IAM has no variable for object names, so writes cannot be narrowed to _imports/.
+    bucket_objects = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to manage objects ${local.in_main} where all {target.bucket.name = '${local.bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}"
+    }
+    # Metadata of the watched bucket. UNCONFIRMED: OCI does not document how Generative AI
+    # reads an Object Storage source. The import runs on behalf of the caller, so the
+    # caller's read of this bucket and its objects is what the service can rely on.
+    bucket_read = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to read buckets ${local.in_main} where target.bucket.name = '${local.bucket_name}'"
+    }
+    # The three Generative AI resource types the pipeline creates and tears down.
+    imported_models = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to manage generative-ai-imported-model ${local.in_genai}"
+    }
+    clusters = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to manage generative-ai-dedicated-ai-cluster ${local.in_genai}"
+    }
+    endpoints = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to manage generative-ai-endpoint ${local.in_genai}"
+    }
+    # Polling the work requests that those creates and deletes return.
+    work_requests = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to read generative-ai-work-request ${local.in_genai}"
+    }
+    # The smoke test: one chat, embedding or rerank call, by capability.
+    # (generative-ai-text-rerank is inferred from the naming of the other two: UNCONFIRMED.)
+    inference_chat = {
+      enabled   = contains(var.inference_resource_types, "generative-ai-chat")
+      statement = "Allow ${local.function_subject} to use generative-ai-chat ${local.in_genai}"
+    }
+    inference_embedding = {
+      enabled   = contains(var.inference_resource_types, "generative-ai-text-embedding")
+      statement = "Allow ${local.function_subject} to use generative-ai-text-embedding ${local.in_genai}"
+    }
+    inference_rerank = {
+      enabled   = contains(var.inference_resource_types, "generative-ai-text-rerank")
+      statement = "Allow ${local.function_subject} to use generative-ai-text-rerank ${local.in_genai}"
+    }
+    # The Hugging Face token: this one secret's bundle, nothing else in the vault.
+    hf_token_secret = {
+      enabled   = local.uses_hf_secret
+      statement = "Allow ${local.function_subject} to read secret-bundles ${local.in_secret} where target.secret.id = '${local.hf_token_secret_ref}'"
+    }
+    # Publishing to this one topic (use ons-topics includes PublishMessage).
+    topic = {
+      enabled   = var.restrict_topic_by_id
+      statement = "Allow ${local.function_subject} to use ons-topics ${local.in_main} where target.topic.id = '${oci_ons_notification_topic.notifications.id}'"
+    }
+    # Fallback when restrict_topic_by_id is false (see the variable): topics of the compartment.
+    topic_unrestricted = {
+      enabled   = !var.restrict_topic_by_id
+      statement = "Allow ${local.function_subject} to use ons-topics ${local.in_main}"
+    }
+  }
+
+  service_grants = {
+    # Events delivers matching events to the function (the rules' FAAS actions). OCI's older
+    # Events docs require authorising the service; fn-function and fn-invocation are the two
+    # types of functions-family an invocation touches.
+    events_function = {
+      enabled   = true
+      statement = "Allow service cloudEvents to use fn-function ${local.in_main}"
+    }
+    events_invocation = {
+      enabled   = true
+      statement = "Allow service cloudEvents to use fn-invocation ${local.in_main}"
+    }
+    # Object Storage runs the lifecycle rules (delete old versions, abort multipart uploads)
+    # as itself. OCI documents `manage object-family`; this is `manage objects`, only in the
+    # watched bucket. If OCI refuses the lifecycle policy with InsufficientServicePermissions,
+    # widen it to object-family, keeping the bucket condition.
+    objectstorage_lifecycle = {
+      enabled   = true
+      statement = "Allow service objectstorage-${var.region} to manage objects ${local.in_main} where target.bucket.name = '${local.bucket_name}'"
+    }
+    # Customer-managed key: Object Storage encrypts and decrypts with this one key.
+    objectstorage_kms = {
+      enabled   = var.bucket_kms_key_id != null
+      statement = "Allow service objectstorage-${var.region} to use keys ${local.in_key} where target.key.id = '${local.kms_key_ref}'"
+    }
+  }
+
+  # Resource Scheduler invokes the function as its own principal: the schedule.
+  sweep_grants = {
+    read_function = {
+      enabled   = var.sweep_schedule_cron != null
+      statement = "Allow any-user to read fn-function ${local.in_main} where all {request.principal.type = 'resourceschedule', request.principal.id = '${local.sweep_schedule_id}'}"
+    }
+    invoke_function = {
+      enabled   = var.sweep_schedule_cron != null
+      statement = "Allow any-user to use fn-invocation ${local.in_main} where all {request.principal.type = 'resourceschedule', request.principal.id = '${local.sweep_schedule_id}'}"
+    }
+  }
+  sweep_schedule_id = var.sweep_schedule_cron == null ? "" : oci_resource_scheduler_schedule.sweep[0].id
+
+  function_statements = [for name, grant in local.function_grants : grant.statement if grant.enabled]
+  service_statements  = [for name, grant in local.service_grants : grant.statement if grant.enabled]
+  sweep_statements    = [for name, grant in local.sweep_grants : grant.statement if grant.enabled]
+
+  policy_statements = concat(local.function_statements, local.service_statements, local.sweep_statements)
+}
+
+resource "oci_identity_dynamic_group" "function" {
+  count    = local.create_dynamic_group ? 1 : 0
+  provider = oci.home
+
+  compartment_id = var.tenancy_ocid
+  name           = local.dynamic_group_name
+  description    = "The model-import pipeline function (resource principal)."
+  matching_rule  = local.dynamic_group_matching_rule
+  freeform_tags  = local.tags
+}
+
+resource "oci_identity_policy" "function" {
+  count    = var.create_policies ? 1 : 0
+  provider = oci.home
+
+  compartment_id = local.policy_compartment_id
+  name           = "${var.name_prefix}-function"
+  description    = "Least privilege of the model-import function: its bucket, its Generative AI resources, one secret, one topic."
+  statements     = local.function_statements
+  freeform_tags  = local.tags
+}
+
+resource "oci_identity_policy" "services" {
+  count    = var.create_policies ? 1 : 0
+  provider = oci.home
+
+  compartment_id = local.policy_compartment_id
+  name           = "${var.name_prefix}-services"
+  description    = "Events may invoke the model-import function; Object Storage may run the bucket's lifecycle rules."
+  statements     = local.service_statements
+  freeform_tags  = local.tags
+}
+
+resource "oci_identity_policy" "sweep_schedule" {
+  count    = var.create_policies && var.sweep_schedule_cron != null ? 1 : 0
+  provider = oci.home
+
+  compartment_id = local.policy_compartment_id
+  name           = "${var.name_prefix}-sweep-schedule"
+  description    = "The sweep schedule may invoke the model-import function."
+  statements     = local.sweep_statements
+  freeform_tags  = local.tags
+}
