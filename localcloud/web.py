@@ -23,7 +23,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-cased names
     body: BinaryIO
-    content_length: int
+    content_length: int  # -1 when the body is chunked
     params: dict[str, str] = field(default_factory=dict)  # captured from the route pattern
 
     def q(self, name: str, default: str | None = None) -> str | None:
@@ -36,6 +36,11 @@ class Request:
     def read_body(self, limit: int = 16 * 1024 * 1024) -> bytes:
         if self.content_length > limit:
             raise ServiceError(413, "RequestEntityTooLarge", f"body over {limit} bytes")
+        if self.content_length < 0:  # chunked: length unknown until the end
+            data = self.body.read(limit + 1)
+            if len(data) > limit:
+                raise ServiceError(413, "RequestEntityTooLarge", f"body over {limit} bytes")
+            return data
         return self.body.read(self.content_length) if self.content_length else b""
 
     def json(self) -> Any:

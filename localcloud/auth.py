@@ -1,0 +1,142 @@
+"""The API key the local cloud accepts, and verification of OCI request signatures.
+
+The SDK signs every request with draft-cavage HTTP signatures (`oci/signer.py`):
+`Authorization: Signature version="1",keyId="<tenancy>/<user>/<fingerprint>",
+algorithm="rsa-sha256",headers="date (request-target) host ...",signature="<b64>"`.
+The signing string is one `name: value` line per listed header, `(request-target)`
+being `<method> <path?query>`. Bodies of JSON requests are covered through
+`x-content-sha256`; object uploads are signed without their body, as on OCI.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from localcloud.web import ServiceError
+
+TENANCY_ID = "ocid1.tenancy.oc1..localcloud"
+USER_ID = "ocid1.user.oc1..localcloud"
+PROFILE = "LOCALCLOUD"
+MAX_CLOCK_SKEW_SECONDS = 300.0  # OCI refuses requests whose date is off by more than 5 minutes
+REQUIRED_HEADERS = ("date", "(request-target)", "host")
+_PARAM = re.compile(r'([A-Za-z]+)="([^"]*)"')
+
+
+def not_authenticated(message: str) -> ServiceError:
+    return ServiceError(401, "NotAuthenticated", message)
+
+
+def fingerprint_of(public_key: rsa.RSAPublicKey) -> str:
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashlib.md5(der, usedforsecurity=False).hexdigest()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_file: Path
+    public_key: rsa.RSAPublicKey
+    fingerprint: str
+
+    @property
+    def key_id(self) -> str:
+        return f"{TENANCY_ID}/{USER_ID}/{self.fingerprint}"
+
+    @classmethod
+    def load_or_create(cls, folder: Path) -> ApiKey:
+        """One key per state directory, kept across restarts so existing config files stay valid."""
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file = folder / "oci_api_key.pem"
+        if not key_file.exists():
+            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = private.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+        loaded = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError(f"{key_file} is not an RSA private key")
+        public = loaded.public_key()
+        return cls(key_file, public, fingerprint_of(public))
+
+    def write_config(self, path: Path, region: str, profile: str = PROFILE) -> Path:
+        """An OCI config file (as the OCI CLI reads it) whose profile signs with this key."""
+        path.write_text(
+            f"[{profile}]\n"
+            f"user={USER_ID}\n"
+            f"fingerprint={self.fingerprint}\n"
+            f"tenancy={TENANCY_ID}\n"
+            f"region={region}\n"
+            f"key_file={self.key_file}\n",
+            encoding="utf-8",
+        )
+        return path
+
+
+def parse_authorization(value: str) -> dict[str, str]:
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "signature":
+        raise not_authenticated("the Authorization header must use the Signature scheme")
+    return dict(_PARAM.findall(rest))
+
+
+def verify_request(
+    key: ApiKey,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    now: float | None = None,
+) -> None:
+    """Raise a 401 `ServiceError` unless the request carries a valid signature by `key`.
+
+    `headers` have lower-cased names; `target` is the path and query as sent; `body` is
+    the buffered body when the request is small enough to hash (None otherwise).
+    """
+    auth = headers.get("authorization")
+    if not auth:
+        raise not_authenticated("the request is not signed: missing Authorization header")
+    params = parse_authorization(auth)
+    if params.get("keyId") != key.key_id:
+        raise not_authenticated(f"unknown keyId {params.get('keyId')!r}")
+    if params.get("algorithm", "rsa-sha256") != "rsa-sha256":
+        raise not_authenticated("only rsa-sha256 signatures are accepted")
+    signed = params.get("headers", "date").lower().split()
+    missing = [h for h in REQUIRED_HEADERS if h not in signed]
+    if missing:
+        raise not_authenticated(f"the signature does not cover {missing}")
+    lines = []
+    for name in signed:
+        if name == "(request-target)":
+            lines.append(f"(request-target): {method.lower()} {target}")
+        elif name in headers:
+            lines.append(f"{name}: {headers[name]}")
+        else:
+            raise not_authenticated(f"signed header {name!r} is missing from the request")
+    try:
+        signature = base64.b64decode(params.get("signature", ""), validate=True)
+        key.public_key.verify(signature, "\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        raise not_authenticated("the signature does not verify against the configured API key") from None
+    date = email.utils.parsedate_to_datetime(headers["date"]) if "date" in headers else None
+    if date is None or abs(date.timestamp() - (now or time.time())) > MAX_CLOCK_SKEW_SECONDS:
+        raise not_authenticated("the Date header is missing or more than 5 minutes off")
+    if "x-content-sha256" in signed and body is not None:
+        digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        if digest != headers["x-content-sha256"]:
+            raise not_authenticated("x-content-sha256 does not match the body")

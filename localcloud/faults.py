@@ -1,0 +1,156 @@
+"""Fault injection: make chosen requests fail the way a real cloud sometimes does.
+
+A `FaultSpec` selects requests (service, method, a substring of the decoded path, a rate,
+how many times) and says what happens: an error status (429 with Retry-After, 500, 503, …),
+a dropped connection, or added latency. Work-request faults make the Generative AI
+emulation fail the work request of an operation on a named resource.
+Set at start-up (CLI `--fault`, fixture) or at run time (`POST /localcloud/faults`).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from localcloud.web import ServiceError
+
+FaultAction = Literal["error", "drop", "latency"]
+
+_DEFAULT_CODES = {
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+class FaultSpec(BaseModel):
+    """One fault rule; JSON at the admin path and on the command line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: FaultAction = "error"
+    status: int = Field(default=503, ge=400, le=599)
+    code: str | None = None
+    message: str = "fault injected by localcloud"
+    retry_after: float | None = Field(default=None, ge=0)
+    latency_seconds: float = Field(default=0.0, ge=0, le=120)
+    service: str | None = None  # objectstorage, generativeai, inference, ons, secrets, hub, ...
+    method: str | None = None
+    resource: str | None = None  # substring of the decoded path, e.g. an object or resource name
+    rate: float = Field(default=1.0, ge=0, le=1)
+    count: int | None = Field(default=None, ge=1)  # fire at most this many times, then retire
+
+    @model_validator(mode="after")
+    def _retry_after_default(self) -> FaultSpec:
+        if self.action == "error" and self.status == 429 and self.retry_after is None:
+            self.retry_after = 1.0
+        return self
+
+
+class WorkRequestFault(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operation: str | None = None  # e.g. CREATE_IMPORTED_MODEL; None = any
+    name: str  # display name or model id of the resource, `*` for any
+    message: str = "work request failed by localcloud fault injection"
+
+
+@dataclass
+class ActiveFault:
+    id: str
+    spec: FaultSpec
+    fired: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the server does with one request: sleep, then maybe fail or drop."""
+
+    latency: float = 0.0
+    error: ServiceError | None = None
+    drop: bool = False
+
+
+class Faults:
+    def __init__(self, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self._faults: list[ActiveFault] = []
+        self._work_requests: dict[str, WorkRequestFault] = {}
+
+    def add(self, spec: FaultSpec | dict[str, Any]) -> str:
+        spec = spec if isinstance(spec, FaultSpec) else FaultSpec.model_validate(spec)
+        fault = ActiveFault(uuid.uuid4().hex[:12], spec)
+        with self._lock:
+            self._faults.append(fault)
+        return fault.id
+
+    def add_work_request(self, spec: WorkRequestFault | dict[str, Any]) -> str:
+        spec = spec if isinstance(spec, WorkRequestFault) else WorkRequestFault.model_validate(spec)
+        fault_id = uuid.uuid4().hex[:12]
+        with self._lock:
+            self._work_requests[fault_id] = spec
+        return fault_id
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            before = len(self._faults) + len(self._work_requests)
+            self._faults = [f for f in self._faults if f.id != fault_id]
+            self._work_requests.pop(fault_id, None)
+            return before != len(self._faults) + len(self._work_requests)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._work_requests.clear()
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "faults": [{"id": f.id, "fired": f.fired, **f.spec.model_dump()} for f in self._faults],
+                "work_request_faults": [{"id": k, **v.model_dump()} for k, v in self._work_requests.items()],
+            }
+
+    def decide(self, service: str, method: str, path: str) -> Decision:
+        latency = 0.0
+        with self._lock:
+            for fault in list(self._faults):
+                spec = fault.spec
+                if spec.service is not None and spec.service != service:
+                    continue
+                if spec.method is not None and spec.method.upper() != method:
+                    continue
+                if spec.resource is not None and spec.resource not in path:
+                    continue
+                if spec.rate < 1.0 and self._random.random() >= spec.rate:
+                    continue
+                fault.fired += 1
+                if spec.count is not None and fault.fired >= spec.count:
+                    self._faults.remove(fault)
+                if spec.action == "latency":
+                    latency += spec.latency_seconds
+                    continue
+                if spec.action == "drop":
+                    return Decision(latency, None, True)
+                headers = {}
+                if spec.retry_after is not None:
+                    headers["retry-after"] = f"{spec.retry_after:g}"
+                code = spec.code or _DEFAULT_CODES.get(spec.status, "InternalServerError")
+                return Decision(latency, ServiceError(spec.status, code, spec.message, headers))
+        return Decision(latency)
+
+    def failing_work_request(self, operation: str, name: str) -> str | None:
+        with self._lock:
+            for spec in self._work_requests.values():
+                if spec.operation not in (None, operation):
+                    continue
+                if spec.name in ("*", name):
+                    return spec.message
+        return None

@@ -1,0 +1,70 @@
+"""Request signatures: the SDK's signed requests pass; unsigned or wrongly signed ones get 401."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import oci
+import pytest
+from oci._vendor import requests  # the SDK vendors requests; the signer is a requests auth
+
+from localcloud.auth import ApiKey
+
+
+def _error(url: str, method: str = "GET") -> tuple[int, dict[str, str]]:
+    req = urllib.request.Request(url, method=method)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    return err.value.code, json.loads(err.value.read())
+
+
+def test_unsigned_requests_are_rejected(localcloud) -> None:  # type: ignore[no-untyped-def]
+    base = localcloud.info.endpoint
+    ns, bucket = localcloud.info.namespace, localcloud.info.bucket
+    for path in (f"/n/{ns}/b/{bucket}/o", "/n/", "/20190301/secretbundles/x", "/no/such/route"):
+        status, body = _error(base + path)
+        assert status == 401 and body["code"] == "NotAuthenticated", path
+    resp = requests.put(f"{base}/n/{ns}/b/{bucket}/o/sneaky", data=b"x", timeout=10)
+    assert resp.status_code == 401 and resp.json()["code"] == "NotAuthenticated"
+
+
+def test_admin_and_hub_paths_are_not_signed(localcloud) -> None:  # type: ignore[no-untyped-def]
+    with urllib.request.urlopen(localcloud.info.admin + "/health", timeout=10) as resp:
+        assert json.loads(resp.read())["status"] == "ok"
+
+
+def test_wrong_key_is_rejected(localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = ApiKey.load_or_create(tmp_path / "other")
+    config = oci.config.from_file(localcloud.info.config_file, localcloud.info.profile)
+    # same keyId as the accepted key, but signed with another private key
+    config["key_file"] = str(other.key_file)
+    client = oci.object_storage.ObjectStorageClient(config, service_endpoint=localcloud.info.endpoint)
+    with pytest.raises(oci.exceptions.ServiceError) as err:
+        client.get_namespace()
+    assert err.value.status == 401 and err.value.code == "NotAuthenticated"
+
+    # and another key with its own fingerprint is unknown
+    config["fingerprint"] = other.fingerprint
+    client = oci.object_storage.ObjectStorageClient(config, service_endpoint=localcloud.info.endpoint)
+    with pytest.raises(oci.exceptions.ServiceError) as err:
+        client.get_namespace()
+    assert err.value.status == 401
+
+
+def test_tampered_body_is_rejected(localcloud) -> None:  # type: ignore[no-untyped-def]
+    """x-content-sha256 covers JSON bodies: changing the body after signing fails."""
+    signer = localcloud.factory.signer()
+    url = f"{localcloud.info.endpoint}/20181201/topics/{localcloud.info.topic_id}/messages"
+    req = requests.Request(
+        "POST", url, data=json.dumps({"body": "hello"}), headers={"content-type": "application/json"}
+    ).prepare()
+    signer(req)
+    req.body = json.dumps({"body": "HELLO"}).encode()
+    resp = requests.Session().send(req, timeout=10)
+    assert resp.status_code == 401 and resp.json()["code"] == "NotAuthenticated"
+
+    good = requests.post(url, json={"body": "hello"}, auth=signer, timeout=10)
+    assert good.status_code == 200 and good.json()["messageId"]
