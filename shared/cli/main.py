@@ -15,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from shared.cli.errors import explain
 from shared.cli.output import CliError
 
 # Each module registers its subcommands with `register(subparsers, common)`.
@@ -98,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place that turns surprises into one readable line
         if args.debug:
             traceback.print_exc()
-        print(f"error: {type(exc).__name__}: {exc} (run again with --debug for detail)", file=sys.stderr)
+        known = explain(exc)
+        if known is not None:
+            print(f"error: {known}", file=sys.stderr)
+        else:
+            print(f"error: {type(exc).__name__}: {exc} (run again with --debug for detail)", file=sys.stderr)
         return 1
 
 

@@ -1,0 +1,614 @@
+"""The console's tasks on imported models, plus teardown and cost.
+
+`list`, `get`, `update`, `move`, `delete` act on imported models in OCI Generative AI;
+`teardown` removes what an import created (endpoint, then cluster, then the model unless
+kept), found through its state document and the `managed-by` / `import-name` tags; `cost`
+shows the live hosting clusters and what they cost per hour.
+
+A model is named by its OCID, or by its display name or import name within the compartment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import oci
+from oci.generative_ai import models as gm
+
+from shared.cli.context import (
+    IMPORT_NAME_TAG,
+    MANAGED_BY_TAG,
+    MANAGED_BY_VALUE,
+    CliContext,
+    add_bucket_options,
+    add_price_option,
+    parse_tags,
+)
+from shared.cli.formatting import (
+    age,
+    age_seconds,
+    cluster_ai_units,
+    hourly,
+    iso,
+    money,
+    now_utc,
+    sdk_dict,
+    units,
+)
+from shared.cli.output import CliError, print_json, print_table
+from shared.contract.state import ImportState, Stage
+from shared.pipeline.genai_ops import GenAiOps, Kind, ResourceBusy
+from shared.pipeline.store import ConflictError, StateStore
+
+RESERVED_TAGS = frozenset({"import-id", "import-name", "step", "managed-by"})
+LIVE_CLUSTER_STATES = frozenset({"CREATING", "ACTIVE", "UPDATING", "NEEDS_ATTENTION"})
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("list", parents=[common], help="list imported models in the compartment")
+    p.add_argument("--all", action="store_true", help="include DELETED models")
+    p.add_argument("--managed", action="store_true", help="only models this tool's pipeline imported")
+    p.add_argument("--lifecycle-state", help="only models in this state, e.g. ACTIVE")
+    p.set_defaults(func=run_list)
+
+    p = subparsers.add_parser("get", parents=[common], help="show one imported model and its endpoints")
+    p.add_argument("model", metavar="MODEL", help="OCID, display name or import name")
+    p.set_defaults(func=run_get)
+
+    p = subparsers.add_parser(
+        "update", parents=[common], help="change an imported model's name, metadata, tags"
+    )
+    p.add_argument("model", metavar="MODEL", help="OCID, display name or import name")
+    p.add_argument("--display-name")
+    p.add_argument("--description")
+    p.add_argument("--vendor")
+    p.add_argument("--model-version", dest="version", metavar="VERSION")
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="add or replace a freeform tag")
+    p.add_argument("--remove-tag", action="append", metavar="KEY", help="remove a freeform tag")
+    p.set_defaults(func=run_update)
+
+    p = subparsers.add_parser("move", parents=[common], help="move an imported model to another compartment")
+    p.add_argument("model", metavar="MODEL", help="OCID, display name or import name")
+    p.add_argument("--to-compartment-id", required=True, metavar="OCID", help="destination compartment")
+    p.set_defaults(func=run_move)
+
+    p = subparsers.add_parser(
+        "delete", parents=[common], help="delete an imported model (refused while served)"
+    )
+    p.add_argument("model", metavar="MODEL", help="OCID, display name or import name")
+    p.add_argument("--force", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--wait", action="store_true", help="wait until it is DELETED")
+    _add_wait_options(p)
+    p.set_defaults(func=run_delete)
+
+    p = subparsers.add_parser(
+        "teardown",
+        parents=[common],
+        help="remove what an import created: endpoint, cluster, model",
+        description="Delete the endpoint, then the hosting cluster, then the imported model (unless "
+        "--keep-model) of import NAME, or of every import with --all. Resources are found through the "
+        "state document and the managed-by/import-name tags, so untracked leftovers go too.",
+    )
+    p.add_argument("name", metavar="NAME", nargs="?", help="import name")
+    p.add_argument("--all", action="store_true", help="every import this tool's pipeline manages")
+    p.add_argument("--keep-model", action="store_true", help="keep the imported model")
+    p.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed for --all)")
+    add_bucket_options(p)
+    _add_wait_options(p)
+    p.set_defaults(func=run_teardown)
+
+    p = subparsers.add_parser("cost", parents=[common], help="live hosting clusters and their hourly cost")
+    add_price_option(p)
+    p.add_argument("--managed", action="store_true", help="only clusters this tool's pipeline created")
+    p.set_defaults(func=run_cost)
+
+
+def _add_wait_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout", type=float, default=1800.0, metavar="SECONDS", help="give up waiting after this"
+    )
+    p.add_argument("--poll", type=float, default=5.0, metavar="SECONDS", help="seconds between looks")
+
+
+# --- shapes of the JSON output ----------------------------------------------------------------
+def model_json(m: Any) -> dict[str, Any]:
+    tags = dict(m.freeform_tags or {})
+    return {
+        "id": m.id,
+        "display_name": m.display_name,
+        "description": getattr(m, "description", None),
+        "compartment_id": m.compartment_id,
+        "lifecycle_state": m.lifecycle_state,
+        "lifecycle_details": m.lifecycle_details,
+        "capabilities": list(m.capabilities or []),
+        "vendor": m.vendor,
+        "version": m.version,
+        "time_created": iso(m.time_created),
+        "time_updated": iso(m.time_updated),
+        "freeform_tags": tags,
+        "import_name": tags.get(IMPORT_NAME_TAG),
+        "managed": tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE,
+        "data_source": sdk_dict(m.data_source) if m.data_source is not None else None,
+    }
+
+
+def endpoint_json(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "display_name": e.display_name,
+        "lifecycle_state": e.lifecycle_state,
+        "model_id": e.model_id,
+        "dedicated_ai_cluster_id": e.dedicated_ai_cluster_id,
+        "compartment_id": e.compartment_id,
+        "time_created": iso(e.time_created),
+    }
+
+
+# --- lookups ---------------------------------------------------------------------------------
+def _all(method: Any, compartment_id: str, **kwargs: Any) -> list[Any]:
+    return list(oci.pagination.list_call_get_all_results(method, compartment_id, **kwargs).data)
+
+
+def resolve_model(ctx: CliContext, ref: str) -> Any:
+    """The imported model named by OCID, display name or import-name tag (live ones only)."""
+    client = ctx.genai
+    if ref.startswith("ocid1."):
+        return client.get_imported_model(ref).data
+    summaries = [
+        m
+        for m in _all(client.list_imported_models, ctx.compartment_id)
+        if m.lifecycle_state != "DELETED"
+        and (m.display_name == ref or (m.freeform_tags or {}).get(IMPORT_NAME_TAG) == ref)
+    ]
+    if not summaries:
+        raise CliError(
+            f"no imported model named {ref!r} in compartment {ctx.compartment_id}; "
+            "see `model-import list`, or pass the OCID"
+        )
+    if len(summaries) > 1:
+        ids = ", ".join(f"{m.id} ({m.lifecycle_state})" for m in summaries)
+        raise CliError(f"{len(summaries)} imported models are named {ref!r}: {ids}; pass the OCID")
+    return client.get_imported_model(summaries[0].id).data
+
+
+def endpoints_serving(ctx: CliContext, model: Any) -> list[Any]:
+    """Endpoints (not DELETED) that serve `model`, in its compartment and the current one."""
+    compartments = {model.compartment_id}
+    if getattr(ctx.args, "compartment_id", None) or ctx.factory.local:
+        compartments.add(ctx.compartment_id)
+    found: dict[str, Any] = {}
+    for compartment in compartments:
+        for e in _all(ctx.genai.list_endpoints, compartment):
+            if e.model_id == model.id and e.lifecycle_state != "DELETED":
+                found[e.id] = e
+    return sorted(found.values(), key=lambda e: str(e.time_created))
+
+
+# --- list / get / update / move / delete -------------------------------------------------------
+def run_list(args: argparse.Namespace) -> int:
+    ctx = CliContext(args)
+    kwargs: dict[str, Any] = {}
+    if args.lifecycle_state:
+        kwargs["lifecycle_state"] = args.lifecycle_state.upper()
+    items = _all(ctx.genai.list_imported_models, ctx.compartment_id, **kwargs)
+    if not args.all and not args.lifecycle_state:
+        items = [m for m in items if m.lifecycle_state != "DELETED"]
+    if args.managed:
+        items = [m for m in items if (m.freeform_tags or {}).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE]
+    items.sort(key=lambda m: (str(m.display_name), str(m.time_created)))
+    docs = [model_json(m) for m in items]
+    if args.output == "json":
+        print_json(docs)
+        return 0
+    print_table(
+        ["name", "state", "capability", "vendor", "version", "import", "age", "id"],
+        [
+            (
+                d["display_name"],
+                d["lifecycle_state"],
+                ",".join(d["capabilities"]),
+                d["vendor"],
+                d["version"],
+                d["import_name"],
+                age(m.time_created),
+                d["id"],
+            )
+            for d, m in zip(docs, items, strict=True)
+        ],
+    )
+    return 0
+
+
+def _print_model(doc: dict[str, Any], endpoints: list[dict[str, Any]] | None = None) -> None:
+    rows = [
+        ("name", doc["display_name"]),
+        ("id", doc["id"]),
+        (
+            "state",
+            doc["lifecycle_state"] + (f" ({doc['lifecycle_details']})" if doc["lifecycle_details"] else ""),
+        ),
+        ("capability", ", ".join(doc["capabilities"])),
+        ("description", doc["description"]),
+        ("vendor", doc["vendor"]),
+        ("version", doc["version"]),
+        ("compartment", doc["compartment_id"]),
+        ("created", doc["time_created"]),
+        ("import", doc["import_name"]),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(doc["freeform_tags"].items()))),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key.ljust(width)}  {'' if value is None else value}")
+    if endpoints is not None:
+        print()
+        if endpoints:
+            print_table(
+                ["endpoint", "state", "cluster", "id"],
+                [
+                    (e["display_name"], e["lifecycle_state"], e["dedicated_ai_cluster_id"], e["id"])
+                    for e in endpoints
+                ],
+            )
+        else:
+            print("no endpoints serve this model")
+
+
+def run_get(args: argparse.Namespace) -> int:
+    ctx = CliContext(args)
+    model = resolve_model(ctx, args.model)
+    doc = model_json(model)
+    doc["endpoints"] = [endpoint_json(e) for e in endpoints_serving(ctx, model)]
+    if args.output == "json":
+        print_json(doc)
+    else:
+        _print_model(doc, doc["endpoints"])
+    return 0
+
+
+def run_update(args: argparse.Namespace) -> int:
+    add = parse_tags(args.tag)
+    remove = set(args.remove_tag or [])
+    touched = (set(add) | remove) & RESERVED_TAGS
+    if touched:
+        raise CliError(f"tags {sorted(touched)} are the pipeline's; they cannot be changed here", exit_code=2)
+    fields = {k: getattr(args, k) for k in ("display_name", "description", "vendor", "version")}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if not fields and not add and not remove:
+        raise CliError(
+            "nothing to change: pass --display-name, --description, --vendor, --model-version, --tag or "
+            "--remove-tag",
+            exit_code=2,
+        )
+    ctx = CliContext(args)
+    model = resolve_model(ctx, args.model)
+    details = gm.UpdateImportedModelDetails(**fields)
+    if add or remove:
+        tags = {k: v for k, v in (model.freeform_tags or {}).items() if k not in remove}
+        tags.update(add)
+        details.freeform_tags = tags
+    updated = ctx.genai.update_imported_model(model.id, details).data
+    doc = model_json(updated)
+    if args.output == "json":
+        print_json(doc)
+    else:
+        _print_model(doc)
+    return 0
+
+
+def run_move(args: argparse.Namespace) -> int:
+    ctx = CliContext(args)
+    model = resolve_model(ctx, args.model)
+    if model.compartment_id == args.to_compartment_id:
+        raise CliError(f"{model.display_name} is already in {args.to_compartment_id}", exit_code=2)
+    ctx.genai.change_imported_model_compartment(
+        model.id, gm.ChangeImportedModelCompartmentDetails(compartment_id=args.to_compartment_id)
+    )
+    moved = ctx.genai.get_imported_model(model.id).data
+    doc = model_json(moved)
+    if doc["managed"]:
+        print(
+            "note: the pipeline looks for its resources in its own compartment; `model-import teardown` "
+            "still finds this model through its state document",
+            file=sys.stderr,
+        )
+    if args.output == "json":
+        print_json(doc)
+    else:
+        print(f"moved {doc['display_name']} ({doc['id']}) to {doc['compartment_id']}")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    ctx = CliContext(args)
+    model = resolve_model(ctx, args.model)
+    serving = endpoints_serving(ctx, model)
+    if serving:
+        names = ", ".join(f"{e.display_name} ({e.id}, {e.lifecycle_state})" for e in serving)
+        tags = model.freeform_tags or {}
+        way_out = (
+            f"`model-import teardown {tags[IMPORT_NAME_TAG]}`"
+            if tags.get(IMPORT_NAME_TAG)
+            else "delete the endpoints first (`oci generative-ai endpoint delete --endpoint-id ...`)"
+        )
+        raise CliError(
+            f"{model.display_name} is served by {len(serving)} endpoint(s): {names}; run {way_out}"
+        )
+    if not args.force and not _confirm(f"delete imported model {model.display_name} ({model.id})?"):
+        raise CliError("not deleted: pass --force to delete without a question", exit_code=2)
+    response = ctx.genai.delete_imported_model(model.id)
+    work_request = response.headers.get("opc-work-request-id")
+    state = "DELETING"
+    if args.wait:
+        ops = GenAiOps(ctx.genai, ctx.compartment_id)
+        _wait_deleted(ops, Kind.IMPORTED_MODEL, model.id, args.timeout, args.poll)
+        state = "DELETED"
+    doc = {
+        "id": model.id,
+        "display_name": model.display_name,
+        "lifecycle_state": state,
+        "work_request_id": work_request,
+    }
+    if args.output == "json":
+        print_json(doc)
+    else:
+        print(f"{state.lower()} {model.display_name} ({model.id})")
+    return 0
+
+
+# --- teardown ----------------------------------------------------------------------------------
+@dataclass
+class TeardownPlan:
+    name: str
+    state: ImportState | None
+    etag: str | None
+    targets: dict[Kind, list[tuple[str, str]]] = field(default_factory=dict)  # kind -> [(id, display)]
+    kept: list[tuple[Kind, str]] = field(default_factory=list)
+
+
+_ORDER = (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL)
+KIND_NAMES = {Kind.ENDPOINT: "endpoint", Kind.CLUSTER: "cluster", Kind.IMPORTED_MODEL: "imported_model"}
+
+
+def _store(ctx: CliContext) -> StateStore | None:
+    try:
+        return StateStore(ctx.object_storage, ctx.namespace, ctx.bucket)
+    except CliError:
+        return None  # no bucket: the tags still find everything
+
+
+def plan_teardown(
+    ctx: CliContext, ops: GenAiOps, store: StateStore | None, names: list[str], keep_model: bool
+) -> list[TeardownPlan]:
+    live = {kind: ops.list_managed(kind) for kind in _ORDER}
+    plans = []
+    for name in names:
+        found = store.get(name) if store else None
+        state, etag = found if found else (None, None)
+        plan = TeardownPlan(name, state, etag)
+        ids: dict[Kind, dict[str, str]] = {kind: {} for kind in _ORDER}
+        for kind in _ORDER:
+            for res in live[kind]:
+                if res.tags.get(IMPORT_NAME_TAG) == name:
+                    ids[kind][res.id] = res.tags.get("step", kind.value)
+        if state is not None:
+            recorded = {
+                Kind.ENDPOINT: state.resources.endpoint_id,
+                Kind.CLUSTER: state.resources.cluster_id,
+                Kind.IMPORTED_MODEL: state.resources.imported_model_id,
+            }
+            for kind, rid in recorded.items():
+                if rid and rid not in ids[kind]:
+                    found_res = ops.get(kind, rid)
+                    if found_res is not None and found_res.lifecycle_state != "DELETED":
+                        ids[kind][rid] = kind.value
+        for kind in _ORDER:
+            targets = sorted(ids[kind])
+            if kind is Kind.IMPORTED_MODEL and keep_model:
+                plan.kept.extend((kind, rid) for rid in targets)
+                continue
+            plan.targets[kind] = [(rid, kind.value) for rid in targets]
+        plans.append(plan)
+    return plans
+
+
+def _wait_deleted(ops: GenAiOps, kind: Kind, resource_id: str, timeout: float, poll: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        res = ops.get(kind, resource_id)
+        if res is None or res.lifecycle_state == "DELETED":
+            return
+        if time.monotonic() > deadline:
+            raise CliError(
+                f"{kind.value} {resource_id} is still {res.lifecycle_state} after {timeout:.0f}s; "
+                "run the same teardown again later"
+            )
+        time.sleep(poll)
+
+
+def _delete_and_wait(ops: GenAiOps, kind: Kind, resource_id: str, timeout: float, poll: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            ops.delete(kind, resource_id)
+            break
+        except ResourceBusy as exc:  # still CREATING/UPDATING, or its children are still DELETING
+            if time.monotonic() > deadline:
+                raise CliError(f"{exc}; run the same teardown again later") from None
+            time.sleep(poll)
+    _wait_deleted(ops, kind, resource_id, max(1.0, deadline - time.monotonic()), poll)
+
+
+def _mark_torn_down(store: StateStore, plan: TeardownPlan) -> bool:
+    """Record the teardown in the state document so `status` and the pipeline agree."""
+    state, etag = plan.state, plan.etag
+    for _ in range(5):
+        if state is None or etag is None:
+            return False
+        if state.stage is Stage.TORN_DOWN and state.desired == "absent":
+            return False
+        new = state.move_to(Stage.TORN_DOWN, note="torn down by `model-import teardown`").model_copy(
+            update={"desired": "absent"}
+        )
+        try:
+            store.put(new, etag)
+            return True
+        except ConflictError:
+            found = store.get(plan.name)
+            state, etag = found if found else (None, None)
+    raise CliError(
+        f"the state of {plan.name} keeps changing; run `model-import status {plan.name}` and try again"
+    )
+
+
+def _release_ledger(ctx: CliContext, state: ImportState | None) -> None:
+    if state is None:
+        return
+    try:
+        from shared.pipeline.ledger import Ledger
+
+        Ledger(ctx.object_storage, ctx.namespace, ctx.bucket).release(state.import_id)
+    except Exception as exc:  # the ledger is bookkeeping: the teardown itself succeeded
+        print(f"warning: could not release the AI-unit ledger hold of {state.name}: {exc}", file=sys.stderr)
+
+
+def run_teardown(args: argparse.Namespace) -> int:
+    if bool(args.name) == bool(args.all):
+        raise CliError("name one import, or pass --all", exit_code=2)
+    ctx = CliContext(args)
+    ops = GenAiOps(ctx.genai, ctx.compartment_id)
+    store = _store(ctx)
+    if args.all:
+        names: set[str] = set()
+        for kind in _ORDER:
+            names |= {r.tags[IMPORT_NAME_TAG] for r in ops.list_managed(kind) if r.tags.get(IMPORT_NAME_TAG)}
+        if store:
+            names |= {s.name for s in store.list() if s.stage is not Stage.TORN_DOWN}
+        if not args.dry_run and not args.yes and not _confirm(f"tear down {len(names)} imports?"):
+            raise CliError("--all tears down every import: add --yes to confirm", exit_code=2)
+        name_list = sorted(names)
+    else:
+        name_list = [args.name]
+    plans = plan_teardown(ctx, ops, store, name_list, args.keep_model)
+    if not args.all and not args.dry_run:
+        plan = plans[0]
+        if plan.state is None and not any(plan.targets.values()) and not plan.kept:
+            raise CliError(f"nothing to tear down: no import and no managed resource is named {args.name!r}")
+    results: list[dict[str, Any]] = []
+    for plan in plans:
+        deleted: list[dict[str, str]] = []
+        for kind in _ORDER:
+            for rid, _ in plan.targets.get(kind, []):
+                if not args.dry_run:
+                    if args.output != "json":
+                        print(f"{plan.name}: deleting {KIND_NAMES[kind]} {rid}", file=sys.stderr)
+                    _delete_and_wait(ops, kind, rid, args.timeout, args.poll)
+                deleted.append({"kind": KIND_NAMES[kind], "id": rid})
+        state_updated = False
+        if not args.dry_run and store is not None:
+            state_updated = _mark_torn_down(store, plan)
+            _release_ledger(ctx, plan.state)
+        results.append(
+            {
+                "name": plan.name,
+                "dry_run": bool(args.dry_run),
+                "deleted": deleted,
+                "kept": [{"kind": KIND_NAMES[k], "id": rid} for k, rid in plan.kept],
+                "state_updated": state_updated,
+            }
+        )
+    if args.output == "json":
+        print_json(results)
+    else:
+        verb = "would delete" if args.dry_run else "deleted"
+        rows = []
+        for r in results:
+            for d in r["deleted"]:
+                rows.append((r["name"], verb, d["kind"], d["id"]))
+            for k in r["kept"]:
+                rows.append((r["name"], "kept", k["kind"], k["id"]))
+            if not r["deleted"] and not r["kept"]:
+                rows.append((r["name"], "nothing left", "", ""))
+        print_table(["import", "action", "kind", "id"], rows)
+    return 0
+
+
+# --- cost ------------------------------------------------------------------------------------
+def run_cost(args: argparse.Namespace) -> int:
+    ctx = CliContext(args)
+    price = ctx.price
+    now = now_utc()
+    clusters = [
+        c
+        for c in _all(ctx.genai.list_dedicated_ai_clusters, ctx.compartment_id)
+        if c.lifecycle_state in LIVE_CLUSTER_STATES
+    ]
+    if args.managed:
+        clusters = [c for c in clusters if (c.freeform_tags or {}).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE]
+    rows = []
+    for c in sorted(clusters, key=lambda c: str(c.time_created)):
+        tags = c.freeform_tags or {}
+        ai = cluster_ai_units(c.unit_shape, c.unit_count)
+        per_hour = hourly(ai, price)
+        seconds = age_seconds(c.time_created, now)
+        rows.append(
+            {
+                "id": c.id,
+                "display_name": c.display_name,
+                "lifecycle_state": c.lifecycle_state,
+                "unit_shape": c.unit_shape,
+                "unit_count": c.unit_count,
+                "ai_units": ai,
+                "cost_per_hour": per_hour,
+                "age_seconds": round(seconds, 1) if seconds is not None else None,
+                "cost_so_far": round(per_hour * seconds / 3600, 4)
+                if per_hour is not None and seconds
+                else None,
+                "import_name": tags.get(IMPORT_NAME_TAG),
+                "managed": tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE,
+            }
+        )
+    known_units = [r["ai_units"] for r in rows if r["ai_units"] is not None]
+    total_units = round(sum(known_units), 4)
+    doc = {
+        "price_per_ai_unit_hour": price,
+        "clusters": rows,
+        "total_ai_units": total_units,
+        "total_cost_per_hour": hourly(total_units, price),
+        "unknown_shapes": sorted({r["unit_shape"] for r in rows if r["ai_units"] is None}),
+    }
+    if args.output == "json":
+        print_json(doc)
+        return 0
+    print_table(
+        ["cluster", "import", "state", "shape", "ai units", "per hour", "age", "so far"],
+        [
+            (
+                r["display_name"],
+                r["import_name"] or "-",
+                r["lifecycle_state"],
+                r["unit_shape"],
+                units(r["ai_units"]),
+                money(r["cost_per_hour"]),
+                age(c.time_created, now),
+                money(r["cost_so_far"]),
+            )
+            for r, c in zip(rows, sorted(clusters, key=lambda c: str(c.time_created)), strict=True)
+        ],
+    )
+    total_cost = money(doc["total_cost_per_hour"])
+    print(f"total: {len(rows)} cluster(s), {units(total_units)} AI units, {total_cost} per hour")
+    if price is None:
+        print("no price set: pass --price or set AI_UNIT_PRICE_PER_HOUR to see costs", file=sys.stderr)
+    return 0

@@ -1,0 +1,125 @@
+"""What every command needs from its arguments: clients, namespace, bucket, compartment, price.
+
+Defaults come, in order, from the command line, the environment (the OCI CLI variables and
+the function's settings names: `BUCKET_NAME`, `NAMESPACE`, `COMPARTMENT_ID`,
+`AI_UNIT_PRICE_PER_HOUR`), then the local cloud's `localcloud.json` when
+`MODEL_IMPORT_LOCALCLOUD` points at one. A value that is still missing is a usage error
+naming the option that supplies it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import oci
+
+from shared.cli.output import CliError
+from shared.clients import ClientFactory
+
+# Tags the pipeline puts on every resource it creates (see docs/contract.md).
+MANAGED_BY_TAG = "managed-by"
+MANAGED_BY_VALUE = "oci-model-import"
+IMPORT_NAME_TAG = "import-name"
+IMPORT_ID_TAG = "import-id"
+
+
+def add_bucket_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("bucket")
+    g.add_argument("--bucket", "--bucket-name", dest="bucket", help="the watched bucket (env BUCKET_NAME)")
+    g.add_argument("--namespace", "--namespace-name", dest="namespace", help="Object Storage namespace")
+
+
+def add_price_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--price",
+        type=float,
+        default=None,
+        metavar="PER_AI_UNIT_HOUR",
+        help="price of one AI unit per hour (env AI_UNIT_PRICE_PER_HOUR); unset shows no cost",
+    )
+
+
+class CliContext:
+    """Clients and defaults for one command run; every client is built on first use."""
+
+    def __init__(self, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> None:
+        self.args = args
+        self.env = dict(os.environ if env is None else env)
+        try:
+            self.factory = ClientFactory(
+                auth=getattr(args, "auth", None),
+                config_file=getattr(args, "config_file", None),
+                profile=getattr(args, "profile", None),
+                region=getattr(args, "region", None),
+                env=self.env,
+            )
+        except (OSError, ValueError) as exc:
+            raise CliError(
+                f"cannot read the local cloud description: {exc}; run `model-import local up`"
+            ) from exc
+
+    @cached_property
+    def object_storage(self) -> oci.object_storage.ObjectStorageClient:
+        return self.factory.object_storage()
+
+    @cached_property
+    def genai(self) -> oci.generative_ai.GenerativeAiClient:
+        return self.factory.generative_ai()
+
+    @cached_property
+    def namespace(self) -> str:
+        value = getattr(self.args, "namespace", None) or self.env.get("NAMESPACE")
+        if not value and self.factory.local:
+            value = self.factory.local.namespace
+        if not value:
+            value = str(self.object_storage.get_namespace().data)
+        return value
+
+    @cached_property
+    def bucket(self) -> str:
+        value = getattr(self.args, "bucket", None) or self.env.get("BUCKET_NAME")
+        if not value and self.factory.local:
+            value = self.factory.local.bucket
+        if not value:
+            raise CliError("no bucket: pass --bucket or set BUCKET_NAME", exit_code=2)
+        return value
+
+    @cached_property
+    def compartment_id(self) -> str:
+        value = getattr(self.args, "compartment_id", None) or self.env.get("COMPARTMENT_ID")
+        if not value and self.factory.local:
+            value = self.factory.local.compartment_id
+        if not value:
+            raise CliError("no compartment: pass --compartment-id or set OCI_CLI_COMPARTMENT_ID", exit_code=2)
+        return value
+
+    @cached_property
+    def price(self) -> float | None:
+        """Price of one AI unit per hour, or None when nobody said (costs then show as unknown)."""
+        value: Any = getattr(self.args, "price", None)
+        if value is None:
+            raw = self.env.get("AI_UNIT_PRICE_PER_HOUR", "").strip()
+            if not raw:
+                return None
+            try:
+                value = float(raw)
+            except ValueError:
+                raise CliError(f"AI_UNIT_PRICE_PER_HOUR={raw!r} is not a number", exit_code=2) from None
+        if value < 0:
+            raise CliError("the AI unit price cannot be negative", exit_code=2)
+        return float(value)
+
+
+def parse_tags(pairs: list[str] | None) -> dict[str, str]:
+    """`--tag k=v` (repeatable) into a dict; a malformed pair is a usage error."""
+    tags: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--tag {pair!r}: expected KEY=VALUE", exit_code=2)
+        tags[key.strip()] = value
+    return tags

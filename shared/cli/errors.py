@@ -1,0 +1,55 @@
+"""Turn SDK and configuration failures into one line that says what happened and what to do."""
+
+from __future__ import annotations
+
+import oci
+
+# What a person can do about each service error, by HTTP status (and code where it matters).
+_HINTS_BY_CODE: dict[str, str] = {
+    "NotAuthorizedOrNotFound": "check the OCID or name, the compartment and your policies",
+    "NotAuthenticated": "check the API key, fingerprint and tenancy of your profile, and the clock",
+    "IncorrectState": "the resource is busy or in the wrong state; wait for it and run again",
+    "NoEtagMatch": "someone else changed it meanwhile; run the command again",
+    "TooManyRequests": "throttled by the service; wait a moment and run again",
+    "LimitExceeded": "a service limit is reached; ask for a limit increase or free some resources",
+    "QuotaExceeded": "a compartment quota is reached; free some resources or raise the quota",
+}
+_HINTS_BY_STATUS: dict[int, str] = {
+    400: "check the values you passed",
+    401: _HINTS_BY_CODE["NotAuthenticated"],
+    404: _HINTS_BY_CODE["NotAuthorizedOrNotFound"],
+    409: "it conflicts with the current state; check it with `model-import status` and run again",
+    412: _HINTS_BY_CODE["NoEtagMatch"],
+    429: _HINTS_BY_CODE["TooManyRequests"],
+}
+
+
+def explain(exc: BaseException) -> str | None:
+    """One line for a failure we recognise, or None for a real surprise."""
+    if isinstance(exc, oci.exceptions.ServiceError):
+        return service_error_line(exc)
+    if isinstance(exc, oci.exceptions.ConfigFileNotFound | oci.exceptions.ProfileNotFound):
+        return f"{exc} — check --config-file/--profile (or OCI_CLI_CONFIG_FILE/OCI_CLI_PROFILE)"
+    if isinstance(exc, oci.exceptions.InvalidConfig | oci.exceptions.InvalidPrivateKey):
+        return (
+            f"invalid OCI configuration: {exc} — run `oci setup repair-file-permissions` or fix the profile"
+        )
+    if isinstance(exc, oci.exceptions.RequestException | ConnectionError):
+        return (
+            f"cannot reach the service: {exc} — check the region, your network or that the local cloud runs"
+        )
+    return None
+
+
+def service_error_line(exc: oci.exceptions.ServiceError) -> str:
+    hint = _HINTS_BY_CODE.get(str(exc.code)) or _HINTS_BY_STATUS.get(int(exc.status))
+    if hint is None and int(exc.status) >= 500:
+        hint = "the service failed; run again later"
+    operation = f" on {exc.operation_name}" if exc.operation_name else ""
+    message = " ".join(str(exc.message or "").split())
+    line = f"{exc.status} {exc.code}{operation}: {message}"
+    if hint:
+        line += f" — {hint}"
+    if exc.request_id and int(exc.status) >= 500:
+        line += f" (opc-request-id {exc.request_id})"
+    return line

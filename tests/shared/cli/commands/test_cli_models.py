@@ -1,0 +1,203 @@
+"""`list`, `get`, `update`, `move`, `delete`, `teardown`, `cost` against the local cloud's Generative AI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.contract.state import Stage
+from shared.pipeline.genai_ops import Kind
+
+OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaclitestsother"
+
+
+def test_list_shows_models_in_both_outputs(cli: Any) -> None:
+    a = cli.deploy("alpha", endpoint=False, vendor="acme", version="1")
+    cli.deploy("beta", endpoint=False)
+
+    res = cli("list", "--json")
+    assert res.code == 0, res.err
+    docs = res.json()
+    by_name = {d["display_name"]: d for d in docs}
+    assert set(by_name) == {"alpha", "beta"}
+    alpha = by_name["alpha"]
+    assert alpha["id"] == a.model_id
+    assert alpha["lifecycle_state"] == "ACTIVE"
+    assert alpha["capabilities"] == ["TEXT_TO_TEXT"]
+    assert alpha["vendor"] == "acme" and alpha["version"] == "1"
+    assert alpha["import_name"] == "alpha" and alpha["managed"] is True
+    assert alpha["data_source"]["source_type"] == "OBJECT_STORAGE_OBJECT"
+
+    table = cli("list")
+    assert table.code == 0
+    lines = table.out.splitlines()
+    assert lines[0].split()[:4] == ["NAME", "STATE", "CAPABILITY", "VENDOR"]
+    assert any(line.startswith("alpha") and a.model_id in line and "acme" in line for line in lines[1:])
+    assert len(lines) == 3
+
+
+def test_get_by_name_lists_its_endpoints(cli: Any) -> None:
+    d = cli.deploy("served")
+    res = cli("get", "served", "--json")
+    assert res.code == 0, res.err
+    doc = res.json()
+    assert doc["id"] == d.model_id
+    assert [e["id"] for e in doc["endpoints"]] == [d.endpoint_id]
+    assert doc["endpoints"][0]["dedicated_ai_cluster_id"] == d.cluster_id
+
+    by_id = cli("get", d.model_id)
+    assert by_id.code == 0
+    assert d.endpoint_id in by_id.out and "served" in by_id.out
+
+
+def test_get_unknown_name_is_one_line_with_the_way_out(cli: Any) -> None:
+    res = cli("get", "nope")
+    assert res.code == 1
+    assert res.err.count("\n") == 1
+    assert "no imported model named 'nope'" in res.err and "model-import list" in res.err
+
+
+def test_get_unknown_ocid_explains_the_service_error(cli: Any) -> None:
+    res = cli("get", "ocid1.generativeaiimportedmodel.oc1..doesnotexist")
+    assert res.code == 1
+    assert res.err.startswith("error: 404 NotAuthorizedOrNotFound on get_imported_model")
+    assert "check the OCID" in res.err and "Traceback" not in res.err
+    debug = cli("get", "ocid1.generativeaiimportedmodel.oc1..doesnotexist", "--debug")
+    assert "Traceback" in debug.err
+
+
+def test_update_changes_metadata_and_tags_but_not_reserved_ones(cli: Any) -> None:
+    d = cli.deploy("upd", endpoint=False, freeform_tags={"team": "a", "old": "x"})
+    res = cli(
+        "update",
+        "upd",
+        "--display-name",
+        "upd-renamed",
+        "--description",
+        "a small model",
+        "--vendor",
+        "acme",
+        "--model-version",
+        "2",
+        "--tag",
+        "team=b",
+        "--remove-tag",
+        "old",
+        "--json",
+    )
+    assert res.code == 0, res.err
+    model = cli.genai.get_imported_model(d.model_id).data
+    assert model.display_name == "upd-renamed"
+    assert model.description == "a small model"
+    assert (model.vendor, model.version) == ("acme", "2")
+    assert model.freeform_tags["team"] == "b" and "old" not in model.freeform_tags
+    assert model.freeform_tags["managed-by"] == "oci-model-import"  # the pipeline's tags survive
+    assert res.json()["display_name"] == "upd-renamed"
+
+    refused = cli("update", "upd-renamed", "--tag", "managed-by=me")
+    assert refused.code == 2 and "pipeline's" in refused.err
+    nothing = cli("update", "upd-renamed")
+    assert nothing.code == 2 and "nothing to change" in nothing.err
+
+
+def test_move_changes_the_compartment(cli: Any) -> None:
+    d = cli.deploy("mover", endpoint=False)
+    res = cli("move", "mover", "--to-compartment-id", OTHER_COMPARTMENT, "--json")
+    assert res.code == 0, res.err
+    assert res.json()["compartment_id"] == OTHER_COMPARTMENT
+    assert cli.genai.get_imported_model(d.model_id).data.compartment_id == OTHER_COMPARTMENT
+    again = cli("move", d.model_id, "--to-compartment-id", OTHER_COMPARTMENT)
+    assert again.code == 2 and "already in" in again.err
+
+
+def test_delete_refuses_while_served_and_names_the_way_out(cli: Any) -> None:
+    d = cli.deploy("busy")
+    res = cli("delete", "busy", "--force")
+    assert res.code == 1
+    assert d.endpoint_id in res.err and "model-import teardown busy" in res.err
+    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
+
+
+def test_delete_of_an_unserved_model_waits_until_deleted(cli: Any) -> None:
+    d = cli.deploy("lonely", endpoint=False)
+    no_force = cli("delete", "lonely")  # stdin is not a terminal: no question, no deletion
+    assert no_force.code == 2 and "--force" in no_force.err
+    res = cli("delete", "lonely", "--force", "--wait", "--poll", "0.05", "--json")
+    assert res.code == 0, res.err
+    assert res.json()["lifecycle_state"] == "DELETED"
+    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "DELETED"
+
+
+def test_teardown_removes_endpoint_cluster_model_and_records_it(cli: Any) -> None:
+    d = cli.deploy("gone")
+    keep = cli.deploy("stays")
+    res = cli("teardown", "gone", "--poll", "0.05", "--json")
+    assert res.code == 0, res.err
+    [result] = res.json()
+    assert [x["kind"] for x in result["deleted"]] == ["endpoint", "cluster", "imported_model"]
+    assert result["state_updated"] is True
+    assert cli.genai.get_endpoint(d.endpoint_id).data.lifecycle_state == "DELETED"
+    assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "DELETED"
+    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "DELETED"
+    state, _ = cli.store.get("gone")
+    assert state.stage is Stage.TORN_DOWN and state.desired == "absent"
+    # the other import is untouched
+    assert cli.genai.get_endpoint(keep.endpoint_id).data.lifecycle_state == "ACTIVE"
+    # a second teardown finds nothing left
+    again = cli("teardown", "gone", "--poll", "0.05")
+    assert again.code == 0 and "nothing left" in again.out
+
+
+def test_teardown_keep_model_and_untracked_resources(cli: Any) -> None:
+    d = cli.deploy("kept")
+    cli.store.delete("kept", cli.store.get("kept")[1])  # state lost: the tags still find everything
+    dry = cli("teardown", "kept", "--keep-model", "--dry-run", "--json")
+    assert dry.code == 0
+    [plan] = dry.json()
+    assert [x["id"] for x in plan["deleted"]] == [d.endpoint_id, d.cluster_id]
+    assert plan["kept"] == [{"kind": "imported_model", "id": d.model_id}]
+    assert cli.genai.get_endpoint(d.endpoint_id).data.lifecycle_state == "ACTIVE"
+
+    res = cli("teardown", "kept", "--keep-model", "--poll", "0.05")
+    assert res.code == 0, res.err
+    assert "kept" in res.out and d.model_id in res.out
+    assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "DELETED"
+    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
+
+
+def test_teardown_all_needs_confirmation_then_removes_everything(cli: Any) -> None:
+    a = cli.deploy("one")
+    b = cli.deploy("two", endpoint=False)
+    refused = cli("teardown", "--all")
+    assert refused.code == 2 and "--yes" in refused.err
+    assert cli("teardown").code == 2
+    res = cli("teardown", "--all", "--yes", "--poll", "0.05", "--json")
+    assert res.code == 0, res.err
+    assert sorted(r["name"] for r in res.json()) == ["one", "two"]
+    assert cli.ops.list_managed(Kind.ENDPOINT) == []
+    assert cli.ops.list_managed(Kind.CLUSTER) == []
+    assert cli.ops.list_managed(Kind.IMPORTED_MODEL) == []
+    for name in ("one", "two"):
+        assert cli.store.get(name)[0].stage is Stage.TORN_DOWN
+    assert a.model_id != b.model_id
+
+
+def test_cost_shows_live_clusters_and_hourly_cost(cli: Any) -> None:
+    cli.deploy("small", shape="A10_X1")
+    cli.deploy("big", shape="A100_80G_X2")
+    res = cli("cost", "--price", "10", "--json")
+    assert res.code == 0, res.err
+    doc = res.json()
+    by_import = {c["import_name"]: c for c in doc["clusters"]}
+    assert by_import["small"]["ai_units"] == 1.77 and by_import["small"]["cost_per_hour"] == 17.7
+    assert by_import["big"]["ai_units"] == 6.48 and by_import["big"]["cost_per_hour"] == 64.8
+    assert doc["total_ai_units"] == 8.25 and doc["total_cost_per_hour"] == 82.5
+    assert doc["price_per_ai_unit_hour"] == 10.0
+
+    table = cli("cost")  # no price: units, no money
+    assert table.code == 0
+    assert "total: 2 cluster(s), 8.25 AI units, - per hour" in table.out
+    assert "AI_UNIT_PRICE_PER_HOUR" in table.err
+
+    cli.monkeypatch.setenv("AI_UNIT_PRICE_PER_HOUR", "2")
+    env_priced = cli("cost", "--json").json()
+    assert env_priced["total_cost_per_hour"] == 16.5
