@@ -1,0 +1,72 @@
+"""The function runner delivers routed events to a real fdk process over its unix socket."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FUNCTION = Path(__file__).with_name("fn_echo") / "func.py"
+
+
+def _records(folder: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def test_runner_delivers_matching_events_to_fdk(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "echo"
+    out.mkdir()
+    cloud = make_localcloud(function_path=FUNCTION, pool_size=2, function_env={"ECHO_DIR": str(out)})
+    client = cloud.factory.object_storage()
+    ns, bucket = cloud.info.namespace, cloud.info.bucket
+    client.put_object(ns, bucket, "models/tiny/config.json", b"{}")  # no rule (config trigger off)
+    client.put_object(ns, bucket, "models/tiny/import.json", b"{}")
+    client.put_object(ns, bucket, "requests/hf.json", b'{"model_id": "org/x"}')
+    assert cloud.cloud.runner.wait_idle(60)
+
+    records = _records(out)
+    names = sorted(r["event"]["data"]["resourceName"] for r in records)
+    assert names == ["models/tiny/import.json", "requests/hf.json"]
+    settings = records[0]["settings"]
+    assert settings["BUCKET_NAME"] == bucket and settings["NAMESPACE"] == ns
+    assert settings["TOPIC_ID"] == cloud.info.topic_id and settings["REGION"] == cloud.info.region
+    assert settings["HF_TOKEN_SECRET_ID"] == cloud.info.hf_token_secret_id
+    assert settings["MODEL_IMPORT_LOCALCLOUD"] == cloud.env["MODEL_IMPORT_LOCALCLOUD"]
+    deliveries = cloud.deliveries()
+    assert {d["rule"] for d in deliveries} == {"manifest-written", "request-written"}
+    assert all(d["outcome"] == "delivered" and d["attempts"] == 1 for d in deliveries)
+
+
+def test_runner_retries_a_failing_delivery(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "echo"
+    out.mkdir()
+    cloud = make_localcloud(
+        function_path=FUNCTION, pool_size=1, backoff_seconds=0.05, function_env={"ECHO_DIR": str(out)}
+    )
+    client = cloud.factory.object_storage()
+    client.put_object(cloud.info.namespace, cloud.info.bucket, "models/flaky/import.json", b"{}")
+    assert cloud.cloud.runner.wait_idle(60)
+    (delivery,) = cloud.deliveries()
+    assert delivery["outcome"] == "delivered" and delivery["attempts"] == 2
+    assert "502" in delivery["errors"][0]
+    assert len(_records(out)) == 1
+    log_lines = (cloud.state_dir / "functions" / "deliveries.jsonl").read_text().splitlines()
+    assert len(log_lines) >= 2
+
+
+def test_runner_restarts_a_dead_worker(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "echo"
+    out.mkdir()
+    cloud = make_localcloud(
+        function_path=FUNCTION, pool_size=1, backoff_seconds=0.05, function_env={"ECHO_DIR": str(out)}
+    )
+    worker = cloud.cloud.runner.workers[0]
+    first_pid = worker.proc.pid
+    worker.proc.kill()
+    worker.proc.wait(10)
+    cloud.factory.object_storage().put_object(
+        cloud.info.namespace, cloud.info.bucket, "requests/r.json", b"{}"
+    )
+    assert cloud.cloud.runner.wait_idle(60)
+    (record,) = _records(out)
+    assert record["pid"] != first_pid
+    assert cloud.deliveries()[0]["outcome"] == "delivered"
