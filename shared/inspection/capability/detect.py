@@ -1,0 +1,144 @@
+"""Exactly one capability from the artifacts, or a finding that says why not.
+
+Signals, strongest first:
+- a vision tower (`vision_config`, or a vision-language family) on a generator: IMAGE_TEXT_TO_TEXT;
+- sentence-transformers files (`modules.json`, `config_sentence_transformers.json`): EMBEDDING,
+  or RERANK when they describe a CrossEncoder; these win over the architecture because
+  embedding models such as gte-Qwen2 or Qwen3-Embedding are saved as `*ForCausalLM`;
+- a classification head: RERANK when it has one label (a cross-encoder scores a pair), none
+  of the four capabilities otherwise;
+- the architecture's suffix: `*ForCausalLM`/`*LMHeadModel`/`*ForConditionalGeneration` generate
+  (TEXT_TO_TEXT), a bare `*Model` or `*ForTextEncoding` embeds (EMBEDDING).
+
+Each rule yields the *strong* candidates (what the artifacts say) and the *compatible* ones
+(what the weights could also serve: a causal LM can back an embedding or reranking model
+that declares so). A declared capability breaks a tie among strong candidates or picks a
+compatible one; a declared capability outside the compatible set is a mismatch, never a
+silent override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.contract.manifest import Capability
+from shared.findings import Finding, finding
+from shared.inspection.capability.families import family_for_architecture, family_for_model_type
+
+GENERATOR_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+EMBEDDING_SUFFIXES = ("ForTextEncoding", "EmbeddingModel", "Model")
+CLASSIFIER_SUFFIXES = ("ForSequenceClassification",)
+_T, _I, _E, _R = (
+    Capability.TEXT_TO_TEXT,
+    Capability.IMAGE_TEXT_TO_TEXT,
+    Capability.EMBEDDING,
+    Capability.RERANK,
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the artifacts say about the model's purpose."""
+
+    architectures: tuple[str, ...] = ()
+    model_type: str | None = None
+    has_vision: bool = False
+    sentence_transformers: bool = False
+    cross_encoder: bool = False
+    num_labels: int | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    capability: Capability | None
+    strong: frozenset[Capability]
+    compatible: frozenset[Capability]
+    reason: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def candidates(s: Signals) -> tuple[set[Capability], set[Capability], str]:
+    """(strong, compatible, reason) for the given signals."""
+    arch = s.architectures[0] if s.architectures else ""
+    family = family_for_architecture(arch) or family_for_model_type(s.model_type)
+    vision = s.has_vision or bool(family and family.vision)
+    if s.cross_encoder:
+        return {_R}, {_R}, "sentence-transformers CrossEncoder files"
+    if arch.endswith(CLASSIFIER_SUFFIXES):
+        labels = s.num_labels if s.num_labels is not None else 2
+        if labels == 1:
+            return {_R}, {_R}, f"{arch} with one label (a cross-encoder scores query-document pairs)"
+        return set(), set(), f"{arch} with {labels} labels is a classifier, not a reranker"
+    if s.sentence_transformers:
+        strong = {_E}
+        if vision and arch.endswith(GENERATOR_SUFFIXES):
+            strong.add(_I)  # a multimodal embedder and a VLM look alike: let the declaration decide
+        return strong, {_E, _R} | strong, "sentence-transformers files (modules.json)"
+    if arch.endswith(GENERATOR_SUFFIXES) and not (family and family.encoder):
+        if vision:
+            return {_I}, {_I, _T, _E, _R}, f"{arch} with a vision tower"
+        return {_T}, {_T, _E, _R}, f"{arch} generates text"
+    if arch.endswith(EMBEDDING_SUFFIXES):
+        return {_E}, {_E}, f"{arch} is a bare encoder/decoder without a head (embeddings)"
+    if arch.endswith("ForMaskedLM"):
+        return set(), {_E}, f"{arch} is a masked-LM checkpoint"
+    if not arch and s.model_type and family:
+        # No `architectures`: fall back to what the family usually ships as.
+        if vision:
+            return {_I}, {_I, _T}, f"model_type {s.model_type} (vision-language family)"
+        if family.encoder:
+            return {_E}, {_E}, f"model_type {s.model_type} (encoder family)"
+        return {_T}, {_T, _E, _R}, f"model_type {s.model_type} (decoder family)"
+    return set(), set(), f"{arch or 'no architecture'} gives no capability"
+
+
+def detect(signals: Signals, declared: Capability | None, subject: str = "config.json") -> Detection:
+    strong, compatible, reason = candidates(signals)
+    names = ", ".join(sorted(c.value for c in strong))
+    if declared is not None:
+        if declared in strong or declared in compatible:
+            return Detection(
+                declared,
+                frozenset(strong),
+                frozenset(compatible),
+                f"declared {declared.value}; artifacts: {reason}",
+            )
+        detected = f" (the artifacts say {names})" if strong else ""
+        return Detection(
+            None,
+            frozenset(strong),
+            frozenset(compatible),
+            reason,
+            [
+                finding(
+                    "CAPABILITY_MISMATCH",
+                    "capability",
+                    f"declared {declared.value} but the artifacts cannot serve it: {reason}{detected}",
+                )
+            ],
+        )
+    if len(strong) == 1:
+        (only,) = strong
+        return Detection(only, frozenset(strong), frozenset(compatible), reason)
+    if len(strong) > 1:
+        return Detection(
+            None,
+            frozenset(strong),
+            frozenset(compatible),
+            reason,
+            [
+                finding(
+                    "CAPABILITY_AMBIGUOUS",
+                    subject,
+                    f"the artifacts fit {names}: {reason}",
+                    f"Declare `capability` as one of {names}.",
+                )
+            ],
+        )
+    return Detection(
+        None,
+        frozenset(),
+        frozenset(compatible),
+        reason,
+        [finding("CAPABILITY_UNDETECTED", subject, f"no capability could be inferred: {reason}")],
+    )

@@ -1,0 +1,322 @@
+"""`inspect_artifacts`: every check, capability, size, memory, shape and cost for one source.
+
+Cheapest first: the listing, names, config.json, weights and index, then the safetensors
+headers (concurrent, bounded), tokenizer files, capability, sizing and the shape. Nothing
+here raises on bad input; every problem is a finding in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.contract.manifest import Capability
+from shared.findings import Finding, finding, has_errors
+from shared.inspection import checks
+from shared.inspection.capability import Signals, detect
+from shared.inspection.config import MAX_CONFIG_BYTES, MAX_METADATA_BYTES, read_json
+from shared.inspection.report import InspectionReport, MemoryBreakdown
+from shared.inspection.safetensors import FP8_DTYPES, HeaderResult, read_headers
+from shared.inspection.shape_policy import choose_shape, usable_gib
+from shared.inspection.sizing import (
+    HOPPER_QUANT,
+    MemoryNeed,
+    architectures,
+    estimate_parameters,
+    estimate_weight_bytes,
+    has_vision,
+    memory_need,
+    quantization,
+    round_gib,
+    text_dims,
+)
+from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
+from shared.shapes import get_shape
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024  # DeepSeek-scale indexes list ~90k tensors
+ST_FILES = ("modules.json", "config_sentence_transformers.json")
+
+
+@dataclass(frozen=True)
+class SizingPolicy:
+    """What the deployment allows and how to size: price per AI unit, usable shapes, serving load."""
+
+    price_per_ai_unit: float | None = None
+    allowed_shapes: tuple[str, ...] = ()
+    context_tokens: int | None = None
+    concurrency: int | None = None
+
+
+@dataclass
+class _State:
+    findings: list[Finding] = field(default_factory=list)
+    config: dict[str, Any] | None = None
+
+
+def inspect_artifacts(
+    src: ArtifactSource,
+    declared: Capability | None = None,
+    unit_shape: str | None = None,
+    policy: SizingPolicy | None = None,
+) -> InspectionReport:
+    policy = policy or SizingPolicy()
+    report = InspectionReport(source=src.description, ok=False)
+    state = _State()
+    try:
+        listing = src.list_files()
+    except SourceError as exc:
+        report.findings = [finding(exc.code, exc.subject, exc.message, exc.hint)]
+        return report
+    entries, name_findings = checks.check_names(listing)
+    state.findings += name_findings
+    by_name = {e.name: e for e in entries}
+
+    config = _read_config(src, by_name, state)
+    files = checks.weight_files(entries)
+    state.findings += checks.check_weights(files)
+    index_doc = _read_small(src, files.index, MAX_INDEX_BYTES, state, not_json_code="INDEX_INVALID")
+    index = checks.check_index(files, index_doc)
+    state.findings += index.findings
+
+    shard_entries = [by_name[n] for n in index.shards if n in by_name]
+    headers = read_headers(src, shard_entries, index.tensor_names)
+    state.findings += _header_findings(headers)
+    state.findings += checks.check_tokenizer(entries)
+
+    tokenizer_config = _read_small(src, by_name.get("tokenizer_config.json"), MAX_METADATA_BYTES, state, None)
+    st_config = _read_small(
+        src, by_name.get("config_sentence_transformers.json"), MAX_CONFIG_BYTES, state, None
+    )
+
+    capability = _capability(config, by_name, st_config, declared, report, state)
+    if capability is not None and capability.is_chat:
+        state.findings += checks.check_chat_template(entries, tokenizer_config)
+
+    need = _size(config, headers, capability, policy, report, state)
+    if need is not None:
+        _shape(need, config, capability, unit_shape, policy, report, state)
+    report.findings = state.findings
+    report.ok = not has_errors(state.findings)
+    return report
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _read_config(src: ArtifactSource, by_name: dict[str, FileEntry], state: _State) -> dict[str, Any] | None:
+    entry = by_name.get("config.json")
+    if entry is None:
+        state.findings.append(
+            finding("CONFIG_MISSING", "config.json", "no config.json at the top of the model folder")
+        )
+        return None
+    result = read_json(src, entry, MAX_CONFIG_BYTES, "CONFIG_NOT_JSON", "CONFIG_TOO_LARGE")
+    state.findings += result.findings
+    if result.doc is not None:
+        state.findings += checks.check_config(result.doc)
+    state.config = result.doc
+    return result.doc
+
+
+def _read_small(
+    src: ArtifactSource, entry: FileEntry | None, cap: int, state: _State, not_json_code: str | None
+) -> dict[str, Any] | None:
+    """Read an optional JSON file; `not_json_code=None` means a malformed file is not a finding of
+    its own (what it should hold, e.g. the chat template, is checked where it matters)."""
+    if entry is None:
+        return None
+    result = read_json(src, entry, cap, not_json_code or "CONFIG_NOT_JSON", "FILE_TOO_LARGE")
+    state.findings += [f for f in result.findings if not_json_code is not None or f.code != "CONFIG_NOT_JSON"]
+    return result.doc
+
+
+def _header_findings(headers: list[HeaderResult]) -> list[Finding]:
+    out: list[Finding] = []
+    for h in headers:
+        if h.error:
+            out.append(finding("SAFETENSORS_HEADER_INVALID", h.entry.name, f"{h.entry.name}: {h.error}"))
+        elif h.source_error:
+            e = h.source_error
+            out.append(finding(e.code, h.entry.name, e.message, e.hint))
+    return out
+
+
+# --- capability ---------------------------------------------------------------------------
+
+
+def _capability(
+    config: dict[str, Any] | None,
+    by_name: dict[str, FileEntry],
+    st_config: dict[str, Any] | None,
+    declared: Capability | None,
+    report: InspectionReport,
+    state: _State,
+) -> Capability | None:
+    archs = architectures(config) if config else []
+    model_type = config.get("model_type") if config and isinstance(config.get("model_type"), str) else None
+    report.architecture = archs[0][:200] if archs else None
+    report.model_type = model_type[:200] if model_type else None
+    if config is None:
+        if declared is not None:
+            report.capability_reason = "declared; no readable config.json to check it against"
+            return declared  # the missing config is already an error; keep the declaration for sizing
+        return None
+    labels = config.get("num_labels")
+    id2label = config.get("id2label")
+    num_labels = (
+        labels
+        if isinstance(labels, int) and not isinstance(labels, bool)
+        else (len(id2label) if isinstance(id2label, dict) else None)
+    )
+    st_type = st_config.get("model_type") if st_config else None
+    signals = Signals(
+        architectures=tuple(archs),
+        model_type=model_type,
+        has_vision=has_vision(config),
+        sentence_transformers=any(n in by_name for n in ST_FILES),
+        cross_encoder=isinstance(st_type, str) and "crossencoder" in st_type.lower(),
+        num_labels=num_labels,
+    )
+    detection = detect(signals, declared)
+    state.findings += detection.findings
+    report.capability = detection.capability
+    report.capability_reason = detection.reason
+    return detection.capability
+
+
+# --- sizing -------------------------------------------------------------------------------
+
+
+def _size(
+    config: dict[str, Any] | None,
+    headers: list[HeaderResult],
+    capability: Capability | None,
+    policy: SizingPolicy,
+    report: InspectionReport,
+    state: _State,
+) -> MemoryNeed | None:
+    dims = text_dims(config) if config else None
+    serving_bytes: int | None = None
+    complete = bool(headers) and all(h.header is not None for h in headers)
+    if complete:
+        parsed = [h.header for h in headers if h.header is not None]
+        report.parameters = sum(h.parameters for h in parsed)
+        report.parameters_source = "safetensors"
+        report.weights_bytes = sum(h.data_bytes for h in parsed)
+        serving_bytes = sum(h.serving_bytes for h in parsed)
+        if any(d in FP8_DTYPES for h in parsed for d in h.params_by_dtype):
+            report.quantization, report.needs_hopper = "fp8", True
+    elif config is not None:
+        estimate = estimate_parameters(config)
+        if estimate is not None:
+            report.parameters = estimate.total
+            report.parameters_source = "config"
+            report.weights_bytes = estimate_weight_bytes(estimate, config, serving=False)
+            serving_bytes = estimate_weight_bytes(estimate, config, serving=True)
+            state.findings.append(
+                finding(
+                    "PARAMETERS_ESTIMATED",
+                    "config.json",
+                    f"parameters ({estimate.total:,}) and memory are estimated from config.json: "
+                    "no safetensors header could be read",
+                )
+            )
+    if config is not None:
+        q = quantization(config)
+        if q.method is not None and report.quantization is None:
+            report.quantization = q.method
+        report.needs_hopper = report.needs_hopper or q.needs_hopper or (q.method in HOPPER_QUANT)
+    if serving_bytes is None:
+        return None
+    uses_kv = capability is None or capability.is_chat
+    need = memory_need(serving_bytes, dims, uses_kv, policy.context_tokens, policy.concurrency)
+    report.memory_gib = round_gib(need.total_gib)
+    report.memory = MemoryBreakdown(
+        weights_gib=round_gib(need.weights_gib),
+        kv_cache_gib=round_gib(need.kv_cache_gib),
+        overhead_gib=round_gib(need.overhead_gib),
+        total_gib=report.memory_gib,
+    )
+    report.context_tokens = need.context_tokens
+    report.concurrency = need.concurrency
+    return need
+
+
+def _shape(
+    need: MemoryNeed,
+    config: dict[str, Any] | None,
+    capability: Capability | None,
+    unit_shape: str | None,
+    policy: SizingPolicy,
+    report: InspectionReport,
+    state: _State,
+) -> None:
+    dims = text_dims(config) if config else None
+    heads = dims.heads if dims else None
+    choice = choose_shape(need.total_gib, capability, report.needs_hopper, heads, policy.allowed_shapes)
+    report.recommended_shape = choice.recommended.name if choice.recommended else None
+    report.runner_up_shape = choice.runner_up.name if choice.runner_up else None
+    report.shape_reason = choice.reason
+    if choice.recommended is None and unit_shape is None:
+        state.findings.append(finding("MODEL_TOO_LARGE", "unit_shape", choice.reason))
+    chosen = choice.recommended
+    if unit_shape is not None:
+        chosen = _check_requested(unit_shape, need, report.needs_hopper, policy, state)
+        if chosen is not None:
+            report.shape_reason = f"requested {chosen.name}; recommended: {choice.reason}"
+    if chosen is None:
+        return
+    report.unit_shape = chosen.name
+    report.ai_units = chosen.ai_units
+    if policy.price_per_ai_unit is None:
+        report.cost_note = (
+            "no price per AI unit is configured, so no cost is shown; the hosting cluster "
+            "is billed for at least one hour once created"
+        )
+        state.findings.append(finding("PRICE_UNSET", "price_per_ai_unit"))
+        return
+    report.price_per_ai_unit = policy.price_per_ai_unit
+    report.cost_per_hour = round(chosen.ai_units * policy.price_per_ai_unit, 4)
+    report.minimum_commitment_cost = round(report.cost_per_hour * report.minimum_commitment_hours, 4)
+    report.cost_note = (
+        f"{chosen.ai_units} AI units x {policy.price_per_ai_unit} per AI unit-hour; the hosting "
+        f"cluster commits to at least {report.minimum_commitment_hours} hour once created"
+    )
+
+
+def _check_requested(
+    name: str, need: MemoryNeed, needs_hopper: bool, policy: SizingPolicy, state: _State
+) -> Any:
+    shape = get_shape(name)
+    if shape is None:
+        state.findings.append(
+            finding("SHAPE_UNKNOWN", "unit_shape", f"unit shape {name[:40]!r} is not in the table")
+        )
+        return None
+    errors: list[Finding] = []
+    if policy.allowed_shapes and name not in policy.allowed_shapes:
+        errors.append(
+            finding(
+                "SHAPE_NOT_ALLOWED",
+                "unit_shape",
+                f"{name} is not among the allowed shapes ({', '.join(policy.allowed_shapes)})",
+            )
+        )
+    if usable_gib(shape) < need.total_gib:
+        errors.append(
+            finding(
+                "SHAPE_TOO_SMALL",
+                "unit_shape",
+                f"{name} offers {usable_gib(shape):.1f} GiB usable; the model needs {need.total_gib:.1f} GiB",
+            )
+        )
+    if needs_hopper and not shape.is_hopper:
+        errors.append(
+            finding(
+                "QUANTIZATION_NEEDS_HOPPER",
+                "unit_shape",
+                f"{name} has {shape.gpu_model} GPUs; these quantized weights need H100 or H200",
+            )
+        )
+    state.findings += errors
+    return shape

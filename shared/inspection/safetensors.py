@@ -1,0 +1,293 @@
+"""Safetensors headers: bounded reads, strict validation, exact parameter and byte counts.
+
+A safetensors file is an 8-byte little-endian header length N, N bytes of JSON
+(`{name: {dtype, shape, data_offsets}}` plus an optional `__metadata__`), then the
+tensor data. Only the first 8 + N bytes are ever read.
+
+Read plan (see `read_headers`): requests cost latency, bytes cost transfer, and a
+sharded model has up to hundreds of shards whose headers are nearly the same size.
+The first shard is read exactly (8 bytes, then N bytes). Every other shard is read in
+one request whose window is predicted from the first: scaled by the tensor names the
+index lists for that shard when there is an index, plus a small margin. A shard
+whose header turns out longer gets a second request for exactly the rest. This keeps
+both the bytes (within a few percent of 8 + N per shard) and the requests (close to
+one per shard) near their minimum; `bench/inspect.py` measures both.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import struct
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
+
+# The Hub refuses headers above 25 MB (huggingface_hub SAFETENSORS_MAX_HEADER_LENGTH); so do we.
+MAX_HEADER_BYTES = 25_000_000
+# Header bytes held in memory at once across concurrent reads; bounds RSS whatever the shards claim.
+IN_FLIGHT_BUDGET = 64 * 1024 * 1024
+# Extra room on a predicted window: 2% plus a few tensors' worth of bytes.
+WINDOW_MARGIN = 0.02
+WINDOW_SLACK = 64
+
+# Bits per element, from the safetensors specification.
+DTYPE_BITS: dict[str, int] = {
+    "BOOL": 8,
+    "U8": 8,
+    "I8": 8,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "C64": 64,
+    "F64": 64,
+    "I64": 64,
+    "U64": 64,
+}
+FP8_DTYPES = frozenset({"F8_E5M2", "F8_E4M3"})
+FLOAT_WIDE = frozenset({"F32", "F64"})
+
+
+class HeaderError(ValueError):
+    """A header that is not valid safetensors; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class SafetensorsHeader:
+    """What one shard's header says, reduced to the numbers sizing needs."""
+
+    tensors: int
+    parameters: int
+    data_bytes: int
+    params_by_dtype: dict[str, int]
+    bytes_by_dtype: dict[str, int]
+    header_length: int
+
+    @property
+    def serving_bytes(self) -> int:
+        """Bytes once loaded for serving: vLLM's `auto` dtype runs F32/F64 checkpoints in 16-bit."""
+        wide = sum(self.params_by_dtype.get(d, 0) for d in FLOAT_WIDE)
+        wide_bytes = sum(self.bytes_by_dtype.get(d, 0) for d in FLOAT_WIDE)
+        return self.data_bytes - wide_bytes + 2 * wide
+
+
+def header_length(prefix: bytes, object_size: int) -> int:
+    """The N of the first 8 bytes, checked against the cap and the object size."""
+    if len(prefix) < 8:
+        raise HeaderError(f"file is {len(prefix)} bytes, shorter than the 8-byte header length")
+    (length,) = struct.unpack("<Q", prefix[:8])
+    if length < 2:
+        raise HeaderError(f"header length {length} is too small for a JSON object")
+    if length > MAX_HEADER_BYTES:
+        raise HeaderError(f"header length {length} exceeds the cap of {MAX_HEADER_BYTES} bytes")
+    if 8 + length > object_size:
+        raise HeaderError(f"header length {length} runs past the end of the {object_size}-byte object")
+    return int(length)
+
+
+def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
+    """Validate the JSON header (without the 8-byte prefix) against the safetensors rules."""
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise HeaderError(f"header is not UTF-8 JSON ({type(exc).__name__})") from None
+    if not isinstance(doc, dict):
+        raise HeaderError("header is not a JSON object")
+    data_start = 8 + len(raw)
+    params_by_dtype: dict[str, int] = {}
+    bytes_by_dtype: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    for name, info in doc.items():
+        if name == "__metadata__":
+            if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
+                raise HeaderError("__metadata__ must map strings to strings")
+            continue
+        numel, nbytes, dtype, span = _tensor(name, info)
+        if data_start + span[1] > object_size:
+            raise HeaderError(
+                f"tensor {_short(name)} ends at byte {data_start + span[1]}, "
+                f"past the {object_size}-byte object"
+            )
+        params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + numel
+        bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + nbytes
+        spans.append(span)
+    spans.sort()
+    for (_, prev_end), (start, _) in itertools.pairwise(spans):
+        if start < prev_end:
+            raise HeaderError("tensor data ranges overlap")
+    return SafetensorsHeader(
+        tensors=len(spans),
+        parameters=sum(params_by_dtype.values()),
+        data_bytes=sum(bytes_by_dtype.values()),
+        params_by_dtype=params_by_dtype,
+        bytes_by_dtype=bytes_by_dtype,
+        header_length=len(raw),
+    )
+
+
+def _tensor(name: str, info: object) -> tuple[int, int, str, tuple[int, int]]:
+    if not isinstance(info, dict):
+        raise HeaderError(f"tensor {_short(name)} is not an object")
+    dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+    if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
+        raise HeaderError(f"tensor {_short(name)} has unknown dtype {_short(str(dtype))}")
+    if not isinstance(shape, list) or not all(_is_uint(d) for d in shape):
+        raise HeaderError(f"tensor {_short(name)} has an invalid shape")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(_is_uint(o) for o in offsets)
+        or offsets[0] > offsets[1]
+    ):
+        raise HeaderError(f"tensor {_short(name)} has invalid data_offsets")
+    numel = math.prod(shape)
+    nbytes = (numel * DTYPE_BITS[dtype] + 7) // 8
+    if offsets[1] - offsets[0] != nbytes:
+        raise HeaderError(
+            f"tensor {_short(name)}: data_offsets span {offsets[1] - offsets[0]} bytes, "
+            f"its dtype and shape need {nbytes}"
+        )
+    return numel, nbytes, dtype, (offsets[0], offsets[1])
+
+
+def _is_uint(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _short(text: str, limit: int = 80) -> str:
+    printable = "".join(c if c.isprintable() else "?" for c in text)
+    return printable if len(printable) <= limit else printable[: limit - 3] + "..."
+
+
+# --- reading many shards ----------------------------------------------------------------
+
+
+@dataclass
+class HeaderResult:
+    """One shard: its parsed header, or the reason it could not be read."""
+
+    entry: FileEntry
+    header: SafetensorsHeader | None = None
+    error: str | None = None
+    source_error: SourceError | None = None
+
+
+@dataclass
+class _Budget:
+    """Caps the header bytes held at once by concurrent reads."""
+
+    limit: int
+    used: int = 0
+    cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def acquire(self, n: int) -> int:
+        n = min(n, self.limit)
+        with self.cond:
+            self.cond.wait_for(lambda: self.used + n <= self.limit)
+            self.used += n
+        return n
+
+    def release(self, n: int) -> None:
+        with self.cond:
+            self.used -= n
+            self.cond.notify_all()
+
+
+def read_headers(
+    source: ArtifactSource,
+    shards: Sequence[FileEntry],
+    tensor_names: Mapping[str, Sequence[str]] | None = None,
+    concurrent: bool = True,
+) -> list[HeaderResult]:
+    """Read and validate every shard's header (see the module docstring for the read plan).
+
+    `tensor_names` maps a shard name to the tensor names the index assigns to it; it only
+    sharpens the window prediction and may be missing or wrong.
+    """
+    if not shards:
+        return []
+    budget = _Budget(IN_FLIGHT_BUDGET)
+    first = _read_one(source, shards[0], None, budget)
+    results = [first]
+    predict = _Predictor(first, shards[0].name, tensor_names or {})
+
+    def work(entry: FileEntry) -> HeaderResult:
+        return _read_one(source, entry, predict.window(entry), budget)
+
+    rest = shards[1:]
+    if concurrent and len(rest) > 1:
+        with ThreadPoolExecutor(max_workers=max(1, source.max_concurrency)) as pool:
+            results.extend(pool.map(work, rest))
+    else:
+        results.extend(work(e) for e in rest)
+    return results
+
+
+class _Predictor:
+    """Predicts a shard's header length from the first shard's, scaled by its tensor names."""
+
+    def __init__(self, first: HeaderResult, first_name: str, names: Mapping[str, Sequence[str]]) -> None:
+        self.names = names
+        self.base = first.header.header_length if first.header else None
+        self.per_tensor: float | None = None
+        first_names = names.get(first_name)
+        if first.header and first_names:
+            name_bytes = sum(len(json.dumps(n)) for n in first_names)
+            self.per_tensor = max(0.0, (first.header.header_length - name_bytes) / len(first_names))
+
+    def window(self, entry: FileEntry) -> int | None:
+        shard_names = self.names.get(entry.name)
+        if self.per_tensor is not None and shard_names:
+            predicted = sum(len(json.dumps(n)) for n in shard_names) + self.per_tensor * len(shard_names)
+        elif self.base is not None:
+            predicted = float(self.base)
+        else:
+            return None
+        return 8 + math.ceil(predicted * (1 + WINDOW_MARGIN)) + WINDOW_SLACK
+
+
+def _read_one(source: ArtifactSource, entry: FileEntry, window: int | None, budget: _Budget) -> HeaderResult:
+    result = HeaderResult(entry)
+    held = 0
+    try:
+        if window is None:
+            prefix = source.read_range(entry.name, 0, min(8, entry.size))
+            length = header_length(prefix, entry.size)
+            held = budget.acquire(length)
+            raw = source.read_range(entry.name, 8, length)
+        else:
+            window = min(window, entry.size)
+            held = budget.acquire(window)
+            first = source.read_range(entry.name, 0, window)
+            length = header_length(first, entry.size)
+            raw = first[8 : 8 + length]
+            if len(raw) < length:
+                budget.release(held)
+                held = budget.acquire(length)
+                raw += source.read_range(entry.name, 8 + len(raw), length - len(raw))
+            del first
+        if len(raw) < length:
+            raise HeaderError(f"object ended after {8 + len(raw)} bytes, inside the header")
+        result.header = parse_header(raw, entry.size)
+    except HeaderError as exc:
+        result.error = str(exc)
+    except SourceError as exc:
+        result.source_error = exc
+    finally:
+        if held:
+            budget.release(held)
+    return result

@@ -1,0 +1,451 @@
+"""Parameters, weight bytes, KV cache and memory need, from config.json alone or with headers.
+
+The config-only estimate counts every weight matrix a transformers implementation
+creates from the config (attention including GQA and MLA, dense and MoE MLPs with shared
+experts, norms, embeddings, an untied head, a ViT vision tower and its projector, BERT
+encoders with their pooler), using the family table for keys a config leaves out. It is
+labelled as an estimate wherever it is used; the exact numbers come from safetensors headers.
+
+Memory need = serving weights + KV cache for the sized context and concurrency + overhead
+(activations, CUDA graphs, allocator slack): max(20 % of the weights, 2 GiB), the margin
+accelerate and SageMaker add to a load-only estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from shared.inspection.capability.families import Family, family_for_architecture, family_for_model_type
+from shared.inspection.config import as_int, as_str_list
+
+GIB = 2**30
+OVERHEAD_FRACTION = 0.20
+OVERHEAD_MIN_GIB = 2.0
+DEFAULT_CONTEXT_TOKENS = 8192
+DEFAULT_CONCURRENCY = 8
+KV_BYTES_PER_ELEMENT = 2  # BF16 KV cache: never assume an FP8 cache the runtime may not enable
+
+_NESTED_TEXT_KEYS = ("text_config", "llm_config", "language_config")
+_DTYPE_BYTES = {"float32": 4, "float": 4, "float16": 2, "half": 2, "bfloat16": 2, "float64": 8}
+HOPPER_QUANT = frozenset({"fp8", "fbgemm_fp8", "mxfp4", "modelopt"})
+
+
+@dataclass(frozen=True)
+class TextDims:
+    """The language model's shape, with family defaults filled in."""
+
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    intermediate: int
+    vocab: int
+    max_positions: int | None
+    tied: bool
+    family: Family | None
+    experts: int = 0
+    moe_intermediate: int = 0
+    shared_intermediate: int = 0
+    shared_gate: bool = False
+    dense_layers: int = 0
+    moe_step: int = 1
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    qk_nope: int = 0
+    qk_rope: int = 0
+    v_head_dim: int = 0
+    layer_kinds: tuple[str, ...] = ()
+    sliding_window: int | None = None
+    type_vocab: int = 0
+    attention_bias: bool = False
+    mlp_bias: bool = False
+
+
+@dataclass(frozen=True)
+class ParamEstimate:
+    """Parameters by kind; bytes follow from the dtype and quantization of each kind."""
+
+    embedding: int
+    dense: int  # attention and dense MLP matrices, norms, head
+    experts: int
+    vision: int
+    head: int
+
+    @property
+    def total(self) -> int:
+        return self.embedding + self.dense + self.experts + self.vision + self.head
+
+
+@dataclass(frozen=True)
+class Quantization:
+    method: str | None
+    needs_hopper: bool
+    linear_bytes: float  # bytes per weight of quantized linear layers
+    experts_only: bool = False
+
+
+@dataclass(frozen=True)
+class MemoryNeed:
+    weights_gib: float
+    kv_cache_gib: float
+    overhead_gib: float
+    context_tokens: int
+    concurrency: int
+
+    @property
+    def total_gib(self) -> float:
+        return self.weights_gib + self.kv_cache_gib + self.overhead_gib
+
+
+# --- reading the config -------------------------------------------------------------------
+
+
+def architectures(config: dict[str, Any]) -> list[str]:
+    return as_str_list(config.get("architectures"))
+
+
+def top_family(config: dict[str, Any]) -> Family | None:
+    archs = architectures(config)
+    by_arch = family_for_architecture(archs[0]) if archs else None
+    mt = config.get("model_type")
+    return by_arch or family_for_model_type(mt if isinstance(mt, str) else None)
+
+
+def text_section(config: dict[str, Any]) -> tuple[dict[str, Any], Family | None]:
+    """The dict that describes the language model, and the family whose defaults apply to it."""
+    top = top_family(config)
+    for key in _NESTED_TEXT_KEYS:
+        sub = config.get(key)
+        if isinstance(sub, dict):
+            mt = sub.get("model_type")
+            if not isinstance(mt, str) and top is not None:
+                mt = top.defaults.get("text_model_type")
+            return sub, family_for_model_type(mt if isinstance(mt, str) else None) or top
+    return config, top
+
+
+def has_vision(config: dict[str, Any]) -> bool:
+    return any(isinstance(config.get(k), dict) for k in ("vision_config", "vision_tower", "visual"))
+
+
+def _pick(section: dict[str, Any], family: Family | None, *keys: str) -> int | None:
+    for key in keys:
+        value = as_int(section.get(key))
+        if value is not None and value > 0:
+            return value
+    if family is not None:
+        for key in keys:
+            value = as_int(family.defaults.get(key))
+            if value is not None and value > 0:
+                return value
+    return None
+
+
+def text_dims(config: dict[str, Any]) -> TextDims | None:
+    """The language model dimensions, or None when the config lacks the essentials."""
+    section, family = text_section(config)
+    hidden = _pick(section, family, "hidden_size", "d_model", "n_embd", "dim")
+    layers = _pick(section, family, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
+    heads = _pick(section, family, "num_attention_heads", "n_head", "n_heads")
+    vocab = _pick(section, family, "vocab_size", "padded_vocab_size")
+    if not (hidden and layers and heads and vocab):
+        return None
+    if hidden > 10**6 or layers > 10**4 or heads > 10**5 or vocab > 10**8:
+        return None  # not a real model; keeps arithmetic on hostile configs bounded
+    kv_heads = _pick(section, family, "num_key_value_heads", "n_head_kv", "num_kv_heads") or heads
+    head_dim = _pick(section, family, "head_dim") or max(1, hidden // heads)
+    intermediate = _pick(section, family, "intermediate_size", "ffn_dim", "n_inner") or 4 * hidden
+    tied_raw = section.get("tie_word_embeddings", config.get("tie_word_embeddings"))
+    tied = tied_raw if isinstance(tied_raw, bool) else bool(family and family.tied_default)
+    experts = (
+        _pick(section, None, "num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts") or 0
+    )
+    moe_intermediate = _pick(section, None, "moe_intermediate_size") or intermediate
+    n_shared = _pick(section, None, "n_shared_experts") or 0
+    shared_intermediate = (
+        _pick(section, None, "shared_expert_intermediate_size") or 0
+    ) + n_shared * moe_intermediate
+    mlp_only = section.get("mlp_only_layers")
+    dense_layers = _pick(section, None, "first_k_dense_replace") or (
+        len(mlp_only) if isinstance(mlp_only, list) else 0
+    )
+    kv_lora = _pick(section, None, "kv_lora_rank") or 0
+    return TextDims(
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        kv_heads=kv_heads,
+        head_dim=head_dim,
+        intermediate=intermediate,
+        vocab=vocab,
+        max_positions=_pick(
+            section, family, "max_position_embeddings", "n_positions", "max_seq_len", "seq_length"
+        ),
+        tied=tied,
+        family=family,
+        experts=experts,
+        moe_intermediate=moe_intermediate,
+        shared_intermediate=shared_intermediate,
+        shared_gate=bool(_pick(section, None, "shared_expert_intermediate_size")),
+        dense_layers=min(dense_layers, layers),
+        moe_step=_pick(section, None, "decoder_sparse_step") or 1,
+        kv_lora_rank=kv_lora,
+        q_lora_rank=_pick(section, None, "q_lora_rank") or 0,
+        qk_nope=_pick(section, None, "qk_nope_head_dim") or 0,
+        qk_rope=_pick(section, None, "qk_rope_head_dim") or 0,
+        v_head_dim=_pick(section, None, "v_head_dim") or head_dim,
+        layer_kinds=_layer_kinds(section, family, layers),
+        sliding_window=_pick(section, family, "sliding_window", "attention_chunk_size"),
+        type_vocab=_pick(section, None, "type_vocab_size") or 0,
+        attention_bias=section.get("attention_bias") is True or bool(family and family.qkv_bias),
+        mlp_bias=section.get("mlp_bias") is True,
+    )
+
+
+def _layer_kinds(section: dict[str, Any], family: Family | None, layers: int) -> tuple[str, ...]:
+    """'full', 'sliding' or 'none' (no KV cache: linear attention, Mamba) for every layer."""
+    if family is not None and family.encoder:
+        return ("none",) * layers
+    types = section.get("layer_types")
+    if isinstance(types, list) and len(types) == layers and all(isinstance(t, str) for t in types):
+        kinds = []
+        for t in types:
+            if "sliding" in t or "chunked" in t or "local" in t:
+                kinds.append("sliding")
+            elif "full" in t or t in ("attention", "global"):
+                kinds.append("full")
+            else:
+                kinds.append("none")
+        return tuple(kinds)
+    window = as_int(section.get("sliding_window"))
+    if family is not None and window is None:
+        window = as_int(family.defaults.get("sliding_window"))
+    if not window or section.get("use_sliding_window") is False:
+        return ("full",) * layers
+    pattern = family.sliding_pattern if family else "all"
+    if pattern == "alternate":
+        return tuple("sliding" if i % 2 == 0 else "full" for i in range(layers))
+    if pattern.startswith("every:"):
+        n = _pick(section, family, "sliding_window_pattern", "_sliding_window_pattern") or int(pattern[6:])
+        return tuple("full" if (i + 1) % n == 0 else "sliding" for i in range(layers))
+    return ("sliding",) * layers
+
+
+# --- parameters --------------------------------------------------------------------------
+
+
+def estimate_parameters(config: dict[str, Any]) -> ParamEstimate | None:
+    dims = text_dims(config)
+    if dims is None:
+        return None
+    d = dims
+    h = d.hidden
+    encoder = bool(d.family and d.family.encoder)
+    arch = (architectures(config) or [""])[0]
+    attn = _attention_params(d, encoder)
+    norms = (4 if encoder else d.family.norms_per_layer if d.family else 2) * h
+    dense_mlp = (2 * h * d.intermediate + d.intermediate + h) if encoder else 3 * h * d.intermediate
+    if d.mlp_bias:
+        dense_mlp += 2 * d.intermediate + h
+    dense, experts = 0, 0
+    for i in range(d.layers):
+        dense += attn + norms
+        if d.experts and i >= d.dense_layers and (i + 1) % d.moe_step == 0:
+            experts += d.experts * 3 * h * d.moe_intermediate
+            dense += h * d.experts + 3 * h * d.shared_intermediate + (h if d.shared_gate else 0)
+        else:
+            dense += dense_mlp
+    embedding = d.vocab * h
+    head = 0
+    if encoder:
+        positions = d.max_positions or 512
+        embedding += positions * h + d.type_vocab * h + 2 * h
+        if arch.endswith("ForSequenceClassification"):
+            head = h * h + h + (h + 1) * _labels(config)
+        elif not arch.endswith("ForMaskedLM"):
+            head = h * h + h  # the pooler BertModel creates
+    else:
+        dense += h  # final norm
+        if arch.endswith("ForSequenceClassification"):
+            head = h * _labels(config)
+        elif not _is_bare_model(arch) and not d.tied:
+            head = d.vocab * h
+    return ParamEstimate(
+        embedding=embedding, dense=dense, experts=experts, vision=_vision_params(config, h), head=head
+    )
+
+
+def _attention_params(d: TextDims, encoder: bool) -> int:
+    h = d.hidden
+    if d.kv_lora_rank:
+        qk = d.qk_nope + d.qk_rope
+        q = (
+            (h * d.q_lora_rank + d.q_lora_rank + d.q_lora_rank * d.heads * qk)
+            if d.q_lora_rank
+            else h * d.heads * qk
+        )
+        kv = (
+            h * (d.kv_lora_rank + d.qk_rope)
+            + d.kv_lora_rank
+            + d.kv_lora_rank * d.heads * (d.qk_nope + d.v_head_dim)
+        )
+        return q + kv + d.heads * d.v_head_dim * h
+    q_out, kv_out = d.heads * d.head_dim, d.kv_heads * d.head_dim
+    params = h * q_out + 2 * h * kv_out + q_out * h
+    if encoder:
+        params += q_out + 2 * kv_out + h
+    elif d.attention_bias:
+        params += q_out + 2 * kv_out
+    if d.family is not None and d.family.qk_norm:
+        params += 2 * d.head_dim
+    return params
+
+
+def _vision_params(config: dict[str, Any], text_hidden: int) -> int:
+    vision = config.get("vision_config")
+    if not isinstance(vision, dict):
+        return 0
+    hv = _pick(vision, None, "embed_dim", "hidden_size", "width")
+    layers = _pick(vision, None, "depth", "num_hidden_layers", "layers")
+    if not hv or not layers or hv > 10**5 or layers > 10**3:
+        return 0
+    ratio = vision.get("mlp_ratio")
+    inter = _pick(vision, None, "intermediate_size") or (
+        int(hv * ratio) if isinstance(ratio, int | float) and 0 < ratio < 100 else 4 * hv
+    )
+    patch = _pick(vision, None, "patch_size") or 14
+    image = _pick(vision, None, "image_size") or 224
+    channels = _pick(vision, None, "num_channels", "in_channels", "in_chans") or 3
+    per_layer = 4 * (hv * hv + hv) + (hv * inter + inter) + (inter * hv + hv) + 4 * hv
+    patches = (image // patch) ** 2 if patch else 0
+    tower = layers * per_layer + channels * patch * patch * hv + hv + patches * hv + 2 * hv
+    projector = hv * text_hidden + hv
+    return tower + projector
+
+
+def _labels(config: dict[str, Any]) -> int:
+    labels = as_int(config.get("num_labels"))
+    id2label = config.get("id2label")
+    if labels is None and isinstance(id2label, dict):
+        labels = len(id2label)
+    return max(1, min(labels or 2, 10**6))
+
+
+def _is_bare_model(arch: str) -> bool:
+    return arch.endswith(("Model", "ForTextEncoding")) and not arch.endswith("LMHeadModel")
+
+
+# --- bytes -------------------------------------------------------------------------------
+
+
+def quantization(config: dict[str, Any]) -> Quantization:
+    """How the weights are quantized, per `quantization_config` (FP8 and MXFP4 need Hopper)."""
+    section, _ = text_section(config)
+    qc = config.get("quantization_config", section.get("quantization_config"))
+    if not isinstance(qc, dict):
+        return Quantization(None, False, _dtype_bytes(config))
+    method = qc.get("quant_method")
+    method = method.lower() if isinstance(method, str) else "unknown"
+    if method in ("fp8", "fbgemm_fp8", "modelopt"):
+        return Quantization(method, True, 1.0)
+    if method == "mxfp4":
+        return Quantization(method, True, 4.25 / 8, experts_only=True)
+    if method == "compressed-tensors" and _compressed_fp8(qc):
+        return Quantization("compressed-tensors-fp8", True, 1.0)
+    bits = as_int(qc.get("bits")) or as_int(qc.get("w_bit")) or (4 if qc.get("load_in_4bit") else 8)
+    return Quantization(method, False, max(1, min(bits, 16)) / 8 * 1.03)
+
+
+def _compressed_fp8(qc: dict[str, Any]) -> bool:
+    groups = qc.get("config_groups")
+    if not isinstance(groups, dict):
+        return False
+    for group in groups.values():
+        weights = group.get("weights") if isinstance(group, dict) else None
+        if (
+            isinstance(weights, dict)
+            and weights.get("type") == "float"
+            and as_int(weights.get("num_bits")) == 8
+        ):
+            return True
+    return False
+
+
+def _dtype_bytes(config: dict[str, Any]) -> float:
+    section, _ = text_section(config)
+    for raw in (
+        config.get("torch_dtype"),
+        config.get("dtype"),
+        section.get("torch_dtype"),
+        section.get("dtype"),
+    ):
+        if isinstance(raw, str) and raw.replace("torch.", "") in _DTYPE_BYTES:
+            return _DTYPE_BYTES[raw.replace("torch.", "")]
+    return 2
+
+
+def estimate_weight_bytes(params: ParamEstimate, config: dict[str, Any], serving: bool) -> int:
+    """Stored bytes (`serving=False`) or bytes once loaded (F32 checkpoints are served in 16-bit)."""
+    q = quantization(config)
+    base = _dtype_bytes(config)
+    if serving:
+        base = min(base, 2)
+    if q.method is None:
+        return int(params.total * base)
+    plain = (params.embedding + params.head + params.vision) * min(base, 2)
+    if q.experts_only:
+        return int(plain + params.dense * min(base, 2) + params.experts * q.linear_bytes)
+    return int(plain + (params.dense + params.experts) * q.linear_bytes)
+
+
+# --- KV cache and memory ----------------------------------------------------------------
+
+
+def kv_cache_bytes(dims: TextDims, context: int, concurrency: int) -> int:
+    """KV cache for `concurrency` sequences of `context` tokens (sliding layers keep their window)."""
+    if dims.kv_lora_rank:
+        per_layer_token = (dims.kv_lora_rank + dims.qk_rope) * KV_BYTES_PER_ELEMENT
+    else:
+        per_layer_token = 2 * dims.kv_heads * dims.head_dim * KV_BYTES_PER_ELEMENT
+    total = 0
+    for kind in dims.layer_kinds or ("full",) * dims.layers:
+        if kind == "full":
+            tokens = context
+        elif kind == "sliding":
+            tokens = min(context, dims.sliding_window or context)
+        else:
+            continue
+        total += per_layer_token * tokens * concurrency
+    return total
+
+
+def serving_context(dims: TextDims | None, requested: int | None) -> int:
+    wanted = requested or DEFAULT_CONTEXT_TOKENS
+    if dims is not None and dims.max_positions:
+        return max(1, min(wanted, dims.max_positions))
+    return wanted
+
+
+def memory_need(
+    serving_weight_bytes: int,
+    dims: TextDims | None,
+    uses_kv_cache: bool,
+    context_tokens: int | None,
+    concurrency: int | None,
+) -> MemoryNeed:
+    """Weights + KV cache + overhead, in GiB; embedding and rerank models keep no KV cache."""
+    context = serving_context(dims, context_tokens)
+    conc = concurrency or DEFAULT_CONCURRENCY
+    weights = serving_weight_bytes / GIB
+    kv = kv_cache_bytes(dims, context, conc) / GIB if (dims is not None and uses_kv_cache) else 0.0
+    overhead = max(OVERHEAD_FRACTION * weights, OVERHEAD_MIN_GIB)
+    return MemoryNeed(
+        weights_gib=weights, kv_cache_gib=kv, overhead_gib=overhead, context_tokens=context, concurrency=conc
+    )
+
+
+def round_gib(value: float) -> float:
+    return math.ceil(value * 100) / 100
