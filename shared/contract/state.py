@@ -112,6 +112,7 @@ class ImportState(BaseModel):
     options: ImportOptions
     stage: Stage
     attempt: int = 0
+    retries: int = 0  # `model-import retry` count: part of the retry tokens, so a re-create is a new create
     stage_started_at: datetime
     stage_deadline: datetime | None = None
     created_at: datetime

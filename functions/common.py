@@ -1,0 +1,108 @@
+"""What every stage shares: the step result, deadlines, waiting and failing.
+
+A stage is a function `(state, ctx) -> Step`: it looks at the real resources, does at
+most one next thing, and returns the state to write (or None: nothing to do). The
+driver (`functions/reconcile.py`) writes it with If-Match and, only if that write won,
+publishes the step's notification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from functions.runtime import Runtime
+from shared.contract.state import ImportState, LastError, Stage
+from shared.pipeline.genai_ops import Kind, Progress
+from shared.pipeline.notifier import Message, failure_message
+from shared.settings import FailurePolicy, Settings
+
+
+@dataclass
+class StageContext:
+    rt: Runtime
+    event_id: str | None
+    now: datetime
+
+    @property
+    def settings(self) -> Settings:
+        return self.rt.settings
+
+
+@dataclass
+class Step:
+    state: ImportState | None  # None: nothing to write
+    notify: Message | None = None  # published once, after the write wins
+    created: list[tuple[Kind, str]] = field(default_factory=list)  # resources this step created
+    note: str = ""
+
+
+def stage_deadline(settings: Settings, stage: Stage) -> timedelta | None:
+    minutes = {
+        Stage.WAITING_FOR_FILES: settings.deadline_validate_minutes,
+        Stage.VALIDATING: settings.deadline_validate_minutes,
+        Stage.IMPORTING: settings.deadline_import_minutes,
+        Stage.PROVISIONING: settings.deadline_cluster_minutes,
+        Stage.DEPLOYING: settings.deadline_endpoint_minutes,
+        Stage.SMOKE_TESTING: settings.deadline_smoke_minutes,
+        Stage.TEARING_DOWN: settings.deadline_cluster_minutes,
+    }.get(stage)
+    return timedelta(minutes=minutes) if minutes else None
+
+
+def move(state: ImportState, ctx: StageContext, stage: Stage, note: str = "") -> ImportState:
+    return state.move_to(
+        stage, now=ctx.now, deadline=stage_deadline(ctx.settings, stage), note=note, event_id=ctx.event_id
+    )
+
+
+def deadline_passed(state: ImportState, ctx: StageContext) -> bool:
+    return state.stage_deadline is not None and ctx.now > state.stage_deadline
+
+
+def fail(
+    state: ImportState,
+    ctx: StageContext,
+    code: str,
+    message: str,
+    details: list[str] | None = None,
+    *,
+    cost_note: str = "",
+) -> Step:
+    """End the import in FAILED, notifying once; with the 'delete' policy, tear down first.
+
+    The failure is recorded in `last_error`; a teardown that carries a `last_error` while the
+    import is still wanted ends in FAILED rather than TORN_DOWN.
+    """
+    err = LastError(stage=state.stage, code=code, message=message[:2000], details=(details or [])[:20])
+    failed = state.model_copy(update={"last_error": err})
+    has_resources = any(
+        (state.resources.imported_model_id, state.resources.cluster_id, state.resources.endpoint_id)
+    ) or state.stage in (Stage.IMPORTING, Stage.PROVISIONING, Stage.DEPLOYING, Stage.SMOKE_TESTING)
+    policy = ctx.settings.failure_policy
+    msg = failure_message(failed, policy=policy, cost_note=cost_note)
+    if has_resources and policy is FailurePolicy.DELETE:
+        nxt = move(failed, ctx, Stage.TEARING_DOWN, note=f"{code}: cleaning up (failure policy delete)")
+    else:
+        nxt = move(failed, ctx, Stage.FAILED, note=code)
+    return Step(nxt, notify=msg)
+
+
+def keep_waiting(state: ImportState, ctx: StageContext, what: str, prog: Progress | None = None) -> Step:
+    """Rewrite with attempt + 1 (which fires the next invocation), or fail once the deadline passed."""
+    if deadline_passed(state, ctx):
+        seen = f" (last seen {prog.lifecycle_state})" if prog and prog.lifecycle_state else ""
+        return fail(
+            state,
+            ctx,
+            "STAGE_DEADLINE_EXCEEDED",
+            f"{what} did not finish before the {state.stage.value} deadline {state.stage_deadline}{seen}",
+        )
+    return Step(state.next_attempt(now=ctx.now), note=f"waiting for {what}")
+
+
+def progress_failed(state: ImportState, ctx: StageContext, kind: Kind, prog: Progress) -> Step:
+    code = "WORK_REQUEST_FAILED" if prog.status == "FAILED" else "RESOURCE_FAILED"
+    if prog.lifecycle_state in ("FAILED", "NEEDS_ATTENTION") and prog.status == "FAILED" and not prog.errors:
+        code = "RESOURCE_FAILED"
+    return fail(state, ctx, code, f"{kind.value} {prog.status.lower()} ({prog.lifecycle_state})", prog.errors)

@@ -1,0 +1,38 @@
+"""DEPLOYING: create the endpoint of the imported model on the cluster (once), wait for ACTIVE."""
+
+from __future__ import annotations
+
+from functions.common import StageContext, Step, keep_waiting, move, progress_failed
+from shared.contract.state import ImportState, Stage
+from shared.pipeline.genai_ops import Kind
+
+
+def create_endpoint(state: ImportState, ctx: StageContext) -> Step:
+    rt, res, s = ctx.rt, state.resources, ctx.settings
+    if not res.imported_model_id or not res.cluster_id:
+        return Step(move(state, ctx, Stage.PROVISIONING, note="no cluster yet"))
+    if not res.endpoint_id:
+        existing = rt.ops.find(Kind.ENDPOINT, state.import_id)
+        if existing is not None:
+            found = res.model_copy(update={"endpoint_id": existing.id})
+            return Step(
+                state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
+            )
+        created = rt.ops.create_endpoint(state, res.imported_model_id, res.cluster_id)
+        res = res.model_copy(
+            update={"endpoint_id": created.id, "endpoint_work_request_id": created.work_request_id}
+        )
+        return Step(
+            state.model_copy(update={"resources": res, "updated_at": ctx.now}),
+            created=[(Kind.ENDPOINT, created.id)],
+            note="endpoint created",
+        )
+    prog = rt.ops.wait(
+        Kind.ENDPOINT, res.endpoint_id, res.endpoint_work_request_id, s.poll_seconds, s.poll_interval_seconds
+    )
+    if prog.status == "ACTIVE":
+        live = state.model_copy(update={"endpoint_url": rt.openai_base_url})
+        return Step(move(live, ctx, Stage.SMOKE_TESTING, note="endpoint ACTIVE"))
+    if prog.done:
+        return progress_failed(state, ctx, Kind.ENDPOINT, prog)
+    return keep_waiting(state, ctx, "the endpoint", prog)

@@ -1,0 +1,89 @@
+"""The fdk entry point: parse the CloudEvent, route it to the import it is about, answer.
+
+`func.yaml`: entrypoint `/python/bin/fdk /function/functions/func.py handler`.
+
+The answer is always JSON. A body that is not an object event of ours is answered 200
+with `"action": "ignored"` (retrying it would not help); an unexpected error raises, which
+the fdk turns into a 502, so the platform may deliver the event again; the sweep covers the
+rest. The sweep runs here too, at most once a minute per container.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from datetime import timedelta
+from typing import Any
+
+from fdk import response
+
+if __package__ in (None, ""):  # fdk loads this file by path: make the project importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from events.models import EventError, parse_event
+from shared.contract.paths import classify
+from shared.pipeline import logs
+from shared.settings import SettingsError
+
+log = logs.get_logger("func")
+logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+
+SWEEP_EVERY_SECONDS = float(os.environ.get("SWEEP_EVERY_SECONDS", "60"))
+
+
+def answer(ctx: Any, doc: dict[str, Any], status: int = 200) -> response.Response:
+    return response.Response(
+        ctx, response_data=json.dumps(doc), headers={"Content-Type": "application/json"}, status_code=status
+    )
+
+
+def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
+    body = data.getvalue() if data is not None else b""
+    try:
+        event = parse_event(body)
+    except EventError as exc:
+        log.warning("not an event we understand", extra={"code": "EVENT_MALFORMED", "error": str(exc)})
+        return answer(ctx, {"action": "ignored", "code": "EVENT_MALFORMED", "error": str(exc)})
+    with logs.bound(event_id=event.event_id):
+        ref = classify(event.object_name or "") if event.is_object_event else None
+        if ref is None:
+            log.info("not about an import", extra={"object": event.object_name, "type": event.event_type})
+            return answer(ctx, {"action": "ignored", "reason": "not an object of the pipeline"})
+        with logs.bound(name=ref.name, trigger=ref.kind.value, event_type=event.event_type):
+            try:
+                return answer(ctx, route(ref.name, ref.kind, event.event_id, event.bucket_name))
+            except SettingsError as exc:
+                log.error("function configuration is invalid", extra={"error": str(exc)})
+                raise
+
+
+def route(name: str, kind: Any, event_id: str, bucket: str | None) -> dict[str, Any]:
+    from functions.reconcile import reconcile
+    from functions.runtime import runtime_from_env
+
+    rt = runtime_from_env()
+    if bucket and bucket != rt.bucket:
+        log.info("event from another bucket", extra={"bucket": bucket})
+        return {"action": "ignored", "reason": f"bucket {bucket} is not the watched bucket"}
+    run_sweep(rt)
+    outcome = reconcile(rt, name, kind, event_id)
+    return outcome.to_json_dict()
+
+
+def run_sweep(rt: Any) -> None:
+    from shared.pipeline.sweep import maybe_sweep
+
+    s = rt.settings
+    try:
+        maybe_sweep(
+            rt.store,
+            now=rt.now(),
+            stall_after=timedelta(seconds=s.poll_seconds + 2 * s.poll_interval_seconds + 60),
+            every_seconds=SWEEP_EVERY_SECONDS,
+            ops=rt.ops,
+            ledger=rt.ledger,
+        )
+    except Exception as exc:
+        log.warning("sweep failed", extra={"error": str(exc)[:300]})

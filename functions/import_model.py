@@ -1,0 +1,65 @@
+"""IMPORTING: create the imported model (once), then wait for its work request.
+
+With `deploy: false` the import ends here, in DONE, with a notification that says so.
+"""
+
+from __future__ import annotations
+
+from functions.common import StageContext, Step, fail, keep_waiting, move, progress_failed
+from shared.contract.paths import SourceKind
+from shared.contract.state import ImportState, Stage
+from shared.pipeline.genai_ops import Kind
+from shared.pipeline.notifier import success_message
+from shared.pipeline.secrets import SecretUnavailable
+
+
+def import_model(state: ImportState, ctx: StageContext) -> Step:
+    rt, res = ctx.rt, state.resources
+    if state.plan is None:
+        return Step(move(state, ctx, Stage.VALIDATING, note="no plan yet: validate first"))
+    if not res.imported_model_id:
+        existing = rt.ops.find(Kind.IMPORTED_MODEL, state.import_id)
+        if existing is not None:
+            found = res.model_copy(update={"imported_model_id": existing.id})
+            return Step(
+                state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
+            )
+        token = None
+        if state.source.kind is SourceKind.HUGGING_FACE:
+            try:
+                token = rt.hf_token()
+            except SecretUnavailable as exc:
+                return fail(state, ctx, "OCI_API_ERROR", f"Hugging Face token unavailable: {exc}")
+        created = rt.ops.create_imported_model(state, state.plan.capability, token)
+        res = res.model_copy(
+            update={
+                "imported_model_id": created.id,
+                "imported_model_work_request_id": created.work_request_id,
+            }
+        )
+        return Step(
+            state.model_copy(update={"resources": res, "updated_at": ctx.now}),
+            created=[(Kind.IMPORTED_MODEL, created.id)],
+            note="imported model created",
+        )
+    prog = rt.ops.wait(
+        Kind.IMPORTED_MODEL,
+        res.imported_model_id,
+        res.imported_model_work_request_id,
+        ctx.settings.poll_seconds,
+        ctx.settings.poll_interval_seconds,
+    )
+    if prog.status == "ACTIVE":
+        if not state.options.deploy:
+            done = move(state, ctx, Stage.DONE, note="imported; deploy: false")
+            msg = success_message(
+                done,
+                openai_base_url=rt.openai_base_url,
+                inference_url=rt.inference_url,
+                compartment_id=ctx.settings.compartment_id,
+            )
+            return Step(done, notify=msg)
+        return Step(move(state, ctx, Stage.PROVISIONING, note="imported model ACTIVE"))
+    if prog.done:
+        return progress_failed(state, ctx, Kind.IMPORTED_MODEL, prog)
+    return keep_waiting(state, ctx, "the model import", prog)

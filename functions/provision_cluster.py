@@ -1,0 +1,61 @@
+"""PROVISIONING: reserve the AI units, create the hosting cluster (once), wait for ACTIVE.
+
+The reservation in the ledger comes first: a cluster that would break a ceiling is never
+created, and the failure notification says why and what it would have cost.
+"""
+
+from __future__ import annotations
+
+from functions.common import StageContext, Step, fail, keep_waiting, move, progress_failed
+from shared.contract.state import ImportState, Stage
+from shared.pipeline.genai_ops import Kind
+
+
+def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
+    rt, res, plan, s = ctx.rt, state.resources, state.plan, ctx.settings
+    if plan is None or not res.imported_model_id:
+        return Step(move(state, ctx, Stage.IMPORTING, note="no imported model yet"))
+    if not plan.unit_shape:
+        return fail(state, ctx, "SHAPE_UNKNOWN", "validation chose no unit shape")
+    if not res.cluster_id:
+        existing = rt.ops.find(Kind.CLUSTER, state.import_id)
+        if existing is not None:
+            found = res.model_copy(update={"cluster_id": existing.id})
+            return Step(
+                state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
+            )
+        units = plan.ai_units if plan.ai_units is not None else 0.0
+        reservation = rt.ledger.reserve(
+            state.import_id,
+            state.name,
+            units,
+            max_per_import=s.max_ai_units_per_import,
+            max_total=s.max_ai_units_total,
+            unit_shape=plan.unit_shape,
+        )
+        if not reservation.granted:
+            cost = f"${plan.cost_per_hour:,.2f}" if plan.cost_per_hour is not None else "unknown"
+            note = (
+                f"Refused: a {plan.unit_shape} cluster ({units:g} AI units, about {cost} per hour, "
+                f"one-hour minimum) was not created."
+            )
+            return fail(
+                state, ctx, reservation.code or "AI_UNITS_CEILING_TOTAL", reservation.reason, cost_note=note
+            )
+        created = rt.ops.create_cluster(state, plan.unit_shape)
+        res = res.model_copy(
+            update={"cluster_id": created.id, "cluster_work_request_id": created.work_request_id}
+        )
+        return Step(
+            state.model_copy(update={"resources": res, "updated_at": ctx.now}),
+            created=[(Kind.CLUSTER, created.id)],
+            note=f"cluster {plan.unit_shape} created",
+        )
+    prog = rt.ops.wait(
+        Kind.CLUSTER, res.cluster_id, res.cluster_work_request_id, s.poll_seconds, s.poll_interval_seconds
+    )
+    if prog.status == "ACTIVE":
+        return Step(move(state, ctx, Stage.DEPLOYING, note="cluster ACTIVE"))
+    if prog.done:
+        return progress_failed(state, ctx, Kind.CLUSTER, prog)
+    return keep_waiting(state, ctx, "the hosting cluster", prog)

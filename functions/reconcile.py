@@ -1,0 +1,278 @@
+"""Reconcile one import: any event about `<name>` means "look at import <name> again".
+
+    outcome = reconcile(rt, name, trigger, event_id)
+
+It reads the state document (with its ETag), the source object as it is *now* (HEAD: an
+event may be late, duplicated or out of order, so its own ETag is only a hint) and the
+real resources, does the one next step, and writes the new state with If-Match. Losing
+that write means another invocation got there first: this one stops (and deletes a
+resource it created if the winner no longer wants it).
+
+What a new upload of the manifest or request means while an older import of the same
+name is live (in flight, or DONE with a deployment): the user replaced the model, so the
+old deployment is torn down first (its units released, recorded in the history), then
+the new import starts from validation. A new upload after a terminal import that holds
+nothing (REJECTED, TORN_DOWN, cleaned-up FAILED) starts the new import at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from functions.common import StageContext, Step
+from functions.create_endpoint import create_endpoint
+from functions.import_model import import_model
+from functions.intake import SourceDoc, new_import
+from functions.provision_cluster import provision_cluster
+from functions.runtime import Runtime
+from functions.smoke_test import smoke_test
+from functions.teardown import begin_teardown, teardown
+from functions.validate import validate
+from functions.wait_for_files import wait_for_files
+from shared.contract.manifest import MAX_DOCUMENT_BYTES
+from shared.contract.paths import ObjectKind, classify, manifest_object, model_prefix, request_object
+from shared.contract.state import ImportState, Stage, make_import_id
+from shared.findings import finding
+from shared.pipeline import logs
+from shared.pipeline.genai_ops import ResourceBusy
+from shared.pipeline.notifier import Message, failure_message, rejection_message, success_message
+from shared.pipeline.store import ConflictError, StateUnreadable, head_object, read_object
+
+log = logs.get_logger("reconcile")
+
+STAGES = {
+    Stage.WAITING_FOR_FILES: wait_for_files,
+    Stage.VALIDATING: validate,
+    Stage.IMPORTING: import_model,
+    Stage.PROVISIONING: provision_cluster,
+    Stage.DEPLOYING: create_endpoint,
+    Stage.SMOKE_TESTING: smoke_test,
+    Stage.TEARING_DOWN: teardown,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    action: str  # "wrote", "nothing", "conflict", "ignored"
+    stage: str | None = None
+    note: str = ""
+
+    def to_json_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "action": self.action, "stage": self.stage, "note": self.note}
+
+
+def config_object(name: str) -> str:
+    return model_prefix(name) + "config.json"
+
+
+def source_object(kind: ObjectKind, name: str) -> str:
+    return {
+        ObjectKind.MANIFEST: manifest_object,
+        ObjectKind.REQUEST: request_object,
+        ObjectKind.CONFIG: config_object,
+    }[kind](name)
+
+
+def holds_something(state: ImportState) -> bool:
+    """Could this import have anything created or in flight? (Then a new upload tears it down first.)"""
+    if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
+        return False
+    if state.stage is Stage.FAILED:
+        r = state.resources
+        return bool(r.imported_model_id or r.cluster_id or r.endpoint_id)
+    return True
+
+
+def reconcile(rt: Runtime, name: str, trigger: ObjectKind, event_id: str | None) -> Outcome:
+    ctx = StageContext(rt, event_id, rt.now())
+    try:
+        found = rt.store.get(name)
+    except StateUnreadable as exc:
+        log.error("state document unreadable; fix or delete it by hand", extra={"error": str(exc)})
+        return Outcome(name, "ignored", note="state unreadable")
+    state, etag = found if found else (None, None)
+    if state is not None:
+        logs.bind(import_id=state.import_id)
+    step = decide(ctx, name, trigger, state)
+    if step is None or step.state is None:
+        return Outcome(name, "nothing", state.stage.value if state else None, step.note if step else "")
+    return commit(ctx, step, etag)
+
+
+def decide(ctx: StageContext, name: str, trigger: ObjectKind, state: ImportState | None) -> Step | None:
+    rt = ctx.rt
+    if trigger is ObjectKind.STATE:
+        if state is None:
+            return None
+        ref = classify(state.source.object_name)
+        kind = ref.kind if ref else ObjectKind.MANIFEST
+    elif trigger is ObjectKind.CONFIG and not ctx.settings.trigger_on_config:
+        return None
+    else:
+        kind = trigger
+    candidate = source_object(kind, name)
+    etag_now = head_object(rt.object_storage, rt.namespace, rt.bucket, candidate)
+
+    if state is None:
+        if etag_now is None:
+            return None  # a late event about a source that is gone: nothing to do
+        if kind is ObjectKind.CONFIG and head_object(
+            rt.object_storage, rt.namespace, rt.bucket, manifest_object(name)
+        ):
+            return None  # a manifest is there: it is the trigger
+        return start(ctx, name, kind, candidate, None, "")
+
+    if candidate != state.source.object_name and etag_now is None:
+        return None  # deletion of an object that is not this import's source
+    if etag_now is None:
+        if state.desired == "present" and not state.options.keep_on_delete and holds_something(state):
+            if state.stage is not Stage.TEARING_DOWN:
+                return begin_teardown(state, ctx, f"{candidate} deleted")
+            return Step(state.model_copy(update={"desired": "absent"}), note="source deleted during teardown")
+    elif make_import_id(name, candidate, etag_now) != state.import_id:
+        if kind is ObjectKind.CONFIG and state.source.object_name != candidate:
+            return None  # config.json rewritten under a manifest or request import: not a trigger
+        if holds_something(state):
+            if state.stage is Stage.TEARING_DOWN:
+                return step_stage(state, ctx)
+            return begin_teardown(state, ctx, f"replaced by a new upload of {candidate}")
+        return start(
+            ctx, name, kind, candidate, state, f"new upload of {candidate} replaces import {state.import_id}"
+        )
+
+    cancelled = state.desired == "absent" and state.stage not in (Stage.TEARING_DOWN, Stage.TORN_DOWN)
+    if cancelled and holds_something(state):
+        return begin_teardown(state, ctx, "cancelled")
+    return step_stage(state, ctx)
+
+
+def start(
+    ctx: StageContext, name: str, kind: ObjectKind, candidate: str, previous: ImportState | None, note: str
+) -> Step | None:
+    rt = ctx.rt
+    try:
+        found = read_object(rt.object_storage, rt.namespace, rt.bucket, candidate, MAX_DOCUMENT_BYTES)
+    except ValueError:
+        found = (b"", "")
+        too_large = True
+    else:
+        too_large = False
+    if found is None:
+        return None  # deleted between HEAD and GET
+    raw, etag = found
+    if too_large:
+        etag = head_object(rt.object_storage, rt.namespace, rt.bucket, candidate) or ""
+    step = new_import(ctx, name, SourceDoc(kind, candidate, etag), raw, previous, note)
+    if too_large and step.state is not None:
+        big = finding("MANIFEST_TOO_LARGE", candidate, f"over {MAX_DOCUMENT_BYTES} bytes")
+        rejected = step.state.model_copy(
+            update={"stage": Stage.REJECTED, "stage_deadline": None, "findings": [big]}
+        )
+        return Step(rejected, notify=rejection_message(rejected))
+    return step
+
+
+def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
+    handler = STAGES.get(state.stage)
+    if handler is not None:
+        logs.bind(stage=state.stage.value, attempt=state.attempt)
+        return handler(state, ctx)
+    return settle(state, ctx)
+
+
+def expected_message(state: ImportState, ctx: StageContext) -> Message | None:
+    """The notification a terminal state must have produced (to publish again if it was lost)."""
+    rt = ctx.rt
+    if state.stage is Stage.DONE and state.plan is not None:
+        return success_message(
+            state,
+            openai_base_url=rt.openai_base_url,
+            inference_url=rt.inference_url,
+            compartment_id=ctx.settings.compartment_id,
+        )
+    if state.stage is Stage.REJECTED:
+        return rejection_message(state)
+    if state.stage is Stage.FAILED and state.last_error is not None:
+        return failure_message(state, policy=ctx.settings.failure_policy)
+    return None
+
+
+def settle(state: ImportState, ctx: StageContext) -> Step | None:
+    """A terminal state: nothing to do, unless its notification was never published."""
+    msg = expected_message(state, ctx)
+    if msg is None or msg.key in state.notified:
+        return Step(None, note="terminal")
+    return Step(
+        state.model_copy(update={"updated_at": ctx.now}), notify=msg, note="publishing the lost notification"
+    )
+
+
+def commit(ctx: StageContext, step: Step, etag: str | None) -> Outcome:
+    """Write the step's state with If-Match; only the winner publishes the step's notification."""
+    rt = ctx.rt
+    new = step.state
+    assert new is not None
+    notify = step.notify
+    if notify is not None:
+        if notify.key in new.notified:
+            notify = None
+        else:
+            new = new.model_copy(update={"notified": [*new.notified, notify.key]})
+    try:
+        new_etag = rt.store.put(new, etag)
+    except ConflictError:
+        log.info(
+            "lost the write: another invocation moved this import first", extra={"stage": new.stage.value}
+        )
+        if step.created:
+            clean_lost_creates(ctx, new, step)
+        return Outcome(new.name, "conflict", new.stage.value, step.note)
+    logs.bind(import_id=new.import_id)
+    log.info(
+        "state written",
+        extra={
+            "stage": new.stage.value,
+            "attempt": new.attempt,
+            "note": step.note or (new.history[-1].note if new.history else ""),
+        },
+    )
+    if notify is not None:
+        publish(ctx, new, new_etag, notify)
+    return Outcome(new.name, "wrote", new.stage.value, step.note)
+
+
+def publish(ctx: StageContext, state: ImportState, etag: str, message: Message) -> None:
+    rt = ctx.rt
+    try:
+        rt.notifier.publish(message)
+        log.info("notification published", extra={"key": message.key, "title": message.title})
+    except Exception as exc:
+        log.error("notification failed; will retry", extra={"key": message.key, "error": str(exc)[:300]})
+        rt.sleep(ctx.settings.poll_interval_seconds)
+        unclaimed = state.model_copy(update={"notified": [k for k in state.notified if k != message.key]})
+        # If someone else moved the state on meanwhile, settle() sees the missing key later.
+        with contextlib.suppress(ConflictError):
+            rt.store.put(unclaimed, etag)
+
+
+def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None:
+    """We created a resource but lost the write: delete it if the winner does not want it."""
+    rt = ctx.rt
+    found = rt.store.get(ours.name)
+    current = found[0] if found else None
+    wanted = (
+        current is not None
+        and current.import_id == ours.import_id
+        and current.desired == "present"
+        and current.stage not in (Stage.TORN_DOWN, Stage.REJECTED, Stage.FAILED, Stage.TEARING_DOWN)
+    )
+    if wanted:
+        return  # the next invocation finds it by tag
+    for kind, rid in step.created:
+        try:
+            rt.ops.delete(kind, rid)
+            log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})
+        except ResourceBusy:
+            log.warning("orphan still busy; the sweep deletes it later", extra={"resource": rid})

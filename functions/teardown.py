@@ -1,0 +1,48 @@
+"""TEARING_DOWN: endpoint, cluster, then model (unless keep_model); release the AI units.
+
+Reached when the source is deleted, the import is cancelled, a new upload replaces it,
+or a failure under the 'delete' policy. A teardown caused by a failure (a `last_error`
+while the import is still wanted) ends in FAILED; every other one in TORN_DOWN.
+"""
+
+from __future__ import annotations
+
+from functions.common import StageContext, Step, deadline_passed, move
+from shared.contract.state import ImportState, LastError, Stage
+from shared.pipeline.notifier import Message, teardown_message
+from shared.pipeline.teardown import teardown_step
+
+
+def begin_teardown(state: ImportState, ctx: StageContext, note: str) -> Step:
+    return Step(move(state.model_copy(update={"desired": "absent"}), ctx, Stage.TEARING_DOWN, note=note))
+
+
+def teardown(state: ImportState, ctx: StageContext) -> Step:
+    rt, s = ctx.rt, ctx.settings
+    prog = teardown_step(
+        rt.ops, state, budget_seconds=s.poll_seconds, interval=s.poll_interval_seconds, sleep=rt.sleep
+    )
+    progressed = state.model_copy(update={"resources": prog.resources, "updated_at": ctx.now})
+    if not prog.done:
+        if deadline_passed(state, ctx):
+            err = LastError(
+                stage=Stage.TEARING_DOWN,
+                code="STAGE_DEADLINE_EXCEEDED",
+                message=f"teardown did not finish before its deadline; still waiting on {prog.waiting_on}",
+            )
+            stuck = move(
+                progressed.model_copy(update={"last_error": err}), ctx, Stage.FAILED, note="teardown stuck"
+            )
+            body = (
+                f"The teardown of {state.name} did not finish: {prog.waiting_on} is still there.\n"
+                f"Check it in the console, then run `model-import teardown {state.name}` again."
+            )
+            return Step(
+                stuck, notify=Message("failed:TEARING_DOWN", f"Model {state.name} teardown stuck", body)
+            )
+        return Step(progressed.next_attempt(now=ctx.now), note=f"waiting for {prog.waiting_on}")
+    rt.ledger.release(state.import_id)
+    if state.last_error is not None and state.desired == "present":
+        return Step(move(progressed, ctx, Stage.FAILED, note="cleaned up after failure"))
+    done = move(progressed, ctx, Stage.TORN_DOWN, note="; ".join(prog.deleted)[:500] or "nothing to delete")
+    return Step(done, notify=teardown_message(done, prog.deleted))

@@ -1,0 +1,304 @@
+"""Idempotent operations on OCI Generative AI: imported models, hosting clusters, endpoints.
+
+Three guards make a create safe to repeat (a duplicate event, a retried invocation):
+- a look-up by freeform tag (`import-id`, `step`) before any create: what exists is reused;
+- a deterministic `opc-retry-token` per import id and step: a create the service already
+  accepted returns the same resource instead of a second one;
+- tags `import-id`, `import-name`, `step`, `managed-by=oci-model-import` on every resource,
+  so the sweep and teardown find everything the pipeline created, tracked or not.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import oci
+from oci.generative_ai import models as gm
+
+from shared.contract.manifest import Capability
+from shared.contract.paths import SourceKind
+from shared.contract.state import ImportState, retry_token
+
+MANAGED_BY = "oci-model-import"
+GONE_STATES = frozenset({"DELETED", "DELETING"})
+FAILED_STATES = frozenset({"FAILED", "NEEDS_ATTENTION"})
+WR_FAILED = frozenset({"FAILED", "CANCELED", "CANCELING"})
+
+
+class Kind(StrEnum):
+    """A resource the pipeline creates; the value is also its `step` tag."""
+
+    IMPORTED_MODEL = "import-model"
+    CLUSTER = "cluster"
+    ENDPOINT = "endpoint"
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: Kind
+    id: str
+    lifecycle_state: str
+    tags: dict[str, str] = field(default_factory=dict)
+    details: str | None = None
+
+    @property
+    def import_id(self) -> str | None:
+        return self.tags.get("import-id")
+
+    @property
+    def is_gone(self) -> bool:
+        return self.lifecycle_state in GONE_STATES
+
+
+@dataclass(frozen=True)
+class Created:
+    id: str
+    work_request_id: str | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a resource is: ACTIVE, PENDING (still working), FAILED (with errors) or GONE."""
+
+    status: str
+    lifecycle_state: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.status != "PENDING"
+
+
+class ResourceBusy(Exception):
+    """A delete was refused because the resource is mid-change (e.g. still CREATING); try later."""
+
+
+def resource_tags(state: ImportState, kind: Kind) -> dict[str, str]:
+    return {
+        **state.options.freeform_tags,
+        "import-id": state.import_id,
+        "import-name": state.name,
+        "step": kind.value,
+        "managed-by": MANAGED_BY,
+    }
+
+
+def step_token(state: ImportState, kind: Kind) -> str:
+    """The opc-retry-token of this import's create of `kind`; a retry after a deletion gets a new one."""
+    return retry_token(state.import_id, f"{kind.value}#{state.retries}")
+
+
+def endpoint_display_name(name: str) -> str:
+    """Endpoint names start with a letter or '_' and hold letters, digits, '-' and '_' only."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    if not re.match(r"[A-Za-z_]", cleaned):
+        cleaned = "_" + cleaned
+    return cleaned[:255]
+
+
+class GenAiOps:
+    """The Generative AI control-plane calls of the pipeline, for one compartment."""
+
+    def __init__(
+        self,
+        client: Any,
+        compartment_id: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.compartment_id = compartment_id
+        self._sleep = sleep
+        self._monotonic = monotonic
+
+    # --- reading ------------------------------------------------------------------------
+    def _list_all(self, kind: Kind) -> list[Any]:
+        method = {
+            Kind.IMPORTED_MODEL: self.client.list_imported_models,
+            Kind.CLUSTER: self.client.list_dedicated_ai_clusters,
+            Kind.ENDPOINT: self.client.list_endpoints,
+        }[kind]
+        items: list[Any] = []
+        page: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"limit": 1000}
+            if page:
+                kwargs["page"] = page
+            resp = method(self.compartment_id, **kwargs)
+            items.extend(resp.data.items or [])
+            page = resp.headers.get("opc-next-page")
+            if not page:
+                return items
+
+    def list_managed(self, kind: Kind) -> list[Resource]:
+        """Every live (not DELETED/DELETING) resource of `kind` this pipeline created."""
+        out = []
+        for item in self._list_all(kind):
+            tags = dict(item.freeform_tags or {})
+            if tags.get("managed-by") != MANAGED_BY:
+                continue
+            res = Resource(kind, item.id, str(item.lifecycle_state), tags, item.lifecycle_details)
+            if not res.is_gone:
+                out.append(res)
+        return out
+
+    def find(self, kind: Kind, import_id: str) -> Resource | None:
+        """The live resource of `kind` tagged with this import id, if any (the oldest if several)."""
+        found = [
+            r for r in self.list_managed(kind) if r.import_id == import_id and r.tags.get("step") == kind
+        ]
+        return found[0] if found else None
+
+    def get(self, kind: Kind, resource_id: str) -> Resource | None:
+        method = {
+            Kind.IMPORTED_MODEL: self.client.get_imported_model,
+            Kind.CLUSTER: self.client.get_dedicated_ai_cluster,
+            Kind.ENDPOINT: self.client.get_endpoint,
+        }[kind]
+        try:
+            item = method(resource_id).data
+        except oci.exceptions.ServiceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return Resource(
+            kind, item.id, str(item.lifecycle_state), dict(item.freeform_tags or {}), item.lifecycle_details
+        )
+
+    def work_request_errors(self, work_request_id: str) -> list[str]:
+        try:
+            items = self.client.list_work_request_errors(work_request_id).data.items or []
+        except oci.exceptions.ServiceError as exc:
+            return [f"work request errors unavailable: {exc.status} {exc.code}"]
+        return [f"{e.code}: {e.message}" for e in items]
+
+    def progress(self, kind: Kind, resource_id: str, work_request_id: str | None) -> Progress:
+        """One look at a resource being created: the resource's lifecycle, then its work request."""
+        res = self.get(kind, resource_id)
+        if res is None or res.is_gone:
+            return Progress(
+                "GONE", res.lifecycle_state if res else None, [f"{kind.value} {resource_id} was deleted"]
+            )
+        if res.lifecycle_state == "ACTIVE":
+            return Progress("ACTIVE", "ACTIVE")
+        if res.lifecycle_state in FAILED_STATES:
+            errors = self.work_request_errors(work_request_id) if work_request_id else []
+            if res.details:
+                errors.append(res.details)
+            return Progress(
+                "FAILED", res.lifecycle_state, errors or [f"{kind.value} is {res.lifecycle_state}"]
+            )
+        if work_request_id:
+            wr = self.client.get_work_request(work_request_id).data
+            if str(wr.status) in WR_FAILED:
+                errors = self.work_request_errors(work_request_id) or [f"work request {wr.status}"]
+                return Progress("FAILED", res.lifecycle_state, errors)
+        return Progress("PENDING", res.lifecycle_state)
+
+    def wait(
+        self,
+        kind: Kind,
+        resource_id: str,
+        work_request_id: str | None,
+        budget_seconds: float,
+        interval: float,
+    ) -> Progress:
+        """Poll `progress` until it is done or `budget_seconds` have passed (at least one look)."""
+        deadline = self._monotonic() + budget_seconds
+        while True:
+            prog = self.progress(kind, resource_id, work_request_id)
+            if prog.done or self._monotonic() + interval > deadline:
+                return prog
+            self._sleep(interval)
+
+    # --- creating -----------------------------------------------------------------------
+    def create_imported_model(
+        self, state: ImportState, capability: Capability, hf_token: str | None = None
+    ) -> Created:
+        src = state.source
+        data_source: gm.ModelDataSource
+        if src.kind is SourceKind.HUGGING_FACE:
+            is_commit = bool(src.revision and re.fullmatch(r"[0-9a-f]{40}", src.revision))
+            data_source = gm.HuggingFaceModel(
+                source_type="HUGGING_FACE_MODEL",
+                model_id=src.model_id,
+                access_token=hf_token,  # the only place the token ever goes: this request body
+                branch=None if is_commit else (src.revision or "main"),
+                commit=src.revision if is_commit else None,
+            )
+        else:
+            data_source = gm.ObjectStorageObject(
+                source_type="OBJECT_STORAGE_OBJECT",
+                namespace_name=src.namespace,
+                bucket_name=src.bucket,
+                prefix_name=src.prefix,
+            )
+        opts = state.options
+        details = gm.CreateImportedModelDetails(
+            compartment_id=self.compartment_id,
+            display_name=opts.display_name or state.name,
+            description=opts.description,
+            vendor=opts.vendor,
+            version=opts.version,
+            capabilities=[capability.value],
+            data_source=data_source,
+            freeform_tags=resource_tags(state, Kind.IMPORTED_MODEL),
+        )
+        resp = self.client.create_imported_model(
+            details, opc_retry_token=step_token(state, Kind.IMPORTED_MODEL)
+        )
+        return Created(resp.data.id, resp.headers.get("opc-work-request-id"))
+
+    def create_cluster(self, state: ImportState, unit_shape: str, unit_count: int = 1) -> Created:
+        details = gm.CreateDedicatedAiClusterDetails(
+            compartment_id=self.compartment_id,
+            type="HOSTING",
+            unit_shape=unit_shape,
+            unit_count=unit_count,
+            display_name=state.options.display_name or state.name,
+            description=f"Hosting cluster of imported model {state.name} ({state.import_id})",
+            freeform_tags=resource_tags(state, Kind.CLUSTER),
+        )
+        resp = self.client.create_dedicated_ai_cluster(
+            details, opc_retry_token=step_token(state, Kind.CLUSTER)
+        )
+        return Created(resp.data.id, resp.headers.get("opc-work-request-id"))
+
+    def create_endpoint(self, state: ImportState, model_id: str, cluster_id: str) -> Created:
+        details = gm.CreateEndpointDetails(
+            compartment_id=self.compartment_id,
+            model_id=model_id,
+            dedicated_ai_cluster_id=cluster_id,
+            display_name=endpoint_display_name(state.options.display_name or state.name),
+            description=f"Endpoint of imported model {state.name} ({state.import_id})",
+            freeform_tags=resource_tags(state, Kind.ENDPOINT),
+        )
+        resp = self.client.create_endpoint(details, opc_retry_token=step_token(state, Kind.ENDPOINT))
+        return Created(resp.data.id, resp.headers.get("opc-work-request-id"))
+
+    # --- deleting -----------------------------------------------------------------------
+    def delete(self, kind: Kind, resource_id: str) -> str | None:
+        """Ask for the deletion; returns its work request id, None if already gone.
+
+        Raises ResourceBusy when the service refuses because the resource is mid-change.
+        """
+        method = {
+            Kind.IMPORTED_MODEL: self.client.delete_imported_model,
+            Kind.CLUSTER: self.client.delete_dedicated_ai_cluster,
+            Kind.ENDPOINT: self.client.delete_endpoint,
+        }[kind]
+        try:
+            resp = method(resource_id, retry_strategy=oci.retry.NoneRetryStrategy())
+        except oci.exceptions.ServiceError as exc:
+            if exc.status == 404:
+                return None
+            if exc.status in (409, 412):
+                raise ResourceBusy(f"{kind.value} {resource_id}: {exc.code} {exc.message}") from None
+            raise
+        return resp.headers.get("opc-work-request-id")

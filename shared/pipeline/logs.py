@@ -1,0 +1,123 @@
+"""Structured JSON logs: one object per line, with the import id and event id on every line.
+
+    configure("INFO")
+    with bound(event_id=event.event_id, name="tiny-chat"):
+        with bound(import_id=state.import_id):
+            log.info("stage done", extra={"stage": "IMPORTING"})
+
+Secrets registered with `register_secret` are replaced by `***` in every record that
+reaches our handler, and the SDK's own loggers (`oci`, `urllib3`) are held at WARNING
+and filtered the same way, so a Hub token can never be printed, even by a debug switch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+ROOT = "model_import"
+_EMPTY: dict[str, Any] = {}  # never mutated: every bind makes a new dict
+_context: ContextVar[dict[str, Any]] = ContextVar("model_import_log_context", default=_EMPTY)
+_secrets: set[str] = set()
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_QUIET_LOGGERS = ("oci", "urllib3", "requests", "fdk")
+
+
+def register_secret(value: str | None) -> None:
+    """Never log `value` (only values of 8+ characters, so short strings are not mangled)."""
+    if value and len(value) >= 8:
+        _secrets.add(value)
+
+
+def forget_secret(value: str | None) -> None:
+    _secrets.discard(value or "")
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+@contextmanager
+def bound(**fields: Any) -> Iterator[None]:
+    """Add fields (import_id, event_id, name, ...) to every line logged inside the block."""
+    token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def bind(**fields: Any) -> None:
+    """Add fields to the current context until the surrounding `bound` block ends."""
+    _context.set({**_context.get(), **{k: v for k, v in fields.items() if v is not None}})
+
+
+class RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            record.msg = redact(record.getMessage())
+            record.args = None
+            for key, value in list(record.__dict__.items()):
+                if key not in _STANDARD and isinstance(value, str):
+                    setattr(record, key, redact(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "import_id": None,
+            "event_id": None,
+        }
+        doc.update(_context.get())
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                doc[key] = value
+        if record.exc_info:
+            doc["error"] = self.formatException(record.exc_info)
+        return redact(json.dumps(doc, default=str))
+
+
+_configured: logging.Handler | None = None
+
+
+def configure(level: str = "INFO", stream: TextIO | None = None) -> logging.Logger:
+    """Send our loggers to `stream` (stderr) as JSON lines; idempotent."""
+    global _configured
+    logger = logging.getLogger(ROOT)
+    logger.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "INFO")
+    if _configured is None or stream is not None:
+        if _configured is not None:
+            logger.removeHandler(_configured)
+        handler: logging.Handler = logging.StreamHandler(stream or sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler.addFilter(RedactFilter())
+        logger.addHandler(handler)
+        logger.propagate = False
+        _configured = handler
+    for name in _QUIET_LOGGERS:
+        quiet = logging.getLogger(name)
+        quiet.setLevel(logging.WARNING)
+        if not any(isinstance(f, RedactFilter) for f in quiet.filters):
+            quiet.addFilter(RedactFilter())
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactFilter) for f in handler.filters):
+            handler.addFilter(RedactFilter())
+    return logger
+
+
+def get_logger(name: str) -> logging.Logger:
+    return logging.getLogger(f"{ROOT}.{name}")

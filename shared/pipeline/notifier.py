@@ -1,0 +1,229 @@
+"""Notifications on the OCI Notifications topic: a title and a body a person can act on.
+
+Success: model, capability, shape and why, AI units, cost per hour and the one-hour
+minimum, endpoint OCID, the OpenAI-compatible base URL and a ready-to-paste call.
+Rejection: every finding code with its subject and what to do. Failure: the stage, the
+rule code, the work request errors, what happens to what was created, what to do next.
+
+Deduplication is the caller's: each message has a `key`; the pipeline records the key in
+`state.notified` in the same compare-and-swap write that makes the transition, and only
+the writer that won publishes. Bodies are cut to fit OCI's 64 KB message limit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from oci.ons.models import MessageDetails
+
+from shared.contract.manifest import Capability
+from shared.contract.state import ImportState
+from shared.findings import CATALOGUE, Finding
+from shared.settings import FailurePolicy
+
+MAX_BODY_BYTES = 60 * 1024  # OCI's limit is 64 KB per message; keep room for the title and envelope
+MAX_TITLE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str  # recorded in state.notified: one publication per key per import
+    title: str
+    body: str
+
+
+class Notifier:
+    def __init__(self, ons_client: Any, topic_id: str) -> None:
+        self.client = ons_client
+        self.topic_id = topic_id
+
+    def publish(self, message: Message) -> None:
+        title, body = fit(message.title, message.body)
+        self.client.publish_message(self.topic_id, MessageDetails(title=title, body=body))
+
+
+def fit(title: str, body: str) -> tuple[str, str]:
+    """Cut the title to 200 characters and the body to the message size limit, on a line boundary."""
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1] + "…"
+    raw = body.encode("utf-8")
+    if len(raw) <= MAX_BODY_BYTES:
+        return title, body
+    note = "\n… (cut to fit the 64 KB notification limit; `model-import status <name>` shows everything)"
+    cut = raw[: MAX_BODY_BYTES - len(note.encode())].decode("utf-8", "ignore")
+    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
+    return title, cut + note
+
+
+def _money(value: float | None) -> str:
+    return f"${value:,.2f}" if value is not None else "unknown (set AI_UNIT_PRICE_PER_HOUR)"
+
+
+def example_call(
+    capability: Capability, openai_base_url: str, inference_url: str, endpoint_id: str, compartment_id: str
+) -> str:
+    """A Python snippet that calls the endpoint with the caller's OCI config (~/.oci/config)."""
+    if capability.is_chat:
+        payload = {
+            "model": endpoint_id,
+            "messages": [{"role": "user", "content": "Hello!"}],
+            "max_tokens": 64,
+        }
+        return "\n".join(
+            [
+                "import oci, requests",
+                "signer = oci.signer.Signer.from_config(oci.config.from_file())",
+                f"r = requests.post({openai_base_url + '/chat/completions'!r}, auth=signer,",
+                f"                  json={json.dumps(payload)})",
+                "print(r.json()['choices'][0]['message']['content'])",
+            ]
+        )
+    if capability is Capability.EMBEDDING:
+        call = (
+            "client.embed_text(m.EmbedTextDetails(inputs=['Hello!'], compartment_id=COMPARTMENT,\n"
+            "    serving_mode=m.DedicatedServingMode(endpoint_id=ENDPOINT))).data.embeddings[0][:5]"
+        )
+    else:
+        call = (
+            "client.rerank_text(m.RerankTextDetails(input='capital of France', documents=['Paris', 'Rome'],\n"
+            "    compartment_id=COMPARTMENT, serving_mode=m.DedicatedServingMode(endpoint_id=ENDPOINT)))"
+            ".data.document_ranks"
+        )
+    return "\n".join(
+        [
+            "import oci",
+            "from oci.generative_ai_inference import GenerativeAiInferenceClient, models as m",
+            f"ENDPOINT, COMPARTMENT = {endpoint_id!r}, {compartment_id!r}",
+            "client = GenerativeAiInferenceClient(oci.config.from_file(),",
+            f"                                      service_endpoint={inference_url!r})",
+            f"print({call})",
+        ]
+    )
+
+
+def success_message(
+    state: ImportState, *, openai_base_url: str, inference_url: str, compartment_id: str
+) -> Message:
+    plan = state.plan
+    name = state.name
+    res = state.resources
+    if plan is None:
+        raise ValueError("a success message needs the plan")
+    if not state.options.deploy:
+        title = f"Model {name} imported ({plan.capability.value}); not deployed (deploy: false)"
+        body = "\n".join(
+            [
+                f"Imported model {name} is ACTIVE: {res.imported_model_id}",
+                f"Capability: {plan.capability.value}",
+                f"Recommended shape when you deploy it: {plan.unit_shape} ({plan.shape_reason})",
+                f"It would hold {plan.ai_units:g} AI units, about {_money(plan.cost_per_hour)} per hour."
+                if plan.ai_units is not None
+                else "",
+                "No cluster or endpoint was created because the manifest says deploy: false.",
+                "To deploy: set deploy to true (or remove it) in the manifest and upload it again.",
+            ]
+        )
+        return Message("success", title, body)
+    cost = plan.cost_per_hour
+    lines = [
+        f"Model {name} is live and answered its smoke test.",
+        "",
+        f"Model:        {state.options.display_name or name} ({_source_text(state)})",
+        f"Capability:   {plan.capability.value}",
+        f"Shape:        {plan.unit_shape}: {plan.shape_reason}",
+        f"AI units:     {plan.ai_units:g}" if plan.ai_units is not None else "AI units:     unknown",
+        f"Cost:         about {_money(cost)} per hour while the cluster exists; hosting clusters are billed "
+        f"with a one-hour minimum commitment (at least {_money(cost)}).",
+        f"Endpoint:     {res.endpoint_id}",
+        f"Cluster:      {res.cluster_id}",
+        f"Imported model: {res.imported_model_id}",
+        f"OpenAI-compatible base URL: {openai_base_url}",
+        f"Smoke test:   {json.dumps(state.smoke_test or {}, default=str)[:500]}",
+        "",
+        "Call it (Python, with your OCI config):",
+        example_call(plan.capability, openai_base_url, inference_url, res.endpoint_id or "", compartment_id),
+        "",
+        f"Stop paying for it: delete models/{name}/import.json (or `model-import teardown {name}`).",
+    ]
+    title = f"Model {name} is live: {plan.capability.value} on {plan.unit_shape}, {_money(cost)}/h"
+    return Message("success", title, "\n".join(lines))
+
+
+def rejection_message(state: ImportState) -> Message:
+    codes = sorted({f.code for f in state.findings if f.severity == "error"})
+    title = f"Model {state.name} rejected: {', '.join(codes) or 'invalid input'}"
+    lines = [
+        f"The import of {state.name} ({_source_text(state)}) was rejected before anything was created.",
+        "Nothing is running and nothing costs money.",
+        "",
+        "Findings (code, what, what to do):",
+        *(_finding_line(f) for f in state.findings),
+        "",
+        "Fix the files, then upload the manifest (or request) again to start a new import.",
+    ]
+    return Message("rejected", title, "\n".join(lines))
+
+
+def failure_message(state: ImportState, *, policy: FailurePolicy, cost_note: str = "") -> Message:
+    err = state.last_error
+    code = err.code if err else "UNKNOWN"
+    stage = err.stage.value if err else state.stage.value
+    rule = CATALOGUE.get(code)
+    created = [
+        f"{label}: {value}"
+        for label, value in (
+            ("imported model", state.resources.imported_model_id),
+            ("cluster", state.resources.cluster_id),
+            ("endpoint", state.resources.endpoint_id),
+        )
+        if value
+    ]
+    if not created:
+        fate = "Nothing had been created, so nothing is running."
+    elif policy is FailurePolicy.DELETE:
+        fate = "Failure policy 'delete': these are being deleted now: " + "; ".join(created)
+    else:
+        fate = (
+            "Failure policy 'keep': these are kept for inspection (and may cost money): "
+            + "; ".join(created)
+            + f". Remove them with `model-import teardown {state.name}`."
+        )
+    lines = [
+        f"The import of {state.name} ({_source_text(state)}) FAILED at stage {stage}.",
+        "",
+        f"Rule:    {code}: {rule.meaning if rule else ''}",
+        f"Error:   {err.message if err else ''}",
+        *(f"  - {d}" for d in (err.details if err else [])),
+        *([cost_note] if cost_note else []),
+        "",
+        fate,
+        "",
+        f"What to do: {rule.remedy if rule else 'read the error above'}",
+        f"Then: `model-import retry {state.name}`, or upload the manifest again to start over.",
+    ]
+    title = f"Model {state.name} import FAILED at {stage}: {code}"
+    return Message(f"failed:{stage}", title, "\n".join(lines))
+
+
+def teardown_message(state: ImportState, deleted: list[str]) -> Message:
+    title = f"Model {state.name} torn down"
+    kept = " The imported model was kept (keep_model)." if state.options.keep_model else ""
+    lines = [
+        f"The deployment of {state.name} ({_source_text(state)}) was torn down.{kept}",
+        *(f"  - deleted {d}" for d in deleted),
+        "Its AI units are released.",
+    ]
+    return Message("torn_down", title, "\n".join(lines))
+
+
+def _finding_line(f: Finding) -> str:
+    return f"- {f.code} [{f.severity}] {f.subject}: {f.message} → {f.hint}"
+
+
+def _source_text(state: ImportState) -> str:
+    src = state.source
+    if src.model_id:
+        return f"Hugging Face {src.model_id}@{src.revision or 'main'}"
+    return f"oci://{src.bucket}@{src.namespace}/{src.prefix or src.object_name}"

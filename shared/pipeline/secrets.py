@@ -1,0 +1,39 @@
+"""The Hugging Face token, read from OCI Vault when needed and held only in memory.
+
+It goes to exactly one place: the `accessToken` of the create-imported-model request
+body (and the Hub API calls of validation). It is registered with the log redactor the
+moment it is read, so no log line can carry it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import oci
+
+from shared.pipeline import logs
+
+
+class SecretUnavailable(Exception):
+    """The secret could not be read; the message says why, never what it holds."""
+
+
+def read_hf_token(secrets_client: Any, secret_id: str) -> str:
+    """The current version of the secret, decoded from base64 and stripped."""
+    try:
+        bundle = secrets_client.get_secret_bundle(secret_id).data
+    except oci.exceptions.ServiceError as exc:
+        raise SecretUnavailable(f"Vault secret {secret_id}: {exc.status} {exc.code}") from None
+    content = getattr(bundle.secret_bundle_content, "content", None)
+    if not content:
+        raise SecretUnavailable(f"Vault secret {secret_id} has no content")
+    try:
+        token = base64.b64decode(content, validate=True).decode("utf-8").strip()
+    except (binascii.Error, UnicodeDecodeError):
+        raise SecretUnavailable(f"Vault secret {secret_id} is not base64 text") from None
+    if not token:
+        raise SecretUnavailable(f"Vault secret {secret_id} is empty")
+    logs.register_secret(token)
+    return token

@@ -1,0 +1,175 @@
+"""State documents in the watched bucket, read with their ETag and written only by compare-and-swap.
+
+    store = StateStore(os_client, namespace, bucket)
+    found = store.get("tiny-chat")          # (ImportState, etag) or None
+    etag = store.put(state, etag)           # If-Match etag; etag=None means If-None-Match "*"
+    store.list()                            # every import's state
+
+`put` raises `ConflictError` when someone else wrote first (the ETag moved, or the
+document appeared when we expected none). Every successful `put` fires the state
+rule, which is how the pipeline gets its next invocation: so never write a state
+that did not change unless you mean to nudge the import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import oci
+from pydantic import ValidationError
+
+from shared.contract.paths import STATE_PREFIX, classify, state_object
+from shared.contract.state import ImportState
+
+MAX_STATE_BYTES = 1024 * 1024  # a state document holds at most 100 transitions: far below this
+
+
+class ConflictError(Exception):
+    """A compare-and-swap write lost: the object changed since it was read."""
+
+
+class StateUnreadable(Exception):
+    """A state document exists but does not parse; it names the object and why."""
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    name: str
+    etag: str
+    time_modified: datetime | None
+    size: int | None
+
+
+def is_conflict(exc: oci.exceptions.ServiceError) -> bool:
+    """If-Match / If-None-Match refusals: OCI answers 412 (and 409 for some create races)."""
+    return exc.status in (409, 412)
+
+
+def read_object(
+    client: Any, namespace: str, bucket: str, name: str, max_bytes: int
+) -> tuple[bytes, str] | None:
+    """The object's bytes (at most `max_bytes`, else ValueError) and ETag, or None when absent."""
+    try:
+        resp = client.get_object(namespace, bucket, name)
+    except oci.exceptions.ServiceError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    length = int(resp.headers.get("content-length") or 0)
+    if length > max_bytes:
+        resp.data.raw.close()
+        raise ValueError(f"{name} is {length} bytes, over the {max_bytes} byte cap")
+    data = resp.data.raw.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{name} is over the {max_bytes} byte cap")
+    return data, str(resp.headers.get("etag", ""))
+
+
+def head_object(client: Any, namespace: str, bucket: str, name: str) -> str | None:
+    """The object's ETag, or None when absent."""
+    try:
+        resp = client.head_object(namespace, bucket, name)
+    except oci.exceptions.ServiceError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return str(resp.headers.get("etag", ""))
+
+
+def list_entries(client: Any, namespace: str, bucket: str, prefix: str) -> Iterator[ObjectEntry]:
+    """Every object under `prefix` with its ETag and modification time, page by page."""
+    start: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"prefix": prefix, "fields": "name,etag,size,timeModified", "limit": 1000}
+        if start:
+            kwargs["start"] = start
+        page = client.list_objects(namespace, bucket, **kwargs).data
+        for obj in page.objects or []:
+            yield ObjectEntry(obj.name, obj.etag or "", obj.time_modified, obj.size)
+        start = page.next_start_with
+        if not start:
+            return
+
+
+def put_if(client: Any, namespace: str, bucket: str, name: str, body: bytes, etag: str | None) -> str:
+    """Write `body` only if the object still has `etag` (None: only if it does not exist)."""
+    kwargs: dict[str, Any] = {"content_type": "application/json"}
+    if etag is None:
+        kwargs["if_none_match"] = "*"
+    else:
+        kwargs["if_match"] = etag
+    try:
+        resp = client.put_object(namespace, bucket, name, body, **kwargs)
+    except oci.exceptions.ServiceError as exc:
+        if is_conflict(exc):
+            raise ConflictError(f"{name} changed since it was read (etag {etag or 'none'})") from None
+        raise
+    return str(resp.headers.get("etag", ""))
+
+
+class StateStore:
+    """The import state documents `_imports/state/<name>.json` of one bucket."""
+
+    def __init__(self, os_client: Any, namespace: str, bucket: str) -> None:
+        self.client = os_client
+        self.namespace = namespace
+        self.bucket = bucket
+
+    def get(self, name: str) -> tuple[ImportState, str] | None:
+        """The state of import `name` and its ETag, or None if there is none.
+
+        Raises StateUnreadable if the document is there but is not a valid state.
+        """
+        found = read_object(self.client, self.namespace, self.bucket, state_object(name), MAX_STATE_BYTES)
+        if found is None:
+            return None
+        raw, etag = found
+        try:
+            return ImportState.from_json(raw), etag
+        except ValidationError as exc:
+            raise StateUnreadable(f"{state_object(name)} is not a valid state document: {exc}") from None
+
+    def put(self, state: ImportState, etag: str | None) -> str:
+        """Write `state` if its document still has `etag` (None: only if it does not exist yet).
+
+        Returns the new ETag. Raises ConflictError when another writer got there first.
+        """
+        return put_if(
+            self.client, self.namespace, self.bucket, state_object(state.name), state.to_json(), etag
+        )
+
+    def entries(self) -> list[ObjectEntry]:
+        """The state objects (name, etag, modification time) without reading them: one list call."""
+        return [
+            e
+            for e in list_entries(self.client, self.namespace, self.bucket, STATE_PREFIX)
+            if classify(e.name) is not None
+        ]
+
+    def list(self) -> list[ImportState]:
+        """Every import's state, by name; unreadable documents are skipped (get() names them)."""
+        out: list[ImportState] = []
+        for entry in self.entries():
+            ref = classify(entry.name)
+            if ref is None:
+                continue
+            try:
+                found = self.get(ref.name)
+            except StateUnreadable:
+                continue
+            if found is not None:
+                out.append(found[0])
+        return sorted(out, key=lambda s: s.name)
+
+    def delete(self, name: str, etag: str) -> None:
+        """Remove a state document (only if unchanged); used by `model-import forget`-like tools."""
+        try:
+            self.client.delete_object(self.namespace, self.bucket, state_object(name), if_match=etag)
+        except oci.exceptions.ServiceError as exc:
+            if is_conflict(exc):
+                raise ConflictError(f"{state_object(name)} changed since it was read") from None
+            if exc.status != 404:
+                raise

@@ -1,0 +1,89 @@
+"""GenAiOps against the local cloud's Generative AI control plane, through the real SDK."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_state
+
+from shared.contract.manifest import Capability
+from shared.pipeline.genai_ops import MANAGED_BY, GenAiOps, Kind, ResourceBusy, endpoint_display_name
+from shared.pipeline.teardown import teardown_step
+
+
+@pytest.fixture
+def ops(localcloud) -> GenAiOps:  # type: ignore[no-untyped-def]
+    return GenAiOps(localcloud.factory.generative_ai(), localcloud.info.compartment_id)
+
+
+def test_create_is_tagged_and_idempotent(ops: GenAiOps, staged_model: str) -> None:
+    state = make_state(freeform_tags={"team": "ml"})
+    first = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    again = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)  # same retry token
+    assert again.id == first.id
+    found = ops.find(Kind.IMPORTED_MODEL, state.import_id)
+    assert found is not None and found.id == first.id
+    assert found.tags == {
+        "team": "ml",
+        "import-id": state.import_id,
+        "import-name": "tiny-chat",
+        "step": "import-model",
+        "managed-by": MANAGED_BY,
+    }
+    assert ops.find(Kind.IMPORTED_MODEL, "someone-else-000000000000") is None
+    assert len(ops.list_managed(Kind.IMPORTED_MODEL)) == 1
+
+
+def test_a_retry_gets_a_new_token_and_a_new_resource(ops: GenAiOps, staged_model: str) -> None:
+    state = make_state()
+    first = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    second = ops.create_imported_model(state.model_copy(update={"retries": 1}), Capability.TEXT_TO_TEXT)
+    assert second.id != first.id
+
+
+def test_full_lifecycle_then_teardown_in_order(ops: GenAiOps, staged_model: str) -> None:
+    state = make_state()
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    assert ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05).status == "ACTIVE"
+    cluster = ops.create_cluster(state, "A10_X1")
+    with pytest.raises(ResourceBusy):
+        ops.delete(Kind.CLUSTER, cluster.id)  # still CREATING: the service refuses
+    assert ops.wait(Kind.CLUSTER, cluster.id, cluster.work_request_id, 10, 0.05).status == "ACTIVE"
+    endpoint = ops.create_endpoint(state, model.id, cluster.id)
+    assert ops.wait(Kind.ENDPOINT, endpoint.id, endpoint.work_request_id, 10, 0.05).status == "ACTIVE"
+
+    tracked = state.model_copy(
+        update={
+            "resources": state.resources.model_copy(
+                update={"imported_model_id": model.id, "cluster_id": cluster.id}
+            )
+        }
+    )  # the endpoint id never reached the state: teardown must find it by tag
+    progress = teardown_step(ops, tracked, budget_seconds=15, interval=0.05)
+    assert progress.done
+    assert [d.split()[0] for d in progress.deleted] == ["endpoint", "cluster", "import-model"]
+    assert progress.resources.cluster_id is None and progress.resources.imported_model_id is None
+    for kind in Kind:
+        assert ops.list_managed(kind) == []
+
+
+def test_keep_model_keeps_the_imported_model(ops: GenAiOps, staged_model: str) -> None:
+    state = make_state(keep_model=True)
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05)
+    progress = teardown_step(ops, state, budget_seconds=5, interval=0.05)
+    assert progress.done and progress.deleted == []
+    assert [r.id for r in ops.list_managed(Kind.IMPORTED_MODEL)] == [model.id]
+
+
+def test_failed_work_request_reports_its_errors(ops: GenAiOps, staged_model: str, localcloud) -> None:  # type: ignore[no-untyped-def]
+    localcloud.fail_work_request("tiny-chat", "CREATE_IMPORTED_MODEL", "artifact bucket unreachable")
+    state = make_state()
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    progress = ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05)
+    assert progress.status == "FAILED"
+    assert any("artifact bucket unreachable" in e for e in progress.errors)
+
+
+def test_endpoint_names_follow_the_service_rule() -> None:
+    assert endpoint_display_name("tiny.chat-1") == "tiny-chat-1"
+    assert endpoint_display_name("7b-model") == "_7b-model"
