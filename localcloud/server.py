@@ -188,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if not body.drain(1 << 20):
                 self.close_connection = True
-            log.info(
+            log.debug(
                 "%s %s -> %s (%.1f ms)",
                 self.command,
                 self.path,

@@ -23,8 +23,8 @@ SETTINGS = (
 )
 
 
-def handler(ctx, data: io.BytesIO = None):
-    event = json.loads(data.getvalue() or b"{}")
+def handler(ctx, data: io.BytesIO | None = None):
+    event = json.loads((data.getvalue() if data else b"") or b"{}")
     out = Path(os.environ["ECHO_DIR"])
     name = event.get("data", {}).get("resourceName", "")
     if "flaky" in name:

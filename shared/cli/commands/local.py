@@ -1,0 +1,261 @@
+"""`model-import local up`: the local cloud in the foreground; `local stage`: place a folder by links.
+
+`local up` serves every emulated OCI API on 127.0.0.1, writes `<state-dir>/localcloud.json`
+(point `MODEL_IMPORT_LOCALCLOUD` at it), runs the event router and, when the function file
+exists, the real fdk function. Ctrl-C stops it cleanly; the state directory keeps the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from shared.cli.output import CliError, print_json
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_FUNCTION = REPO_ROOT / "functions" / "func.py"
+DEFAULT_STATE_DIR = Path(os.environ.get("MODEL_IMPORT_LOCAL_STATE", "~/.cache/model-import/localcloud"))
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    local = subparsers.add_parser("local", help="run the local cloud (an emulation of the OCI APIs used)")
+    sub = local.add_subparsers(dest="local_command", metavar="SUBCOMMAND")
+
+    up = sub.add_parser(
+        "up",
+        parents=[common],
+        help="serve the local cloud in the foreground until Ctrl-C",
+        description="Serve Object Storage, Generative AI, inference, Notifications, Vault and a Hugging Face "
+        "Hub on 127.0.0.1, route object events to the function, and write <state-dir>/localcloud.json.",
+    )
+    up.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    up.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}")
+    up.add_argument("--bucket", default="model-drop", help="watched bucket, created with object events on")
+    up.add_argument("--namespace", default="localcloud", help="Object Storage namespace")
+    up.add_argument(
+        "--hf-token-file",
+        type=Path,
+        help="file holding the Hugging Face token put in the Vault "
+        "secret (default: $MODEL_IMPORT_LOCAL_HF_TOKEN, else a dummy token)",
+    )
+    up.add_argument(
+        "--hub-root", type=Path, help="folder of local Hub repos <org>/<name>/ (default <state>/hub)"
+    )
+    fn = up.add_argument_group("function")
+    fn.add_argument(
+        "--function",
+        type=Path,
+        default=DEFAULT_FUNCTION,
+        help=f"fdk function file (default {DEFAULT_FUNCTION.relative_to(REPO_ROOT)})",
+    )
+    fn.add_argument("--entry-point", default="handler", help="function entry point (default handler)")
+    fn.add_argument("--no-function", action="store_true", help="route events but invoke no function")
+    fn.add_argument("--pool-size", type=int, default=2, help="concurrent function processes (default 2)")
+    fn.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra function setting (repeatable), e.g. --set AI_UNIT_PRICE_PER_HOUR=10",
+    )
+    fn.add_argument("--trigger-on-config", action="store_true", help="also start imports on config.json")
+    t = up.add_argument_group("lifecycle timings (seconds)")
+    t.add_argument("--import-seconds", type=float, default=2.0)
+    t.add_argument("--cluster-seconds", type=float, default=2.0)
+    t.add_argument("--endpoint-seconds", type=float, default=1.0)
+    t.add_argument("--delete-seconds", type=float, default=0.5)
+    f = up.add_argument_group("faults and notifications")
+    f.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help='fault rule, e.g. \'{"service": "objectstorage", "status": 429, "rate": 0.1}\'',
+    )
+    f.add_argument(
+        "--fail-work-request",
+        action="append",
+        default=[],
+        metavar="NAME[:OPERATION]",
+        help="fail the work requests on a resource of this display name or model id",
+    )
+    f.add_argument("--subscriber", help="forward every published notification to this loopback URL")
+    f.add_argument("--verbose", action="store_true", help="log every HTTP request")
+    up.set_defaults(func=run_up)
+
+    stage = sub.add_parser(
+        "stage",
+        parents=[common],
+        help="place a local model folder in the bucket by hard links (no copy), as if uploaded",
+    )
+    stage.add_argument("folder", type=Path)
+    stage.add_argument("--prefix", help="object prefix (default models/<folder name>/)")
+    stage.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="the running local cloud's")
+    stage.set_defaults(func=run_stage)
+
+    local.set_defaults(func=lambda args: _usage(local))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _parse_settings(pairs: list[str]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--set {pair!r}: use KEY=VALUE", 2)
+        settings[key] = value
+    return settings
+
+
+def _parse_faults(specs: list[str]) -> list[dict[str, Any]]:
+    from pydantic import ValidationError
+
+    from localcloud.faults import FaultSpec
+
+    faults = []
+    for spec in specs:
+        try:
+            faults.append(FaultSpec.model_validate_json(spec).model_dump())
+        except ValidationError as exc:
+            raise CliError(f"--fault {spec!r}: {exc.errors()[0]['msg']}", 2) from None
+    return faults
+
+
+def run_up(args: argparse.Namespace) -> int:
+    from localcloud.context import Timings
+    from localcloud.server import CloudConfig, FunctionConfig, LocalCloud
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.verbose:
+        logging.getLogger("localcloud").setLevel(logging.DEBUG)
+    hf_token = None
+    if args.hf_token_file:
+        try:
+            hf_token = args.hf_token_file.expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise CliError(f"--hf-token-file: {exc.strerror}: {args.hf_token_file}", 2) from None
+    function = None
+    if not args.no_function:
+        if args.function.exists():
+            function = FunctionConfig(
+                args.function.resolve(),
+                args.entry_point,
+                pool_size=args.pool_size,
+                extra_env=_parse_settings(args.settings),
+            )
+        elif args.function != DEFAULT_FUNCTION:
+            raise CliError(f"--function {args.function} does not exist", 2)
+    work_request_faults = []
+    for item in args.fail_work_request:
+        name, _, operation = item.partition(":")
+        work_request_faults.append({"name": name, "operation": operation or None})
+    config = CloudConfig(
+        state_dir=args.state_dir.expanduser(),
+        port=args.port,
+        region=args.region or "us-chicago-1",
+        namespace=args.namespace,
+        bucket=args.bucket,
+        compartment_id=args.compartment_id or "ocid1.compartment.oc1..localcloud",
+        timings=Timings(
+            args.import_seconds, args.cluster_seconds, args.endpoint_seconds, args.delete_seconds
+        ),
+        hf_token=hf_token,
+        hub_root=args.hub_root,
+        function=function,
+        optional_rules=("TRIGGER_ON_CONFIG",) if args.trigger_on_config else (),
+        faults=_parse_faults(args.fault),
+        work_request_faults=work_request_faults,
+        subscriber_url=args.subscriber,
+    )
+    try:
+        cloud = LocalCloud(config)
+    except ValueError as exc:
+        raise CliError(str(exc), 2) from None
+    try:
+        cloud.start()
+    except OSError as exc:
+        cloud.stop()
+        raise CliError(f"cannot serve on port {args.port}: {exc.strerror}", 1) from None
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _print_banner(cloud, function is not None)
+        stop.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        print("stopping…", file=sys.stderr)
+        cloud.stop()
+    print("stopped; state kept in", cloud.state_dir, file=sys.stderr)
+    return 0
+
+
+def _print_banner(cloud: Any, with_function: bool) -> None:
+    info = cloud.info()
+    function = cloud.config.function.path if with_function else "none (events are routed, not delivered)"
+    lines = [
+        f"local cloud serving on {info['endpoint']} (region {info['region']}, namespace {info['namespace']})",
+        f"  services     {', '.join(info['services'])}",
+        f"  bucket       {info['bucket']} (object events on)",
+        f"  topic        {info['topic_id']}   messages: {info['admin']}/messages",
+        f"  HF secret    {info['hf_token_secret_id']}",
+        f"  hub          {info['hub_endpoint']}   (HF_ENDPOINT)",
+        f"  admin        {info['admin']} (health, messages, events, deliveries, faults, stage)",
+        f"  OCI config   {info['config_file']} [profile {info['profile']}]",
+        f"  function     {function}",
+        "",
+        f"  export MODEL_IMPORT_LOCALCLOUD={cloud.info_file}",
+        "  Ctrl-C to stop",
+    ]
+    for name, error in cloud.service_errors.items():
+        lines.insert(2, f"  ! service {name} failed to load: {error}")
+    print("\n".join(lines), flush=True)
+
+
+def run_stage(args: argparse.Namespace) -> int:
+    info_file = Path(
+        os.environ.get("MODEL_IMPORT_LOCALCLOUD") or args.state_dir.expanduser() / "localcloud.json"
+    )
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except OSError:
+        raise CliError(
+            f"no running local cloud: {info_file} not found (start `model-import local up`)", 1
+        ) from None
+    folder = args.folder.expanduser().resolve()
+    prefix = args.prefix or f"models/{folder.name}/"
+    body = json.dumps({"folder": str(folder), "prefix": prefix}).encode()
+    req = urllib.request.Request(
+        f"{info['admin']}/stage", data=body, method="POST", headers={"content-type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=600) as resp:
+            result = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        detail = json.loads(exc.read() or b"{}")
+        raise CliError(f"staging refused: {detail.get('code')}: {detail.get('message')}", 1) from None
+    except urllib.error.URLError as exc:
+        raise CliError(f"the local cloud at {info['admin']} does not answer: {exc.reason}", 1) from None
+    if args.output == "json":
+        print_json(result)
+    else:
+        how = {o["how"] for o in result["objects"]}
+        print(
+            f"staged {len(result['objects'])} objects ({result['total_bytes']} bytes, "
+            f"{result['bytes_copied']} copied; {', '.join(sorted(how)) or 'nothing'}) under {prefix}"
+        )
+    return 0
