@@ -85,7 +85,21 @@ resource "oci_core_security_list" "functions" {
   display_name   = "${var.name_prefix}-functions-egress"
   freeform_tags  = local.tags
 
-  # HTTPS out only: OCI APIs and the Hub. No ingress rule at all.
+  # HTTPS out only: OCI APIs and the Hub. The only ingress is ICMP "fragmentation needed"
+  # (type 3, code 4) for path MTU discovery; no port is open to anyone.
+  ingress_security_rules {
+    description = "Path MTU discovery"
+    source      = "0.0.0.0/0"
+    source_type = "CIDR_BLOCK"
+    protocol    = "1"
+    stateless   = true
+
+    icmp_options {
+      type = 3
+      code = 4
+    }
+  }
+
   egress_security_rules {
     description      = "HTTPS to OCI services"
     destination      = data.oci_core_services.all_oci_services[0].services[0].cidr_block

@@ -1,0 +1,123 @@
+"""The rules Terraform creates are exactly the event contract: one per events/rules/<name>.json,
+rendered with templatefile() from that file, each delivering to the function; the bucket emits
+object events; the lifecycle rules cover the contract's _imports/ objects."""
+
+from __future__ import annotations
+
+import re
+
+from tfmodel import MODULE_DIR, REPO, interpolations, load_dir, unwrap
+
+from events.matching import PLACEHOLDER, RULES, render
+from shared.contract import paths
+
+TEMPLATEFILE = re.compile(
+    r'^templatefile\("\$\{local\.event_rules_dir\}/\$\{each\.key\}\.json", \{(?P<vars>.*)\}\)$'
+)
+
+
+def _module():  # type: ignore[no-untyped-def]
+    return load_dir(MODULE_DIR)
+
+
+def test_rules_dir_is_the_event_contract_folder() -> None:
+    assert _module().locals["event_rules_dir"] == "${path.module}/../events/rules"
+    # path.module is terraform/ when the module is used from this repository.
+    assert (MODULE_DIR / "../events/rules").resolve() == REPO / "events" / "rules"
+
+
+def test_one_rule_entry_per_contract_rule() -> None:
+    entries = _module().locals["event_rules"]
+    assert set(entries) == {rule.name for rule in RULES}
+    for rule in RULES:
+        entry = entries[rule.name]
+        assert entry["description"] == rule.description, f"{rule.name}: description drifted from RULES"
+        if rule.optional_setting is None:
+            assert entry["enabled"] is True, f"{rule.name} must always be created"
+        else:
+            variable = rule.optional_setting.lower()
+            assert unwrap(str(entry["enabled"])) == f"var.{variable}", f"{rule.name} must follow {variable}"
+            assert variable in _module().variables
+    assert _module().locals["active_event_rules"] == (
+        "${{for name, rule in local.event_rules : name => rule if rule.enabled}}"
+    )
+
+
+def test_each_rule_condition_is_templatefile_of_its_contract_file() -> None:
+    rule = _module().resource("oci_events_rule", "pipeline")
+    assert rule["for_each"] == "${local.active_event_rules}"
+    match = TEMPLATEFILE.match(unwrap(rule["condition"]))
+    assert match, f"condition must be templatefile() of the rule's events/ file, got {rule['condition']}"
+    passed = dict(part.split(" = ", 1) for part in match["vars"].split(", "))
+    assert passed == {"bucket_name": "oci_objectstorage_bucket.models.name"}
+    for spec in RULES:
+        path = REPO / "events" / "rules" / f"{spec.name}.json"
+        text = path.read_text(encoding="utf-8")
+        # templatefile() would also try to evaluate any other ${...} or %{...} in the file.
+        assert set(interpolations(text)) <= set(passed), f"{path.name} uses placeholders Terraform lacks"
+        assert "%{" not in text
+        assert set(PLACEHOLDER.findall(text)) == {"bucket_name"}
+        condition = render(text, {"bucket_name": "my-bucket"})
+        assert condition["data"]["additionalDetails"]["bucketName"] == ["my-bucket"]
+
+
+def test_no_rule_condition_is_written_inline() -> None:
+    for name, body in _module().resources["oci_events_rule"].items():
+        assert "templatefile(" in body["condition"], f"oci_events_rule.{name} has an inline condition"
+
+
+def test_every_rule_action_invokes_the_function() -> None:
+    for name, rule in _module().resources["oci_events_rule"].items():
+        assert rule["is_enabled"] is True
+        outer = rule["actions"]
+        assert len(outer) == 1
+        actions = outer[0]["actions"]
+        assert actions, f"oci_events_rule.{name} has no action"
+        for action in actions:
+            assert action["action_type"] == "FAAS"
+            assert action["is_enabled"] is True
+            assert action["function_id"] == "${oci_functions_function.pipeline.id}"
+
+
+def test_bucket_emits_object_events_and_keeps_versions() -> None:
+    bucket = _module().resource("oci_objectstorage_bucket", "models")
+    assert bucket["object_events_enabled"] is True
+    assert bucket["versioning"] == "Enabled"
+    assert bucket["access_type"] == "NoPublicAccess"
+    assert bucket["kms_key_id"] == "${var.bucket_kms_key_id}"
+
+
+def test_lifecycle_expires_old_versions_of_the_pipeline_objects() -> None:
+    policy = _module().resource("oci_objectstorage_object_lifecycle_policy", "models")
+    assert policy["bucket"] == "${oci_objectstorage_bucket.models.name}"
+    assert "oci_identity_policy.services" in str(policy["depends_on"])
+    rules = {rule["name"]: rule for rule in policy["rules"]}
+    state = rules["expire-previous-state-versions"]
+    assert (state["target"], state["action"], state["time_unit"]) == (
+        "previous-object-versions",
+        "DELETE",
+        "DAYS",
+    )
+    assert state["time_amount"] == "${var.state_version_retention_days}"
+    assert _module().variables["state_version_retention_days"]["default"] == 1
+    (prefix,) = state["object_name_filter"][0]["inclusion_prefixes"]
+    # Covers every object the pipeline rewrites and nothing the user uploads.
+    assert paths.STATE_PREFIX.startswith(prefix) and paths.LEDGER_OBJECT.startswith(prefix)
+    assert not paths.MODELS_PREFIX.startswith(prefix) and not paths.REQUESTS_PREFIX.startswith(prefix)
+    multipart = rules["abort-stale-multipart-uploads"]
+    assert (multipart["target"], multipart["action"]) == ("multipart-uploads", "ABORT")
+
+
+def test_rule_and_function_logs_exist() -> None:
+    logs = _module().resources["oci_logging_log"]
+    invoke = logs["function_invoke"]["configuration"][0]["source"][0]
+    assert (invoke["service"], invoke["category"]) == ("functions", "invoke")
+    assert invoke["resource"] == "${oci_functions_application.this.id}"
+    rules = logs["rule_execution"]
+    assert rules["for_each"] == "${oci_events_rule.pipeline}"
+    source = rules["configuration"][0]["source"][0]
+    assert (source["service"], source["category"], source["resource"]) == (
+        "cloudevents",
+        "ruleexecutionlog",
+        "${each.value.id}",
+    )

@@ -1,0 +1,311 @@
+"""Every IAM statement the module writes, rendered with sample values and parsed as OCI policy
+grammar (oci-lexer-parser), meets the least-privilege list: only the bucket's objects, only the
+Generative AI types the pipeline creates, only one secret and one topic, no tenancy-wide or
+all-resources grant, no object-family."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from oci_lexer_parser import parse_dynamic_group_matching_rule, parse_policy_statements
+from tfmodel import MODULE_DIR, load_dir, render, unwrap
+
+BUCKET = "model-import-models"
+DG = "model-import-function"
+TENANCY = "ocid1.tenancy.oc1..aaaatenancy"
+MAIN = "ocid1.compartment.oc1..aaaamain"
+GENAI = "ocid1.compartment.oc1..aaaagenai"
+SECRET_COMPARTMENT = "ocid1.compartment.oc1..aaaasecret"
+KEY_COMPARTMENT = "ocid1.compartment.oc1..aaaakeys"
+SECRET = "ocid1.vaultsecret.oc1.us-chicago-1.aaaasecret"
+TOPIC = "ocid1.onstopic.oc1.us-chicago-1.aaaatopic"
+KEY = "ocid1.key.oc1.us-chicago-1.aaaakey"
+SCHEDULE = "ocid1.resourceschedule.oc1.us-chicago-1.aaaaschedule"
+FUNCTION = "ocid1.fnfunc.oc1.us-chicago-1.aaaafunction"
+REGION = "us-chicago-1"
+
+COMPARTMENT_OF = {
+    "local.in_main": ("var.compartment_ocid", MAIN),
+    "local.in_genai": ("local.genai_compartment_id", GENAI),
+    "local.in_secret": ("local.secret_comp", SECRET_COMPARTMENT),
+    "local.in_key": ("local.key_comp", KEY_COMPARTMENT),
+}
+PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS = {
+    "OBJECT_INSPECT",
+    "OBJECT_READ",
+    "OBJECT_CREATE",
+    "OBJECT_OVERWRITE",
+}
+
+# What the function does, as (verb, resource type): anything else granted to it fails.
+FUNCTION_NEEDS = {
+    ("manage", "objects"),  # narrowed to four permissions, checked below
+    ("read", "buckets"),
+    ("manage", "generative-ai-imported-model"),
+    ("manage", "generative-ai-dedicated-ai-cluster"),
+    ("manage", "generative-ai-endpoint"),
+    ("read", "generative-ai-work-request"),
+    ("use", "generative-ai-chat"),
+    ("use", "generative-ai-text-embedding"),
+    ("use", "generative-ai-text-rerank"),
+    ("read", "secret-bundles"),
+    ("use", "ons-topics"),
+}
+
+
+def _locals() -> dict[str, Any]:
+    return load_dir(MODULE_DIR).locals
+
+
+def _branches(expression: str) -> tuple[str, str]:
+    """The two string results of `cond ? "a" : "b"`."""
+    m = re.fullmatch(r'\(?(?P<cond>[^?]+) \? "(?P<yes>[^"]*)"\s*: "(?P<no>[^"]*)"\)?', unwrap(expression))
+    assert m, f"not a two-string conditional: {expression}"
+    return m["yes"], m["no"]
+
+
+def _samples(with_domain: bool) -> dict[str, str]:
+    samples = {
+        "local.bucket_name": BUCKET,
+        "local.hf_token_secret_ref": SECRET,
+        "oci_ons_notification_topic.notifications.id": TOPIC,
+        "local.kms_key_ref": KEY,
+        "local.sweep_schedule_id": SCHEDULE,
+        "var.region": REGION,
+    }
+    for local, (compartment, value) in COMPARTMENT_OF.items():
+        # Only the root compartment itself is written "in tenancy": the sample is a child.
+        tenancy_branch, compartment_branch = _branches(_locals()[local.removeprefix("local.")])
+        assert tenancy_branch == "in tenancy"
+        assert _locals()[local.removeprefix("local.")].startswith(f"${{{compartment} == var.tenancy_ocid ?")
+        samples[local] = render(compartment_branch, {compartment: value})
+    plain, with_prefix = _branches(_locals()["function_subject"])
+    subject = with_prefix if with_domain else plain
+    samples["local.function_subject"] = render(
+        subject, {"local.dynamic_group_ref": DG, "var.identity_domain_name": "Default"}
+    )
+    return samples
+
+
+def _grants(group: str) -> dict[str, dict[str, Any]]:
+    grants: dict[str, dict[str, Any]] = _locals()[group]
+    return grants
+
+
+def _parse(statement: str) -> dict[str, Any]:
+    parsed = parse_policy_statements(statement)
+    assert isinstance(parsed, dict)
+    (result,) = parsed["statements"]
+    return dict(result)
+
+
+def _rendered(group: str, with_domain: bool = False) -> dict[str, tuple[str, dict[str, Any]]]:
+    samples = _samples(with_domain)
+    out = {}
+    for name, grant in _grants(group).items():
+        text = render(grant["statement"], samples)
+        out[name] = (text, _parse(text))
+    return out
+
+
+def _clauses(node: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not node:
+        return []
+    if node["type"] == "clause":
+        return [node["node"]]
+    return [c for item in node["items"] for c in _clauses(item)]
+
+
+def _condition(statement: dict[str, Any], lhs: str) -> list[str]:
+    return [
+        c["rhs"]["value"]
+        for c in _clauses(statement.get("conditions"))
+        if c["lhs"] == lhs and c["op"] == "eq"
+    ]
+
+
+ALL_GROUPS = ("function_grants", "service_grants", "sweep_grants")
+
+
+def test_the_grammar_check_can_fail() -> None:
+    with pytest.raises(Exception):  # noqa: B017 - any syntax error: the point is that one is raised
+        parse_policy_statements("Allow dynamic-group x to manage objects in")
+    # A misspelt verb parses as a permission list; the checks below insist on verbs.
+    assert (
+        _parse("Allow dynamic-group x to mange objects in compartment id ocid1.compartment.oc1..a")[
+            "actions"
+        ]["type"]
+        != "verbs"
+    )
+
+
+@pytest.mark.parametrize("group", ALL_GROUPS)
+@pytest.mark.parametrize("with_domain", [False, True], ids=["no-domain", "identity-domain"])
+def test_every_statement_parses_with_standard_verbs_and_no_broad_scope(group: str, with_domain: bool) -> None:
+    for name, (text, st) in _rendered(group, with_domain).items():
+        assert st["kind"] == "allow", name
+        assert st["actions"]["type"] == "verbs", f"{name}: {text}"
+        assert set(st["actions"]["values"]) <= {"inspect", "read", "use", "manage"}, name
+        assert st["resources"]["type"] == "specific", f"{name} grants {st['resources']}: {text}"
+        for resource in st["resources"]["values"]:
+            assert resource != "all-resources", name
+            assert not resource.endswith("-family"), f"{name} grants a whole family: {text}"
+        assert st["location"]["type"] == "compartment-id", f"{name} is not scoped to a compartment: {text}"
+        assert "tenancy" not in text.split(" in ", 1)[1].split(" where ")[0], name
+
+
+def test_function_subject_names_the_dynamic_group_with_and_without_domain() -> None:
+    for with_domain in (False, True):
+        for name, (_, st) in _rendered("function_grants", with_domain).items():
+            assert st["subject"]["type"] == "dynamic-group", name
+            (value,) = st["subject"]["values"]
+            assert value["label"] == DG
+            assert value.get("identity_domain") == ("Default" if with_domain else None)
+
+
+def test_function_is_granted_exactly_what_it_does() -> None:
+    granted = set()
+    for name, (text, st) in _rendered("function_grants").items():
+        for verb in st["actions"]["values"]:
+            for resource in st["resources"]["values"]:
+                granted.add((verb, resource))
+                assert (verb, resource) in FUNCTION_NEEDS, f"{name} grants {verb} {resource}: {text}"
+    assert granted == FUNCTION_NEEDS
+    for _, (_, st) in _rendered("function_grants").items():
+        if st["resources"]["values"][0].startswith("generative-ai-"):
+            assert st["location"]["values"] == [GENAI]
+
+
+def test_bucket_grants_are_narrowed_to_the_bucket_and_never_delete() -> None:
+    for group in ("function_grants", "service_grants"):
+        for name, (text, st) in _rendered(group).items():
+            if {"objects", "buckets"} & set(st["resources"]["values"]):
+                assert _condition(st, "target.bucket.name") == [BUCKET], (
+                    f"{name} is not limited to the bucket: {text}"
+                )
+    objects = _rendered("function_grants")["bucket_objects"][1]
+    assert objects["conditions"]["mode"] == "all"
+    permissions = set(_condition(objects, "request.permission"))
+    assert permissions == PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS
+    any_group = [item for item in objects["conditions"]["items"] if item["type"] == "group"]
+    assert [group["mode"] for group in any_group] == ["any"], (
+        "the permissions must be alternatives (any {...})"
+    )
+
+
+def test_secret_and_topic_are_single_resources() -> None:
+    rendered = _rendered("function_grants")
+    secret = rendered["hf_token_secret"][1]
+    assert (secret["actions"]["values"], secret["resources"]["values"]) == (["read"], ["secret-bundles"])
+    assert _condition(secret, "target.secret.id") == [SECRET]
+    assert secret["location"]["values"] == [SECRET_COMPARTMENT]
+    topic = rendered["topic"][1]
+    assert (topic["actions"]["values"], topic["resources"]["values"]) == (["use"], ["ons-topics"])
+    assert _condition(topic, "target.topic.id") == [TOPIC]
+
+
+def test_services_may_invoke_the_function_and_run_lifecycle_rules_only() -> None:
+    rendered = _rendered("service_grants")
+
+    def service(st: dict[str, Any]) -> str:
+        assert st["subject"]["type"] == "service"
+        (value,) = st["subject"]["values"]
+        return str(value["label"])
+
+    assert {service(st) for _, st in rendered.values()} == {"cloudEvents", f"objectstorage-{REGION}"}
+    events = {
+        (st["actions"]["values"][0], st["resources"]["values"][0])
+        for _, st in rendered.values()
+        if service(st) == "cloudEvents"
+    }
+    assert events == {("use", "fn-function"), ("use", "fn-invocation")}
+    lifecycle = rendered["objectstorage_lifecycle"][1]
+    assert (lifecycle["actions"]["values"], lifecycle["resources"]["values"]) == (["manage"], ["objects"])
+    kms = rendered["objectstorage_kms"][1]
+    assert (kms["actions"]["values"], kms["resources"]["values"]) == (["use"], ["keys"])
+    assert _condition(kms, "target.key.id") == [KEY]
+
+
+def test_the_sweep_schedule_is_the_only_any_user_and_is_pinned_to_its_ocid() -> None:
+    for group in ALL_GROUPS:
+        for name, (text, st) in _rendered(group).items():
+            if st["subject"]["type"] != "any-user":
+                continue
+            assert group == "sweep_grants", f"{name} grants any-user: {text}"
+            assert _condition(st, "request.principal.type") == ["resourceschedule"]
+            assert _condition(st, "request.principal.id") == [SCHEDULE]
+            assert st["resources"]["values"] in (["fn-function"], ["fn-invocation"])
+            assert st["actions"]["values"] in (["read"], ["use"])
+
+
+ENABLED_BY_DEFAULT = {
+    "true": True,
+    "local.uses_hf_secret": False,  # no secret unless one is given or created
+    "var.restrict_topic_by_id": True,
+    "!var.restrict_topic_by_id": False,
+    "var.bucket_kms_key_id != null": False,
+    "var.sweep_schedule_cron != null": False,
+}
+
+
+def _enabled_by_default(expression: Any) -> bool:
+    if expression is True:
+        return True
+    expr = unwrap(str(expression))
+    if m := re.fullmatch(r'contains\(var\.inference_resource_types, "([\w-]+)"\)', expr):
+        return m[1] in load_dir(MODULE_DIR).variables["inference_resource_types"]["default"]
+    assert expr in ENABLED_BY_DEFAULT, f"unknown condition {expr}"
+    return ENABLED_BY_DEFAULT[expr]
+
+
+def test_switches_of_the_optional_grants() -> None:
+    grants = _grants("function_grants")
+    assert unwrap(str(grants["hf_token_secret"]["enabled"])) == "local.uses_hf_secret"
+    assert unwrap(str(grants["topic"]["enabled"])) == "var.restrict_topic_by_id"
+    assert unwrap(str(grants["topic_unrestricted"]["enabled"])) == "!var.restrict_topic_by_id"
+    assert load_dir(MODULE_DIR).variables["restrict_topic_by_id"]["default"] is True
+    assert (
+        unwrap(str(_grants("service_grants")["objectstorage_kms"]["enabled"]))
+        == "var.bucket_kms_key_id != null"
+    )
+    default = {name for name, grant in grants.items() if _enabled_by_default(grant["enabled"])}
+    assert "topic_unrestricted" not in default and "topic" in default
+    assert {name for name, g in _grants("service_grants").items() if _enabled_by_default(g["enabled"])} == {
+        "events_function",
+        "events_invocation",
+        "objectstorage_lifecycle",
+    }
+
+
+def test_statement_lists_policies_and_output_are_wired() -> None:
+    tf = load_dir(MODULE_DIR)
+    for group, statements in (("function", "function"), ("service", "services"), ("sweep", "sweep_schedule")):
+        assert tf.locals[f"{group}_statements"] == (
+            f"${{[for name, grant in local.{group}_grants : grant.statement if grant.enabled]}}"
+        )
+        policy = tf.resource("oci_identity_policy", statements)
+        assert policy["statements"] == f"${{local.{group}_statements}}"
+        assert "var.create_policies" in policy["count"]
+    assert tf.locals["policy_statements"] == (
+        "${concat(local.function_statements, local.service_statements, local.sweep_statements)}"
+    )
+    # Handed out whether or not the module creates the policies.
+    assert tf.outputs["policy_statements"]["value"] == "${local.policy_statements}"
+    assert tf.outputs["dynamic_group_matching_rule"]["value"] == "${local.dynamic_group_matching_rule}"
+
+
+def test_dynamic_group_matches_exactly_the_function() -> None:
+    tf = load_dir(MODULE_DIR)
+    rule = render(tf.locals["dynamic_group_matching_rule"], {"oci_functions_function.pipeline.id": FUNCTION})
+    parsed = parse_dynamic_group_matching_rule(rule)
+    assert isinstance(parsed, dict)
+    (only,) = parsed["rules"]
+    assert only["expr"]["mode"] == "all"
+    clauses = {(c["lhs"], c["rhs"]["value"]) for c in _clauses(only["expr"])}
+    assert clauses == {("resource.type", "fnfunc"), ("resource.id", FUNCTION)}
+    group = tf.resource("oci_identity_dynamic_group", "function")
+    assert group["matching_rule"] == "${local.dynamic_group_matching_rule}"
+    assert group["compartment_id"] == "${var.tenancy_ocid}"
+    assert "var.create_policies" in tf.locals["create_dynamic_group"]
