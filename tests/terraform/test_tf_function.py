@@ -114,7 +114,7 @@ def test_defaults_agree_with_func_yaml() -> None:
     if "memory" in func:
         assert func["memory"] == variables["function_memory_mb"]["default"]
     if "timeout" in func:
-        assert func["timeout"] <= 300
+        assert func["timeout"] == variables["function_timeout_seconds"]["default"] <= 300
     assert "functions/func.py" in str(func.get("entrypoint", "")) or func.get("runtime", "").startswith(
         "python"
     )
