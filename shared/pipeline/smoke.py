@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import oci
-import requests
+from oci._vendor import requests  # the SDK vendors requests; its signer is a requests auth
 from oci.generative_ai_inference import models as im
 
 from shared.contract.manifest import Capability

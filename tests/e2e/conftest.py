@@ -1,0 +1,105 @@
+"""End-to-end fixtures: the local cloud with the real fdk function runner on functions/func.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.demo_models import write_broken, write_model
+from shared.contract.paths import manifest_object
+from shared.contract.state import ImportState
+from shared.pipeline.genai_ops import GenAiOps, Kind, Resource
+from shared.pipeline.store import StateStore
+
+FUNCTION = Path(__file__).resolve().parents[2] / "functions" / "func.py"
+FAST_ENV = {
+    "POLL_SECONDS": "2",
+    "POLL_INTERVAL_SECONDS": "0.05",
+    "AI_UNIT_PRICE_PER_HOUR": "2.5",
+    "SWEEP_EVERY_SECONDS": "3600",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class Pipeline:
+    """The local cloud running the function, with what the tests look at."""
+
+    cloud: Any  # LocalCloudHandle
+    tmp: Path
+
+    @property
+    def os(self) -> Any:
+        return self.cloud.factory.object_storage()
+
+    @property
+    def store(self) -> StateStore:
+        return StateStore(self.os, self.cloud.info.namespace, self.cloud.info.bucket)
+
+    @property
+    def ops(self) -> GenAiOps:
+        return GenAiOps(self.cloud.factory.generative_ai(), self.cloud.info.compartment_id)
+
+    def put(self, name: str, body: bytes) -> str:
+        resp = self.os.put_object(self.cloud.info.namespace, self.cloud.info.bucket, name, body)
+        return str(resp.headers["etag"])
+
+    def delete(self, name: str) -> None:
+        self.os.delete_object(self.cloud.info.namespace, self.cloud.info.bucket, name)
+
+    def upload_model(self, name: str, kind: str = "chat", manifest: dict[str, Any] | None = None) -> str:
+        folder = write_model(self.tmp / f"src-{name}", kind)
+        self.cloud.stage(folder, f"models/{name}/")
+        return self.put(manifest_object(name), json.dumps(manifest or {}).encode())
+
+    def upload_broken(self, name: str, flaw: str) -> str:
+        folder = write_broken(self.tmp / f"src-{name}", flaw)
+        self.cloud.stage(folder, f"models/{name}/")
+        return self.put(manifest_object(name), b"{}")
+
+    def state(self, name: str) -> ImportState | None:
+        found = self.store.get(name)
+        return found[0] if found else None
+
+    def wait_stage(self, name: str, *stages: str, timeout: float = 60.0) -> ImportState:
+        def reached() -> ImportState | None:
+            s = self.state(name)
+            return s if s is not None and s.stage.value in stages else None
+
+        try:
+            return self.cloud.wait_for(reached, timeout=timeout, interval=0.1)  # type: ignore[no-any-return]
+        except AssertionError:
+            s = self.state(name)
+            history = [(t.stage.value, t.note) for t in (s.history if s else [])]
+            raise AssertionError(
+                f"{name} never reached {stages}; now {s.stage if s else None}: {history} "
+                f"last_error={s.last_error if s else None}"
+            ) from None
+
+    def idle(self, timeout: float = 60.0) -> None:
+        assert self.cloud.cloud.runner.wait_idle(timeout), "the function runner never went idle"
+
+    def live(self, kind: Kind) -> list[Resource]:
+        return self.ops.list_managed(kind)
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.cloud.messages(self.cloud.info.topic_id)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def make_pipeline(make_localcloud: Callable[..., Any], tmp_path: Path) -> Callable[..., Pipeline]:
+    def make(env: dict[str, str] | None = None, **options: Any) -> Pipeline:
+        cloud = make_localcloud(function_path=FUNCTION, function_env={**FAST_ENV, **(env or {})}, **options)
+        return Pipeline(cloud, tmp_path)
+
+    return make
+
+
+@pytest.fixture
+def pipeline(make_pipeline: Callable[..., Pipeline]) -> Pipeline:
+    return make_pipeline()
