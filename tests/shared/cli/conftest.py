@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import random
+import struct
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,3 +149,87 @@ def cli(localcloud: Any, monkeypatch: pytest.MonkeyPatch) -> CliHarness:
 @pytest.fixture
 def make_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], CliHarness]:
     return lambda handle: CliHarness(handle, monkeypatch)
+
+
+def write_safetensors(path: Path, tensors: dict[str, tuple[str, list[int]]], *, seed: int = 0) -> None:
+    """A real safetensors file: 8-byte header length, JSON header, then the tensor bytes."""
+    sizes = {"F32": 4, "F16": 2, "BF16": 2}
+    header: dict[str, Any] = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name, (dtype, shape) in tensors.items():
+        n = sizes[dtype] * math.prod(shape)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + n]}
+        offset += n
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    rng = random.Random(seed)
+    with path.open("wb") as fh:
+        fh.write(struct.pack("<Q", len(raw)))
+        fh.write(raw)
+        left = offset
+        while left:
+            chunk = min(left, 1 << 20)
+            fh.write(rng.randbytes(chunk))
+            left -= chunk
+
+
+def write_tiny_model(folder: Path, *, hidden: int = 256, layers: int = 2, vocab: int = 1024) -> Path:
+    """A small Llama-shaped chat model split in two shards, with an index and tokenizer files.
+
+    With the defaults each shard holds a few MiB, so a 1 MiB part size makes several parts.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+        "hidden_size": hidden,
+        "intermediate_size": hidden * 2,
+        "num_hidden_layers": layers,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 4,
+        "vocab_size": vocab,
+        "max_position_embeddings": 2048,
+        "torch_dtype": "float32",
+        "tie_word_embeddings": False,
+    }
+    (folder / "config.json").write_text(json.dumps(config, indent=1))
+    shard1 = {"model.embed_tokens.weight": ("F32", [vocab, hidden])}
+    shard2 = {"lm_head.weight": ("F32", [vocab, hidden]), "model.norm.weight": ("F32", [hidden])}
+    for i in range(layers):
+        for proj in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            shard1[f"model.layers.{i}.self_attn.{proj}.weight"] = ("F32", [hidden, hidden])
+        for proj, shape in (("gate_proj", [hidden * 2, hidden]), ("up_proj", [hidden * 2, hidden])):
+            shard2[f"model.layers.{i}.mlp.{proj}.weight"] = ("F32", shape)
+        shard2[f"model.layers.{i}.mlp.down_proj.weight"] = ("F32", [hidden, hidden * 2])
+        shard2[f"model.layers.{i}.input_layernorm.weight"] = ("F32", [hidden])
+        shard2[f"model.layers.{i}.post_attention_layernorm.weight"] = ("F32", [hidden])
+    names = ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors")
+    weight_map: dict[str, str] = {}
+    total = 0
+    for seed, (fname, tensors) in enumerate(zip(names, (shard1, shard2), strict=True)):
+        write_safetensors(folder / fname, tensors, seed=seed)
+        weight_map.update({t: fname for t in tensors})
+        total += sum(4 * math.prod(shape) for _, shape in tensors.values())
+    index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+    (folder / "model.safetensors.index.json").write_text(json.dumps(index, indent=1))
+    vocab_map = {f"t{i}": i for i in range(vocab)}
+    tokenizer = {"version": "1.0", "model": {"type": "BPE", "vocab": vocab_map, "merges": []}}
+    (folder / "tokenizer.json").write_text(json.dumps(tokenizer))
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "PreTrainedTokenizerFast",
+                "bos_token": "t1",
+                "eos_token": "t2",
+                "chat_template": "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}",
+            }
+        )
+    )
+    (folder / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": 2}))
+    return folder
+
+
+@pytest.fixture
+def tiny_model(tmp_path: Path) -> Callable[..., Path]:
+    """`tiny_model(name="tiny", **sizes)` writes a small real model folder under tmp_path."""
+    return lambda name="tiny", **kw: write_tiny_model(tmp_path / name, **kw)
