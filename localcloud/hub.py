@@ -71,6 +71,8 @@ class HubService:
             return "denied" if exc.code == "GatedRepo" else "not_found"
         return "ok"
 
+    repo_access = hub_repo_access  # the name the server's CloudContext looks up
+
     def commit_of(self, model_id: str) -> str | None:
         try:
             return LocalRepo(self.root, model_id).commit
