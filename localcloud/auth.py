@@ -133,7 +133,10 @@ def verify_request(
         key.public_key.verify(signature, "\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError):
         raise not_authenticated("the signature does not verify against the configured API key") from None
-    date = email.utils.parsedate_to_datetime(headers["date"]) if "date" in headers else None
+    try:
+        date = email.utils.parsedate_to_datetime(headers["date"]) if "date" in headers else None
+    except (TypeError, ValueError):
+        date = None
     if date is None or abs(date.timestamp() - (now or time.time())) > MAX_CLOCK_SKEW_SECONDS:
         raise not_authenticated("the Date header is missing or more than 5 minutes off")
     if "x-content-sha256" in signed and body is not None:

@@ -171,8 +171,12 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 length = int(headers.get("content-length") or 0)
             except ValueError:
-                length = 0
-        body = _Body(self.rfile, max(length, -1))  # type: ignore[arg-type]
+                length = -2
+            if length < 0:  # unusable Content-Length: the body cannot be framed, so answer and hang up
+                self.close_connection = True
+                self._send(ServiceError(400, "InvalidParameter", "invalid Content-Length").response("-"), "-")
+                return
+        body = _Body(self.rfile, length)  # type: ignore[arg-type]
         raw_path, path, query = parse_target(self.path)
         req = Request(self.command, path, raw_path, query, headers, body, length)  # type: ignore[arg-type]
         status = 500

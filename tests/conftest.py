@@ -76,6 +76,10 @@ class LocalCloudHandle:
         """Place a local folder under `prefix` in the bucket by hard links, emitting upload events."""
         return stage_folder(self.cloud, folder, prefix, bucket=bucket or self.info.bucket)
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the local cloud's clock (`CloudContext.now`) forward, e.g. past a lifecycle duration."""
+        self.cloud.clock_offset += seconds
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
         deadline = time.monotonic() + timeout
         while True:

@@ -68,3 +68,32 @@ def test_tampered_body_is_rejected(localcloud) -> None:  # type: ignore[no-untyp
 
     good = requests.post(url, json={"body": "hello"}, auth=signer, timeout=10)
     assert good.status_code == 200 and good.json()["messageId"]
+
+
+def test_malformed_requests_get_clear_errors_and_the_server_lives_on(localcloud) -> None:  # type: ignore[no-untyped-def]
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(localcloud.info.endpoint)
+    cases = [
+        ({"Authorization": "Basic abc"}, 401),
+        ({"Authorization": 'Signature keyId="x",signature="!!"'}, 401),
+        ({"Content-Length": "-3"}, 400),
+        ({"Content-Length": "abc"}, 400),
+    ]
+    for headers, status in cases:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        conn.putrequest("PUT", "/n/")
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        resp = conn.getresponse()
+        assert resp.status == status, (headers, resp.status)
+        assert json.loads(resp.read())["code"] in ("NotAuthenticated", "InvalidParameter")
+        conn.close()
+    assert localcloud.factory.object_storage().get_namespace().data == localcloud.info.namespace
+    # a valid signature over a Date header that is not a date, and one from an hour ago
+    signer = localcloud.factory.signer()
+    for date in ("not a date", "Wed, 25 Nov 2020 10:00:00 GMT"):
+        resp = requests.get(f"{localcloud.info.endpoint}/n/", headers={"date": date}, auth=signer, timeout=10)
+        assert resp.status_code == 401 and "Date" in resp.json()["message"]
