@@ -26,6 +26,11 @@ def _checkov() -> Path:
     return path
 
 
+def test_checkov_is_installed() -> None:
+    # Fails (never skips) without checkov: the Makefile installs it, CI must run it.
+    assert _checkov().is_file()
+
+
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:
     command = [
