@@ -25,15 +25,16 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from shared.inspection.header_plan import HeaderPredictor, tensor_pattern
 from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
 
 # The Hub refuses headers above 25 MB (huggingface_hub SAFETENSORS_MAX_HEADER_LENGTH); so do we.
 MAX_HEADER_BYTES = 25_000_000
 # Header bytes held in memory at once across concurrent reads; bounds RSS whatever the shards claim.
 IN_FLIGHT_BUDGET = 64 * 1024 * 1024
-# Extra room on a predicted window: 2% plus a few tensors' worth of bytes.
-WINDOW_MARGIN = 0.02
-WINDOW_SLACK = 64
+# Extra room on a predicted window: 0.5 % plus two 8-byte paddings.
+WINDOW_MARGIN = 0.005
+WINDOW_SLACK = 16
 
 # Bits per element, from the safetensors specification.
 DTYPE_BITS: dict[str, int] = {
@@ -76,6 +77,10 @@ class SafetensorsHeader:
     params_by_dtype: dict[str, int]
     bytes_by_dtype: dict[str, int]
     header_length: int
+    #: (dtype, shape) of the first tensor of each name pattern (digits replaced): teaches the read plan
+    shapes: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    #: whether the header JSON has no spaces after separators (safetensors' Rust writer)
+    compact: bool = field(default=True, compare=False, repr=False)
 
     @property
     def serving_bytes(self) -> int:
@@ -111,6 +116,7 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
     params_by_dtype: dict[str, int] = {}
     bytes_by_dtype: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
+    shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
     for name, info in doc.items():
         if name == "__metadata__":
             if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
@@ -122,6 +128,8 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
                 f"tensor {_short(name)} ends at byte {data_start + span[1]}, "
                 f"past the {object_size}-byte object"
             )
+        if len(shapes) < 4096:
+            shapes.setdefault(tensor_pattern(name), (dtype, tuple(info["shape"])))
         params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + numel
         bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + nbytes
         spans.append(span)
@@ -136,6 +144,8 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
         params_by_dtype=params_by_dtype,
         bytes_by_dtype=bytes_by_dtype,
         header_length=len(raw),
+        shapes=shapes,
+        compact=b'": ' not in raw[:4096],
     )
 
 
@@ -216,48 +226,31 @@ def read_headers(
     """Read and validate every shard's header (see the module docstring for the read plan).
 
     `tensor_names` maps a shard name to the tensor names the index assigns to it; it only
-    sharpens the window prediction and may be missing or wrong.
+    sharpens the window prediction and may be missing or wrong. Shards are read in waves so
+    that what each wave's headers teach (shapes per tensor pattern) sharpens the next.
     """
     if not shards:
         return []
     budget = _Budget(IN_FLIGHT_BUDGET)
-    first = _read_one(source, shards[0], None, budget)
-    results = [first]
-    predict = _Predictor(first, shards[0].name, tensor_names or {})
+    predictor = HeaderPredictor(tensor_names or {}, margin=WINDOW_MARGIN, slack=WINDOW_SLACK)
+    results = [_read_one(source, shards[0], None, budget)]
+    predictor.learn(shards[0], results[0].header)
+    rest = list(shards[1:])
+    workers = max(1, source.max_concurrency) if concurrent else 1
+    wave = max(workers * 4, 16)
 
-    def work(entry: FileEntry) -> HeaderResult:
-        return _read_one(source, entry, predict.window(entry), budget)
+    def work(entry: FileEntry, window: int | None) -> HeaderResult:
+        return _read_one(source, entry, window, budget)
 
-    rest = shards[1:]
-    if concurrent and len(rest) > 1:
-        with ThreadPoolExecutor(max_workers=max(1, source.max_concurrency)) as pool:
-            results.extend(pool.map(work, rest))
-    else:
-        results.extend(work(e) for e in rest)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(rest), wave):
+            batch = rest[start : start + wave]
+            windows = [predictor.window(e) for e in batch]
+            done = list(pool.map(work, batch, windows))
+            for entry, result in zip(batch, done, strict=True):
+                predictor.learn(entry, result.header)
+            results.extend(done)
     return results
-
-
-class _Predictor:
-    """Predicts a shard's header length from the first shard's, scaled by its tensor names."""
-
-    def __init__(self, first: HeaderResult, first_name: str, names: Mapping[str, Sequence[str]]) -> None:
-        self.names = names
-        self.base = first.header.header_length if first.header else None
-        self.per_tensor: float | None = None
-        first_names = names.get(first_name)
-        if first.header and first_names:
-            name_bytes = sum(len(json.dumps(n)) for n in first_names)
-            self.per_tensor = max(0.0, (first.header.header_length - name_bytes) / len(first_names))
-
-    def window(self, entry: FileEntry) -> int | None:
-        shard_names = self.names.get(entry.name)
-        if self.per_tensor is not None and shard_names:
-            predicted = sum(len(json.dumps(n)) for n in shard_names) + self.per_tensor * len(shard_names)
-        elif self.base is not None:
-            predicted = float(self.base)
-        else:
-            return None
-        return 8 + math.ceil(predicted * (1 + WINDOW_MARGIN)) + WINDOW_SLACK
 
 
 def _read_one(source: ArtifactSource, entry: FileEntry, window: int | None, budget: _Budget) -> HeaderResult:

@@ -39,6 +39,7 @@ class ReadStats:
     requests: int = 0
     bytes_read: int = 0
     requests_by_file: dict[str, int] = field(default_factory=dict)
+    bytes_by_file: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, name: str, nbytes: int) -> None:
@@ -46,6 +47,7 @@ class ReadStats:
             self.requests += 1
             self.bytes_read += nbytes
             self.requests_by_file[name] = self.requests_by_file.get(name, 0) + 1
+            self.bytes_by_file[name] = self.bytes_by_file.get(name, 0) + nbytes
 
 
 class ArtifactSource(ABC):

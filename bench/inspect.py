@@ -1,0 +1,280 @@
+"""Inspection cost for a 405B-shaped model of ~170 shards, printed as JSON.
+
+The model is synthetic but shaped like Llama-3.1-405B in BF16 (126 layers, hidden 16384,
+MLP 53248, vocab 128256): real safetensors headers in sparse files (about 810 GB of
+apparent size, a few hundred kB on disk), the tensors packed into shards of at most 5.4 GB in
+state-dict order the way transformers shards, an index, config.json and a
+tokenizer_config.json with a chat template.
+
+Measured, for sequential and for concurrent header reads, each in a fresh process:
+bytes read against the physical minimum (config.json + tokenizer_config.json + every
+shard's 8 + N header bytes; the index, which the checks must read in full, is reported
+beside it), requests per shard, wall time and peak RSS. `--latency-ms` adds a per-request
+delay to stand for a network round trip (default 20 ms), which is where concurrency pays.
+
+Usage: `python bench/inspect.py [--latency-ms 20] [--keep DIR]`
+"""
+
+# ruff: noqa: E402  (imports must follow the sys.path fix below)
+from __future__ import annotations
+
+import os
+import sys
+
+# This file shares its name with the standard library's `inspect`: keep its own folder off the
+# import path, or `import dataclasses` (which imports `inspect`) would load this script instead.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _HERE]
+
+import argparse
+import json
+import math
+import resource
+import struct
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from shared.inspection import LocalFolderSource, inspect_artifacts
+
+HIDDEN, INTER, LAYERS, HEADS, KV_HEADS, VOCAB = 16384, 53248, 126, 128, 8, 128256
+HEAD_DIM = HIDDEN // HEADS
+MAX_SHARD_BYTES = 5_400_000_000  # gives 170 shards (Meta's own 405B upload has 191)
+
+CONFIG = {
+    "architectures": ["LlamaForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": 128000,
+    "eos_token_id": [128001, 128008, 128009],
+    "hidden_act": "silu",
+    "hidden_size": HIDDEN,
+    "initializer_range": 0.02,
+    "intermediate_size": INTER,
+    "max_position_embeddings": 131072,
+    "mlp_bias": False,
+    "model_type": "llama",
+    "num_attention_heads": HEADS,
+    "num_hidden_layers": LAYERS,
+    "num_key_value_heads": KV_HEADS,
+    "pretraining_tp": 1,
+    "rms_norm_eps": 1e-05,
+    "rope_scaling": {
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192,
+        "rope_type": "llama3",
+    },
+    "rope_theta": 500000.0,
+    "tie_word_embeddings": False,
+    "torch_dtype": "bfloat16",
+    "transformers_version": "4.42.3",
+    "use_cache": True,
+    "vocab_size": VOCAB,
+}
+
+
+def state_dict_shapes() -> list[tuple[str, list[int]]]:
+    tensors: list[tuple[str, list[int]]] = [("model.embed_tokens.weight", [VOCAB, HIDDEN])]
+    for i in range(LAYERS):
+        p = f"model.layers.{i}."
+        tensors += [
+            (p + "input_layernorm.weight", [HIDDEN]),
+            (p + "self_attn.q_proj.weight", [HEADS * HEAD_DIM, HIDDEN]),
+            (p + "self_attn.k_proj.weight", [KV_HEADS * HEAD_DIM, HIDDEN]),
+            (p + "self_attn.v_proj.weight", [KV_HEADS * HEAD_DIM, HIDDEN]),
+            (p + "self_attn.o_proj.weight", [HIDDEN, HEADS * HEAD_DIM]),
+            (p + "post_attention_layernorm.weight", [HIDDEN]),
+            (p + "mlp.gate_proj.weight", [INTER, HIDDEN]),
+            (p + "mlp.up_proj.weight", [INTER, HIDDEN]),
+            (p + "mlp.down_proj.weight", [HIDDEN, INTER]),
+        ]
+    tensors += [("model.norm.weight", [HIDDEN]), ("lm_head.weight", [VOCAB, HIDDEN])]
+    return tensors
+
+
+def shard(tensors: list[tuple[str, list[int]]]) -> list[list[tuple[str, list[int]]]]:
+    """Greedy packing in state-dict order, as transformers' `split_torch_state_dict_into_shards`."""
+    shards: list[list[tuple[str, list[int]]]] = [[]]
+    size = 0
+    for name, shape in tensors:
+        nbytes = math.prod(shape) * 2
+        if shards[-1] and size + nbytes > MAX_SHARD_BYTES:
+            shards.append([])
+            size = 0
+        shards[-1].append((name, shape))
+        size += nbytes
+    return shards
+
+
+def write_shard(path: Path, tensors: list[tuple[str, list[int]]]) -> None:
+    """Header as the safetensors writer lays it out: compact JSON, tensors by name, padded to 8 bytes."""
+    doc: dict[str, Any] = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name, shape in sorted(tensors):
+        nbytes = math.prod(shape) * 2
+        doc[name] = {"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
+    raw = json.dumps(doc, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(raw)) + raw)
+        fh.truncate(8 + len(raw) + offset)
+
+
+def build(root: Path) -> dict[str, Any]:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "config.json").write_text(json.dumps(CONFIG, indent=2))
+    special = {
+        str(128000 + i): {
+            "content": f"<|reserved_special_token_{i}|>",
+            "lstrip": False,
+            "normalized": False,
+            "rstrip": False,
+            "single_word": False,
+            "special": True,
+        }
+        for i in range(256)
+    }
+    template = (
+        "{{- bos_token }}{%- for message in messages %}<|start_header_id|>{{ message['role'] }}"
+        "<|end_header_id|>\n\n{{ message['content'] | trim }}<|eot_id|>{%- endfor %}" * 20
+    )
+    (root / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "added_tokens_decoder": special,
+                "bos_token": "<|begin_of_text|>",
+                "chat_template": template,
+                "clean_up_tokenization_spaces": True,
+                "eos_token": "<|eot_id|>",
+                "model_max_length": 131072,
+                "tokenizer_class": "PreTrainedTokenizerFast",
+            },
+            indent=2,
+        )
+    )
+    (root / "tokenizer.json").write_bytes(b"{}")  # present; its size does not matter, it is never read
+    layout = shard(state_dict_shapes())
+    count = len(layout)
+    weight_map = {}
+    for i, tensors in enumerate(layout, 1):
+        name = f"model-{i:05d}-of-{count:05d}.safetensors"
+        write_shard(root / name, tensors)
+        weight_map.update({t: name for t, _ in tensors})
+    total = sum(math.prod(s) * 2 for t in layout for _, s in t)
+    (root / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2)
+    )
+    return {"shards": count, "apparent_gb": round(total / 1e9, 1)}
+
+
+class DelayedFolder(LocalFolderSource):
+    """The local folder with a fixed delay per request, standing for a network round trip."""
+
+    def __init__(self, path: Path, latency_s: float) -> None:
+        super().__init__(path)
+        self.latency_s = latency_s
+
+    def _read(self, name: str, start: int, length: int) -> bytes:
+        time.sleep(self.latency_s)
+        return super()._read(name, start, length)
+
+
+def minimum_bytes(root: Path) -> dict[str, int]:
+    headers = 0
+    for path in root.glob("*.safetensors"):
+        with open(path, "rb") as fh:
+            headers += 8 + struct.unpack("<Q", fh.read(8))[0]
+    return {
+        "config": (root / "config.json").stat().st_size,
+        "tokenizer_config": (root / "tokenizer_config.json").stat().st_size,
+        "headers": headers,
+        "index": (root / "model.safetensors.index.json").stat().st_size,
+    }
+
+
+def child(root: Path, mode: str, latency_ms: float) -> dict[str, Any]:
+    src = DelayedFolder(root, latency_ms / 1000)
+    src.max_concurrency = 1 if mode == "sequential" else 16
+    started = time.perf_counter()
+    report = inspect_artifacts(src)
+    wall = time.perf_counter() - started
+    shards = [n for n in src.stats.requests_by_file if n.endswith(".safetensors")]
+    header_requests = sum(src.stats.requests_by_file[n] for n in shards)
+    return {
+        "mode": mode,
+        "ok": report.ok,
+        "parameters": report.parameters,
+        "recommended_shape": report.recommended_shape,
+        "memory_gib": report.memory_gib,
+        "requests_total": src.stats.requests,
+        "header_requests": header_requests,
+        "requests_per_shard": round(header_requests / max(1, len(shards)), 4),
+        "bytes_read": src.stats.bytes_read,
+        "wall_s": round(wall, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "header_bytes_read": sum(src.stats.bytes_by_file[n] for n in shards),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--keep", type=Path, help="build the model here and keep it")
+    parser.add_argument("--child", nargs=2, metavar=("DIR", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(Path(args.child[0]), args.child[1], args.latency_ms)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp) / "llama-405b-shaped"
+        model = build(root)
+        minimum = minimum_bytes(root)
+        physical_minimum = minimum["config"] + minimum["tokenizer_config"] + minimum["headers"]
+        runs = []
+        for mode in ("sequential", "concurrent"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(root), mode, "--latency-ms", str(args.latency_ms)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ},
+            ).stdout
+            run = json.loads(out)
+            read_excl_index = run["bytes_read"] - minimum["index"]
+            run["bytes_vs_minimum"] = round(read_excl_index / physical_minimum, 4)
+            run["bytes_vs_minimum_with_index"] = round(
+                run["bytes_read"] / (physical_minimum + minimum["index"]), 4
+            )
+            run["header_bytes_vs_minimum"] = round(run.pop("header_bytes_read") / minimum["headers"], 4)
+            runs.append(run)
+        print(
+            json.dumps(
+                {
+                    "model": {**model, "layers": LAYERS, "hidden": HIDDEN, "disk_kb": _disk_kb(root)},
+                    "latency_ms_per_request": args.latency_ms,
+                    "physical_minimum_bytes": physical_minimum,
+                    "minimum_parts": minimum,
+                    "hub_client_equivalent_bytes": model["shards"] * 100_001,
+                    "targets": {"bytes_vs_minimum": 1.05, "requests_per_shard": 1.1, "peak_rss_mb": 150},
+                    "runs": runs,
+                    "speedup_concurrent": round(runs[0]["wall_s"] / max(runs[1]["wall_s"], 1e-9), 2),
+                },
+                indent=2,
+            )
+        )
+
+
+def _disk_kb(root: Path) -> int:
+    return sum(p.stat().st_blocks * 512 for p in root.iterdir()) // 1024
+
+
+if __name__ == "__main__":
+    main()
