@@ -4,6 +4,10 @@
 
 locals {
   create_dynamic_group = var.create_policies && var.existing_dynamic_group_name == null
+  # In a named identity domain the group is a domain resource (SCIM API at the domain URL);
+  # otherwise the IAM API creates it (in the Default domain where domains exist).
+  create_domain_dynamic_group = local.create_dynamic_group && var.identity_domain_url != null
+  create_iam_dynamic_group    = local.create_dynamic_group && var.identity_domain_url == null
   dynamic_group_name   = coalesce(var.existing_dynamic_group_name, "${var.name_prefix}-function")
 
   # Matches exactly this function. resource.id is safe here: the dynamic group depends on
@@ -15,7 +19,9 @@ locals {
 
   # Identity domains: a dynamic group lives in a domain and statements name it as
   # '<domain>'/'<group>'. oci_identity_dynamic_group creates it in the Default domain.
-  dynamic_group_ref = local.create_dynamic_group ? oci_identity_dynamic_group.function[0].name : local.dynamic_group_name
+  dynamic_group_ref = (local.create_iam_dynamic_group ? oci_identity_dynamic_group.function[0].name
+    : local.create_domain_dynamic_group ? oci_identity_domains_dynamic_resource_group.function[0].display_name
+  : local.dynamic_group_name)
   function_subject = (var.identity_domain_name == null
     ? "dynamic-group ${local.dynamic_group_ref}"
     : "dynamic-group '${var.identity_domain_name}'/'${local.dynamic_group_ref}'")
@@ -151,7 +157,7 @@ locals {
 }
 
 resource "oci_identity_dynamic_group" "function" {
-  count    = local.create_dynamic_group ? 1 : 0
+  count    = local.create_iam_dynamic_group ? 1 : 0
   provider = oci.home
 
   compartment_id = var.tenancy_ocid
@@ -159,6 +165,24 @@ resource "oci_identity_dynamic_group" "function" {
   description    = "The model-import pipeline function (resource principal)."
   matching_rule  = local.dynamic_group_matching_rule
   freeform_tags  = local.tags
+}
+
+resource "oci_identity_domains_dynamic_resource_group" "function" {
+  count    = local.create_domain_dynamic_group ? 1 : 0
+  provider = oci.home
+
+  idcs_endpoint = var.identity_domain_url
+  display_name  = local.dynamic_group_name
+  description   = "The model-import pipeline function (resource principal)."
+  matching_rule = local.dynamic_group_matching_rule
+  schemas       = ["urn:ietf:params:scim:schemas:oracle:idcs:DynamicResourceGroup"]
+
+  lifecycle {
+    precondition {
+      condition     = var.identity_domain_name != null
+      error_message = "identity_domain_url needs identity_domain_name: policies name the group as '<domain>'/'<group>'."
+    }
+  }
 }
 
 resource "oci_identity_policy" "function" {

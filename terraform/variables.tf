@@ -517,6 +517,17 @@ variable "identity_domain_name" {
   }
 }
 
+variable "identity_domain_url" {
+  description = "URL of the identity domain to create the dynamic group in (the domain's \"Domain URL\", https://idcs-....identity.oraclecloud.com:443), with identity_domain_name. Null: create it with the IAM API (Default domain, or tenancies without identity domains)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.identity_domain_url == null ? true : can(regex("^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$", var.identity_domain_url))
+    error_message = "identity_domain_url must be an https URL such as https://idcs-0123456789abcdef.identity.oraclecloud.com:443, or null."
+  }
+}
+
 variable "policy_compartment_ocid" {
   description = "Compartment the policies are attached to; it must be the compartment (or an ancestor) of every compartment the statements name. Null: compartment_ocid."
   type        = string

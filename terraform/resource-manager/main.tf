@@ -56,6 +56,7 @@ module "model_import" {
   create_policies                  = var.create_policies
   existing_dynamic_group_name      = var.existing_dynamic_group_name
   identity_domain_name             = var.identity_domain_name
+  identity_domain_url              = var.identity_domain_url
   policy_compartment_ocid          = var.policy_compartment_ocid
   inference_resource_types         = var.inference_resource_types
   restrict_topic_by_id             = var.restrict_topic_by_id

@@ -308,4 +308,17 @@ def test_dynamic_group_matches_exactly_the_function() -> None:
     group = tf.resource("oci_identity_dynamic_group", "function")
     assert group["matching_rule"] == "${local.dynamic_group_matching_rule}"
     assert group["compartment_id"] == "${var.tenancy_ocid}"
+    assert group["count"] == "${local.create_iam_dynamic_group ? 1 : 0}"
+    in_domain = tf.resource("oci_identity_domains_dynamic_resource_group", "function")
+    assert in_domain["matching_rule"] == "${local.dynamic_group_matching_rule}"
+    assert in_domain["idcs_endpoint"] == "${var.identity_domain_url}"
+    assert in_domain["count"] == "${local.create_domain_dynamic_group ? 1 : 0}"
     assert "var.create_policies" in tf.locals["create_dynamic_group"]
+    # Exactly one of the two is created, and only when no existing group is named.
+    assert "var.existing_dynamic_group_name == null" in tf.locals["create_dynamic_group"]
+    assert tf.locals["create_iam_dynamic_group"] == (
+        "${local.create_dynamic_group && var.identity_domain_url == null}"
+    )
+    assert tf.locals["create_domain_dynamic_group"] == (
+        "${local.create_dynamic_group && var.identity_domain_url != null}"
+    )
