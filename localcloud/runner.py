@@ -196,11 +196,13 @@ class FunctionRunner:
             self._idle.put(worker)
 
     def stop(self) -> None:
+        """Stop now: pending deliveries are dropped, calls in flight end with their process."""
         with self._lock:
             self._stopping = True
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
         for worker in self.workers:
             worker.stop()
+        self._executor.shutdown(wait=True)
 
     def deliver(self, rule: str, event: dict[str, Any]) -> Future[Delivery]:
         delivery = Delivery(
@@ -218,8 +220,12 @@ class FunctionRunner:
     def _run(self, delivery: Delivery, body: bytes) -> Delivery:
         try:
             for attempt in range(1, self.config.max_attempts + 1):
-                delivery.attempts = attempt
                 worker = self._idle.get()
+                if self._stopping:  # never restart a process the runner is stopping
+                    self._idle.put(worker)
+                    delivery.errors.append("the local cloud stopped before the delivery ended")
+                    break
+                delivery.attempts = attempt
                 try:
                     worker.ensure_running()
                     status, answer = worker.call(

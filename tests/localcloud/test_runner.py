@@ -70,3 +70,24 @@ def test_runner_restarts_a_dead_worker(make_localcloud, tmp_path: Path) -> None:
     (record,) = _records(out)
     assert record["pid"] != first_pid
     assert cloud.deliveries()[0]["outcome"] == "delivered"
+
+
+def test_stop_does_not_wait_for_calls_in_flight(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    cloud = make_localcloud(
+        function_path=FUNCTION,
+        entry_point="slow_handler",
+        pool_size=1,
+        function_env={"ECHO_DIR": str(tmp_path)},
+    )
+    cloud.factory.object_storage().put_object(
+        cloud.info.namespace, cloud.info.bucket, "requests/slow.json", b"{}"
+    )
+    cloud.wait_for(lambda: cloud.deliveries() and cloud.deliveries()[0]["attempts"] == 1)
+    procs = [w.proc for w in cloud.cloud.runner.workers]
+    started = time.monotonic()
+    cloud.cloud.stop()
+    assert time.monotonic() - started < 60  # the handler sleeps 120 s
+    assert all(p.poll() is not None for p in procs)
+    assert cloud.deliveries()[0]["outcome"] == "failed"

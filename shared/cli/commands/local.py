@@ -23,6 +23,8 @@ from shared.cli.output import CliError, print_json
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_FUNCTION = REPO_ROOT / "functions" / "func.py"
+# Lifecycles take seconds here, so the function polls often instead of OCI-sized waits.
+LOCAL_FUNCTION_SETTINGS = {"POLL_SECONDS": "20", "POLL_INTERVAL_SECONDS": "0.5"}
 DEFAULT_STATE_DIR = Path(os.environ.get("MODEL_IMPORT_LOCAL_STATE", "~/.cache/model-import/localcloud"))
 
 
@@ -155,7 +157,7 @@ def run_up(args: argparse.Namespace) -> int:
                 args.function.resolve(),
                 args.entry_point,
                 pool_size=args.pool_size,
-                extra_env=_parse_settings(args.settings),
+                extra_env={**LOCAL_FUNCTION_SETTINGS, **_parse_settings(args.settings)},
             )
         elif args.function != DEFAULT_FUNCTION:
             raise CliError(f"--function {args.function} does not exist", 2)

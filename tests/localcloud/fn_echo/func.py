@@ -42,3 +42,11 @@ def handler(ctx, data: io.BytesIO | None = None):
     return response.Response(
         ctx, response_data=json.dumps({"ok": True}), headers={"Content-Type": "application/json"}
     )
+
+
+def slow_handler(ctx, data: io.BytesIO | None = None):
+    """Sleeps far longer than any test: stopping the runner must not wait for it."""
+    import time
+
+    time.sleep(120)
+    return handler(ctx, data)
