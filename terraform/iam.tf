@@ -33,6 +33,7 @@ locals {
   in_secret   = local.secret_comp == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.secret_comp}"
   key_comp    = coalesce(var.bucket_kms_key_compartment_ocid, var.compartment_ocid)
   in_key      = local.key_comp == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.key_comp}"
+  in_topic    = local.topic_compartment_id == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.topic_compartment_id}"
 
   uses_hf_secret = var.create_hf_token_secret || var.hf_token_secret_id != null
 
@@ -97,15 +98,13 @@ locals {
       enabled   = local.uses_hf_secret
       statement = "Allow ${local.function_subject} to read secret-bundles ${local.in_secret} where target.secret.id = '${local.hf_token_secret_ref}'"
     }
-    # Publishing to this one topic (use ons-topics includes PublishMessage).
-    topic = {
-      enabled   = var.restrict_topic_by_id
-      statement = "Allow ${local.function_subject} to use ons-topics ${local.in_main} where target.topic.id = '${oci_ons_notification_topic.notifications.id}'"
-    }
-    # Fallback when restrict_topic_by_id is false (see the variable): topics of the compartment.
-    topic_unrestricted = {
-      enabled   = !var.restrict_topic_by_id
-      statement = "Allow ${local.function_subject} to use ons-topics ${local.in_main}"
+    # Publishing only: `use ons-topics` would also allow subscribing endpoints to topics.
+    # A single topic cannot be named: the Notifications policy reference supports only the
+    # general variables (no target.topic.id), so this covers the topics of the topic's
+    # compartment; topic_compartment_ocid gives the topic a compartment of its own.
+    topic_publish = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to use ons-topics ${local.in_topic} where request.permission = 'ONS_TOPIC_PUBLISH'"
     }
   }
 
@@ -191,7 +190,7 @@ resource "oci_identity_policy" "function" {
 
   compartment_id = local.policy_compartment_id
   name           = "${var.name_prefix}-function"
-  description    = "Least privilege of the model-import function: its bucket, its Generative AI resources, one secret, one topic."
+  description    = "Least privilege of the model-import function: its bucket, its Generative AI resources, one secret, publishing to its topic."
   statements     = local.function_statements
   freeform_tags  = local.tags
 }

@@ -3,6 +3,7 @@ locals {
   policy_compartment_id = coalesce(var.policy_compartment_ocid, var.compartment_ocid)
   bucket_name           = coalesce(var.bucket_name, "${var.name_prefix}-models")
   topic_name            = coalesce(var.topic_name, "${var.name_prefix}-notifications")
+  topic_compartment_id  = coalesce(var.topic_compartment_ocid, var.compartment_ocid)
   namespace             = data.oci_objectstorage_namespace.this.namespace
 
   tags = merge(var.freeform_tags, { "deployed-by" = "oci-model-import-terraform" })

@@ -455,6 +455,17 @@ variable "topic_name" {
   }
 }
 
+variable "topic_compartment_ocid" {
+  description = "Compartment of the Notifications topic. OCI cannot narrow a policy to one topic (Notifications supports only the general policy variables), so the publish grant covers this compartment's topics: give the topic a compartment of its own to make that one topic. Null: compartment_ocid."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.topic_compartment_ocid == null ? true : can(regex("^ocid1\\.(compartment|tenancy)\\.", var.topic_compartment_ocid))
+    error_message = "topic_compartment_ocid must be a compartment OCID or null."
+  }
+}
+
 variable "notification_subscriptions" {
   description = "Subscriptions of the topic: protocol (EMAIL, CUSTOM_HTTPS, SLACK, PAGERDUTY, ORACLE_FUNCTIONS, SMS) and endpoint (address, URL, function OCID or phone number). E-mail subscriptions stay pending until confirmed."
   type = list(object({
@@ -548,12 +559,6 @@ variable "inference_resource_types" {
     condition     = alltrue([for t in var.inference_resource_types : contains(["generative-ai-chat", "generative-ai-text-embedding", "generative-ai-text-rerank"], t)])
     error_message = "inference_resource_types may only hold generative-ai-chat, generative-ai-text-embedding and generative-ai-text-rerank."
   }
-}
-
-variable "restrict_topic_by_id" {
-  description = "Narrow the function's publish grant with where target.topic.id = '<topic>'. Set false only if publishing is refused although the policy exists (the variable is not confirmed in OCI's Notifications policy reference)."
-  type        = bool
-  default     = true
 }
 
 # ------------------------------------------------------------------ sweep schedule

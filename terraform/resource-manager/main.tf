@@ -51,6 +51,7 @@ module "model_import" {
   vault_id                         = var.vault_id
   vault_key_id                     = var.vault_key_id
   topic_name                       = var.topic_name
+  topic_compartment_ocid           = var.topic_compartment_ocid
   notification_subscriptions       = concat(var.notification_subscriptions, local.email_subscriptions)
   log_retention_days               = var.log_retention_days
   create_policies                  = var.create_policies
@@ -59,6 +60,5 @@ module "model_import" {
   identity_domain_url              = var.identity_domain_url
   policy_compartment_ocid          = var.policy_compartment_ocid
   inference_resource_types         = var.inference_resource_types
-  restrict_topic_by_id             = var.restrict_topic_by_id
   sweep_schedule_cron              = var.sweep_schedule_cron
 }

@@ -19,8 +19,8 @@ MAIN = "ocid1.compartment.oc1..aaaamain"
 GENAI = "ocid1.compartment.oc1..aaaagenai"
 SECRET_COMPARTMENT = "ocid1.compartment.oc1..aaaasecret"
 KEY_COMPARTMENT = "ocid1.compartment.oc1..aaaakeys"
+TOPIC_COMPARTMENT = "ocid1.compartment.oc1..aaaatopics"
 SECRET = "ocid1.vaultsecret.oc1.us-chicago-1.aaaasecret"
-TOPIC = "ocid1.onstopic.oc1.us-chicago-1.aaaatopic"
 KEY = "ocid1.key.oc1.us-chicago-1.aaaakey"
 SCHEDULE = "ocid1.resourceschedule.oc1.us-chicago-1.aaaaschedule"
 FUNCTION = "ocid1.fnfunc.oc1.us-chicago-1.aaaafunction"
@@ -31,6 +31,7 @@ COMPARTMENT_OF = {
     "local.in_genai": ("local.genai_compartment_id", GENAI),
     "local.in_secret": ("local.secret_comp", SECRET_COMPARTMENT),
     "local.in_key": ("local.key_comp", KEY_COMPARTMENT),
+    "local.in_topic": ("local.topic_compartment_id", TOPIC_COMPARTMENT),
 }
 PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS = {
     "OBJECT_INSPECT",
@@ -70,7 +71,6 @@ def _samples(with_domain: bool) -> dict[str, str]:
     samples = {
         "local.bucket_name": BUCKET,
         "local.hf_token_secret_ref": SECRET,
-        "oci_ons_notification_topic.notifications.id": TOPIC,
         "local.kms_key_ref": KEY,
         "local.sweep_schedule_id": SCHEDULE,
         "var.region": REGION,
@@ -195,15 +195,21 @@ def test_bucket_grants_are_narrowed_to_the_bucket_and_never_delete() -> None:
     )
 
 
-def test_secret_and_topic_are_single_resources() -> None:
+def test_secret_is_a_single_resource_and_the_topic_grant_only_publishes() -> None:
     rendered = _rendered("function_grants")
     secret = rendered["hf_token_secret"][1]
     assert (secret["actions"]["values"], secret["resources"]["values"]) == (["read"], ["secret-bundles"])
     assert _condition(secret, "target.secret.id") == [SECRET]
     assert secret["location"]["values"] == [SECRET_COMPARTMENT]
-    topic = rendered["topic"][1]
+    topic = rendered["topic_publish"][1]
     assert (topic["actions"]["values"], topic["resources"]["values"]) == (["use"], ["ons-topics"])
-    assert _condition(topic, "target.topic.id") == [TOPIC]
+    # Notifications supports only the general variables: no target.topic.id. The grant is cut
+    # down to publishing, in the topic's own compartment.
+    assert [c["lhs"] for c in _clauses(topic["conditions"])] == ["request.permission"]
+    assert _condition(topic, "request.permission") == ["ONS_TOPIC_PUBLISH"]
+    assert topic["location"]["values"] == [TOPIC_COMPARTMENT]
+    notifications = load_dir(MODULE_DIR).resources["oci_ons_notification_topic"]["notifications"]
+    assert notifications["compartment_id"] == "${local.topic_compartment_id}"
 
 
 def test_services_may_invoke_the_function_and_run_lifecycle_rules_only() -> None:
@@ -243,8 +249,6 @@ def test_the_sweep_schedule_is_the_only_any_user_and_is_pinned_to_its_ocid() -> 
 ENABLED_BY_DEFAULT = {
     "true": True,
     "local.uses_hf_secret": False,  # no secret unless one is given or created
-    "var.restrict_topic_by_id": True,
-    "!var.restrict_topic_by_id": False,
     "var.bucket_kms_key_id != null": False,
     "var.sweep_schedule_cron != null": False,
 }
@@ -263,15 +267,12 @@ def _enabled_by_default(expression: Any) -> bool:
 def test_switches_of_the_optional_grants() -> None:
     grants = _grants("function_grants")
     assert unwrap(str(grants["hf_token_secret"]["enabled"])) == "local.uses_hf_secret"
-    assert unwrap(str(grants["topic"]["enabled"])) == "var.restrict_topic_by_id"
-    assert unwrap(str(grants["topic_unrestricted"]["enabled"])) == "!var.restrict_topic_by_id"
-    assert load_dir(MODULE_DIR).variables["restrict_topic_by_id"]["default"] is True
     assert (
         unwrap(str(_grants("service_grants")["objectstorage_kms"]["enabled"]))
         == "var.bucket_kms_key_id != null"
     )
     default = {name for name, grant in grants.items() if _enabled_by_default(grant["enabled"])}
-    assert "topic_unrestricted" not in default and "topic" in default
+    assert default == set(grants) - {"hf_token_secret"}
     assert {name for name, g in _grants("service_grants").items() if _enabled_by_default(g["enabled"])} == {
         "events_function",
         "events_invocation",
