@@ -92,7 +92,9 @@ def inspect_artifacts(
     if capability is not None and capability.is_chat:
         state.findings += checks.check_chat_template(entries, tokenizer_config)
 
-    need = _size(config, headers, capability, policy, report, state)
+    counted = set(index.counted) if index.counted is not None else {e.name for e in shard_entries}
+    model_headers = [h for h in headers if h.entry.name in counted] if index.complete else []
+    need = _size(config, model_headers, capability, policy, report, state)
     if need is not None:
         _shape(need, config, capability, unit_shape, policy, report, state)
     report.findings = state.findings

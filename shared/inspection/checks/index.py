@@ -18,6 +18,10 @@ class IndexCheck:
     shards: list[str]
     tensor_names: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    #: the shards whose tensors make up the model (listed and present); strays are read but not counted
+    counted: list[str] | None = None
+    #: every shard the index lists is present, so header totals are the model's totals
+    complete: bool = True
 
 
 def check_index(files: WeightFiles, index_doc: dict[str, Any] | None) -> IndexCheck:
@@ -81,4 +85,5 @@ def check_index(files: WeightFiles, index_doc: dict[str, Any] | None) -> IndexCh
                 f"{extra} more shard disagreements not listed",
             )
         )
-    return IndexCheck(sorted(present & listed) + unlisted, names, findings)
+    counted = sorted(present & listed)
+    return IndexCheck(counted + unlisted, names, findings, counted=counted, complete=not missing)

@@ -12,6 +12,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from shared.inspection.sources import ArtifactSource, FileEntry
+
 DTYPE_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F8_E4M3": 1, "U8": 1, "I32": 4, "I64": 8}
 
 Tensors = dict[str, tuple[str, list[int]]]
@@ -128,3 +130,21 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "configs"
 
 def fixture_config(hf_id: str) -> dict[str, Any]:
     return json.loads((FIXTURES / (hf_id.replace("/", "__") + ".json")).read_text())
+
+
+class MemorySource(ArtifactSource):
+    """An in-memory implementation of the source interface, for fast property tests."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        super().__init__()
+        self.files = files
+
+    @property
+    def description(self) -> str:
+        return "memory"
+
+    def _list(self) -> list[FileEntry]:
+        return [FileEntry(name, len(data)) for name, data in self.files.items()]
+
+    def _read(self, name: str, start: int, length: int) -> bytes:
+        return self.files[name][start : start + length]
