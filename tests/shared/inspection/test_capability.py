@@ -7,15 +7,15 @@ import pytest
 from shared.contract.manifest import Capability
 from shared.inspection.capability import Signals, detect
 
-T, I, E, R = Capability.TEXT_TO_TEXT, Capability.IMAGE_TEXT_TO_TEXT, Capability.EMBEDDING, Capability.RERANK
+T, V, E, R = Capability.TEXT_TO_TEXT, Capability.IMAGE_TEXT_TO_TEXT, Capability.EMBEDDING, Capability.RERANK
 
 
 @pytest.mark.parametrize(
     ("signals", "expected"),
     [
         (Signals(("LlamaForCausalLM",), "llama"), T),
-        (Signals(("Gemma3ForConditionalGeneration",), "gemma3", has_vision=True), I),
-        (Signals(("Qwen2VLForConditionalGeneration",), "qwen2_vl", has_vision=True), I),
+        (Signals(("Gemma3ForConditionalGeneration",), "gemma3", has_vision=True), V),
+        (Signals(("Qwen2VLForConditionalGeneration",), "qwen2_vl", has_vision=True), V),
         (Signals(("MistralModel",), "mistral"), E),  # e5-mistral: a bare decoder, no LM head
         (Signals(("BertModel",), "bert"), E),
         (Signals(("Qwen2ForCausalLM",), "qwen2", sentence_transformers=True), E),  # gte-Qwen2 style
@@ -44,7 +44,7 @@ def test_causal_lm_declared_as_embedding_or_reranker_is_accepted() -> None:
 
 
 def test_declaration_never_overrides_a_contradiction() -> None:
-    text_only = detect(Signals(("LlamaForCausalLM",), "llama"), I)
+    text_only = detect(Signals(("LlamaForCausalLM",), "llama"), V)
     assert text_only.capability is None
     assert [f.code for f in text_only.findings] == ["CAPABILITY_MISMATCH"]
     encoder = detect(Signals(("BertModel",), "bert"), T)
