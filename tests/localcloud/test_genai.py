@@ -1,73 +1,86 @@
-"""The emulated Generative AI control plane, driven by the real `oci.generative_ai` client over HTTP."""
+"""The emulated Generative AI control plane in the full local cloud, driven by the real
+`oci.generative_ai` client over signed HTTP. Lifecycles are long here (20 s) and the tests
+move the cloud's clock, so every state is observed deterministically."""
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import oci
 import pytest
-from _mini_server import MiniContext, MiniServer, oci_config
+from oci._vendor import requests
 
 from localcloud.context import Timings
-from localcloud.genai import GenAiService
 
 M = oci.generative_ai.models
 COMP = "ocid1.compartment.oc1..aaaaaaaagenaitests"
 OTHER_COMP = "ocid1.compartment.oc1..aaaaaaaaothercomp"
+SLOW = Timings(import_seconds=20, cluster_seconds=20, endpoint_seconds=10, delete_seconds=5)
+
+
+def make_client(handle: Any) -> oci.generative_ai.GenerativeAiClient:
+    config = oci.config.from_file(handle.info.config_file, handle.info.profile)
+    # no retries: the SDK's default strategy retries 409 IncorrectState, which these tests provoke
+    return oci.generative_ai.GenerativeAiClient(
+        config, service_endpoint=handle.info.endpoint, retry_strategy=oci.retry.NoneRetryStrategy()
+    )
 
 
 @dataclass
 class Cloud:
-    ctx: MiniContext
-    service: GenAiService
-    server: MiniServer
+    handle: Any
+    make: Callable[..., Any]
     client: oci.generative_ai.GenerativeAiClient
-    config: dict[str, str]
+
+    @property
+    def namespace(self) -> str:
+        return str(self.handle.info.namespace)
+
+    @property
+    def bucket(self) -> str:
+        return str(self.handle.info.bucket)
+
+    def advance(self, seconds: float) -> None:
+        self.handle.cloud.clock_offset += seconds
+
+    def fail(self, operation: str, name: str, message: str) -> None:
+        self.handle.fail_work_request(name, operation, message)
 
     def restart(self) -> None:
-        """A fresh service on the same state directory, as after a restart of the local cloud."""
-        self.server.close()
-        self.service = GenAiService(self.ctx)
-        self.server = MiniServer(self.service.routes())
-        self.client = make_client(self.config, self.server.base)
-
-
-def make_client(config: dict[str, str], base: str) -> oci.generative_ai.GenerativeAiClient:
-    # no retries: the SDK's default strategy retries 409 IncorrectState, which these tests provoke
-    return oci.generative_ai.GenerativeAiClient(
-        config, service_endpoint=base, retry_strategy=oci.retry.NoneRetryStrategy()
-    )
+        """A new local cloud on the same state directory; its clock continues where it was."""
+        offset = self.handle.cloud.clock_offset
+        self.handle.cloud.stop()
+        self.handle = self.make(state_dir=self.handle.state_dir, timings=SLOW)
+        self.handle.cloud.clock_offset = offset
+        self.client = make_client(self.handle)
 
 
 @pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    timings = Timings(import_seconds=20, cluster_seconds=20, endpoint_seconds=10, delete_seconds=5)
-    ctx = MiniContext(state_dir=tmp_path / "state", timings=timings)
-    ctx.buckets[("localns", "models")] = {
-        "models/tiny/config.json": b"{}",
-        "models/tiny/model.safetensors": b"x",
-        "models/noconfig/model.safetensors": b"x",
-    }
-    service = GenAiService(ctx)
-    server = MiniServer(service.routes())
-    config = oci_config(tmp_path)
-    client = make_client(config, server.base)
-    c = Cloud(ctx, service, server, client, config)
-    yield c
-    c.server.close()
+def cloud(make_localcloud: Callable[..., Any]) -> Cloud:
+    handle = make_localcloud(timings=SLOW)
+    objects = handle.factory.object_storage()
+    for name in (
+        "models/tiny/config.json",
+        "models/tiny/model.safetensors",
+        "models/noconfig/model.safetensors",
+    ):
+        objects.put_object(handle.info.namespace, handle.info.bucket, name, b"{}")
+    return Cloud(handle, make_localcloud, make_client(handle))
 
 
-def os_model(name: str = "tiny", prefix: str = "models/tiny/", **kw: object) -> M.CreateImportedModelDetails:
+def os_model(
+    cloud: Cloud, name: str = "tiny", prefix: str = "models/tiny/", **kw: object
+) -> M.CreateImportedModelDetails:
     return M.CreateImportedModelDetails(
         compartment_id=COMP,
         display_name=name,
         capabilities=kw.pop("capabilities", ["TEXT_TO_TEXT"]),
-        data_source=M.ObjectStorageObject(namespace_name="localns", bucket_name="models", prefix_name=prefix),
+        data_source=M.ObjectStorageObject(
+            namespace_name=cloud.namespace, bucket_name=cloud.bucket, prefix_name=prefix
+        ),
         **kw,
     )
 
@@ -84,9 +97,9 @@ def hosting(name: str = "dac", shape: str = "A10_X1", **kw: object) -> M.CreateD
 
 
 def active_model_and_cluster(cloud: Cloud) -> tuple[str, str]:
-    model = cloud.client.create_imported_model(os_model()).data
+    model = cloud.client.create_imported_model(os_model(cloud)).data
     cluster = cloud.client.create_dedicated_ai_cluster(hosting()).data
-    cloud.ctx.advance(25)
+    cloud.advance(25)
     assert cloud.client.get_imported_model(model.id).data.lifecycle_state == "ACTIVE"
     assert cloud.client.get_dedicated_ai_cluster(cluster.id).data.lifecycle_state == "ACTIVE"
     return model.id, cluster.id
@@ -99,10 +112,10 @@ def service_error(call: object, *args: object, **kw: object) -> oci.exceptions.S
 
 
 def test_import_progresses_through_its_work_request(cloud: Cloud) -> None:
-    resp = cloud.client.create_imported_model(os_model(freeform_tags={"import-id": "tiny-1"}))
+    resp = cloud.client.create_imported_model(os_model(cloud, freeform_tags={"import-id": "tiny-1"}))
     model = resp.data
     wr_id = resp.headers["opc-work-request-id"]
-    assert model.id.startswith("ocid1.generativeaiimportedmodel.oc1.us-chicago-1.")
+    assert model.id.startswith(f"ocid1.generativeaiimportedmodel.oc1.{cloud.handle.info.region}.")
     assert model.lifecycle_state == "CREATING"
     assert resp.headers.get("etag")
 
@@ -110,15 +123,15 @@ def test_import_progresses_through_its_work_request(cloud: Cloud) -> None:
     assert (wr.status, wr.operation_type, wr.percent_complete) == ("ACCEPTED", "CREATE_IMPORTED_MODEL", 0.0)
     assert wr.resources[0].identifier == model.id and wr.resources[0].entity_type == "ImportedModel"
 
-    cloud.ctx.advance(5)
+    cloud.advance(5)
     early = cloud.client.get_work_request(wr_id).data
-    cloud.ctx.advance(5)
+    cloud.advance(5)
     later = cloud.client.get_work_request(wr_id).data
     assert early.status == later.status == "IN_PROGRESS"
     assert 0 < early.percent_complete < later.percent_complete < 100
     assert cloud.client.get_imported_model(model.id).data.lifecycle_state == "CREATING"
 
-    cloud.ctx.advance(15)
+    cloud.advance(15)
     done = cloud.client.get_work_request(wr_id).data
     assert (done.status, done.percent_complete) == ("SUCCEEDED", 100.0)
     assert done.time_finished is not None and done.resources[0].action_type == "CREATED"
@@ -132,32 +145,33 @@ def test_import_progresses_through_its_work_request(cloud: Cloud) -> None:
 
 
 def test_import_without_config_json_fails_with_a_clear_error(cloud: Cloud) -> None:
-    resp = cloud.client.create_imported_model(os_model("noconfig", "models/noconfig/"))
-    cloud.ctx.advance(30)
+    resp = cloud.client.create_imported_model(os_model(cloud, "noconfig", "models/noconfig/"))
+    cloud.advance(30)
     wr = cloud.client.get_work_request(resp.headers["opc-work-request-id"]).data
     assert wr.status == "FAILED" and wr.resources[0].action_type == "FAILED"
     errors = cloud.client.list_work_request_errors(wr.id).data.items
     assert errors[0].code == "InvalidModelSource"
-    assert "config.json not found under oci://models@localns/models/noconfig/" in errors[0].message
+    where = f"oci://{cloud.bucket}@{cloud.namespace}/models/noconfig/"
+    assert f"config.json not found under {where}" in errors[0].message
     model = cloud.client.get_imported_model(resp.data.id).data
     assert model.lifecycle_state == "FAILED" and "config.json" in model.lifecycle_details
 
 
 def test_import_from_a_missing_bucket_fails_without_breaking_the_service(cloud: Cloud) -> None:
-    details = os_model()
+    details = os_model(cloud)
     details.data_source.bucket_name = "no-such-bucket"
     resp = cloud.client.create_imported_model(details)
-    cloud.ctx.advance(30)
+    cloud.advance(30)
     assert cloud.client.get_imported_model(resp.data.id).data.lifecycle_state == "FAILED"
     errors = cloud.client.list_work_request_errors(resp.headers["opc-work-request-id"]).data.items
-    assert "cannot list oci://no-such-bucket@localns/" in errors[0].message
+    assert f"oci://no-such-bucket@{cloud.namespace}/models/tiny/" in errors[0].message
 
 
 def test_injected_fault_fails_the_work_request_and_the_resource(cloud: Cloud) -> None:
-    cloud.ctx.faults[("CREATE_DEDICATED_AI_CLUSTER", "doomed")] = "Out of host capacity for A10_X1"
+    cloud.fail("CREATE_DEDICATED_AI_CLUSTER", "doomed", "Out of host capacity for A10_X1")
     bad = cloud.client.create_dedicated_ai_cluster(hosting("doomed"))
     good = cloud.client.create_dedicated_ai_cluster(hosting("fine"))
-    cloud.ctx.advance(30)
+    cloud.advance(30)
     bad_wr = cloud.client.get_work_request(bad.headers["opc-work-request-id"]).data
     assert bad_wr.status == "FAILED" and 0 < bad_wr.percent_complete < 100
     errors = cloud.client.list_work_request_errors(bad_wr.id).data.items
@@ -190,7 +204,7 @@ def test_retry_token_returns_the_same_resource_and_rejects_another_body(cloud: C
     assert cloud.client.create_dedicated_ai_cluster(hosting("dedup"), opc_retry_token="token-1").data.id == (
         first.data.id
     )
-    cloud.ctx.advance(24 * 3600 + 1)
+    cloud.advance(24 * 3600 + 1)
     assert cloud.client.create_dedicated_ai_cluster(hosting("dedup"), opc_retry_token="token-1").data.id != (
         first.data.id
     )
@@ -203,24 +217,18 @@ def test_unknown_unit_shape_and_bad_capabilities_are_rejected(cloud: Cloud) -> N
     err = service_error(cloud.client.create_dedicated_ai_cluster, hosting(type="GAMING"))
     assert err.status == 400 and "HOSTING" in err.message
     for caps in (["TEXT_TO_TEXT", "EMBEDDING"], ["TEXT_TO_IMAGE"], []):
-        err = service_error(cloud.client.create_imported_model, os_model(capabilities=caps))
+        err = service_error(cloud.client.create_imported_model, os_model(cloud, capabilities=caps))
         assert err.status == 400 and "exactly one of" in err.message
     assert cloud.client.list_imported_models(compartment_id=COMP).data.items == []
 
 
 def test_unknown_properties_and_non_json_bodies_are_400(cloud: Cloud) -> None:
+    base = f"{cloud.handle.info.endpoint}/20231130/dedicatedAiClusters"
+    signer = cloud.handle.factory.signer()
+
     def post(body: bytes) -> tuple[int, dict[str, str]]:
-        req = urllib.request.Request(
-            f"{cloud.server.base}/20231130/dedicatedAiClusters",
-            data=body,
-            headers={"content-type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+        r = requests.post(base, data=body, headers={"content-type": "application/json"}, auth=signer)
+        return r.status_code, r.json()
 
     ok = {"compartmentId": COMP, "type": "HOSTING", "unitCount": 1, "unitShape": "A10_X1"}
     status, body = post(json.dumps({**ok, "gpuCount": 8}).encode())
@@ -232,13 +240,12 @@ def test_unknown_properties_and_non_json_bodies_are_400(cloud: Cloud) -> None:
     status, body = post(json.dumps(ok).encode())
     assert status == 200 and body["lifecycleState"] == "CREATING"
     # the SDK refuses these client-side; a hand-made request gets OCI's answer
-    for query in ("lifecycleState=SLEEPING", "sortBy=unitShape", "limit=0", ""):
-        url = f"{cloud.server.base}/20231130/dedicatedAiClusters?{query}"
+    for query in ("lifecycleState=SLEEPING", "sortBy=unitShape", "limit=0", "page=bm90LWEtcGFnZQ", ""):
+        url = f"{base}?{query}"
         if query:
             url += f"&compartmentId={COMP}"
-        with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(url, timeout=10)
-        assert info.value.code == 400 and json.loads(info.value.read())["code"] == "InvalidParameter"
+        r = requests.get(url, auth=signer)
+        assert r.status_code == 400 and r.json()["code"] == "InvalidParameter", query
 
 
 def test_endpoint_rules_hosting_active_cluster_and_deletion_order(cloud: Cloud) -> None:
@@ -253,7 +260,7 @@ def test_endpoint_rules_hosting_active_cluster_and_deletion_order(cloud: Cloud) 
 
     err = service_error(cloud.client.create_endpoint, endpoint(creating.id))
     assert (err.status, err.code) == (409, "IncorrectState") and "CREATING" in err.message
-    cloud.ctx.advance(25)
+    cloud.advance(25)
     err = service_error(cloud.client.create_endpoint, endpoint(tuning.id))
     assert err.status == 400 and "HOSTING" in err.message
     err = service_error(
@@ -265,7 +272,7 @@ def test_endpoint_rules_hosting_active_cluster_and_deletion_order(cloud: Cloud) 
     assert ep.data.lifecycle_state == "CREATING" and ep.headers["opc-work-request-id"]
     cluster = cloud.client.get_dedicated_ai_cluster(cluster_id).data
     assert cluster.capacity.used_endpoint_capacity == 1 and cluster.capacity.total_endpoint_capacity == 50
-    cloud.ctx.advance(15)
+    cloud.advance(15)
     assert cloud.client.get_endpoint(ep.data.id).data.lifecycle_state == "ACTIVE"
 
     err = service_error(cloud.client.delete_dedicated_ai_cluster, cluster_id)
@@ -278,7 +285,7 @@ def test_endpoint_rules_hosting_active_cluster_and_deletion_order(cloud: Cloud) 
     assert cloud.client.get_endpoint(ep.data.id).data.lifecycle_state == "DELETING"
     # still attached while it is being deleted
     assert service_error(cloud.client.delete_dedicated_ai_cluster, cluster_id).status == 409
-    cloud.ctx.advance(6)
+    cloud.advance(6)
     wr = cloud.client.get_work_request(deletion.headers["opc-work-request-id"]).data
     assert (wr.operation_type, wr.status) == ("DELETE_ENDPOINT", "SUCCEEDED")
     assert cloud.client.get_endpoint(ep.data.id).data.lifecycle_state == "DELETED"
@@ -286,7 +293,7 @@ def test_endpoint_rules_hosting_active_cluster_and_deletion_order(cloud: Cloud) 
 
     assert cloud.client.delete_dedicated_ai_cluster(cluster_id).headers["opc-work-request-id"]
     assert cloud.client.delete_imported_model(model_id).headers["opc-work-request-id"]
-    cloud.ctx.advance(6)
+    cloud.advance(6)
     assert cloud.client.get_dedicated_ai_cluster(cluster_id).data.lifecycle_state == "DELETED"
     assert cloud.client.get_imported_model(model_id).data.lifecycle_state == "DELETED"
 
@@ -296,7 +303,7 @@ def test_list_filters_and_pagination(cloud: Cloud) -> None:
     for i in range(7):
         tags = {"import-id": f"imp-{i % 2}", "managed-by": "model-import"}
         ids.append(cloud.client.create_dedicated_ai_cluster(hosting(f"c{i}", freeform_tags=tags)).data.id)
-        cloud.ctx.advance(1)
+        cloud.advance(1)
     cloud.client.create_dedicated_ai_cluster(
         M.CreateDedicatedAiClusterDetails(
             compartment_id=OTHER_COMP,
@@ -325,7 +332,7 @@ def test_list_filters_and_pagination(cloud: Cloud) -> None:
     tagged = [i.id for i in every if i.freeform_tags.get("import-id") == "imp-1"]
     assert sorted(tagged) == sorted(ids[1::2])
 
-    cloud.ctx.advance(16)  # c0..c3 are 20 s old or more, so ACTIVE; c4..c6 still CREATING
+    cloud.advance(16)  # c0..c3 are 20 s old or more, so ACTIVE; c4..c6 still CREATING
     active = cloud.client.list_dedicated_ai_clusters(compartment_id=COMP, lifecycle_state="ACTIVE").data.items
     creating = cloud.client.list_dedicated_ai_clusters(
         compartment_id=COMP, lifecycle_state="CREATING"
@@ -344,9 +351,9 @@ def test_list_filters_and_pagination(cloud: Cloud) -> None:
 
 
 def test_imported_model_filters_by_capability_and_vendor(cloud: Cloud) -> None:
-    chat = cloud.client.create_imported_model(os_model("chat", vendor="acme")).data
+    chat = cloud.client.create_imported_model(os_model(cloud, "chat", vendor="acme")).data
     embed = cloud.client.create_imported_model(
-        os_model("embed", capabilities=["EMBEDDING"], vendor="other")
+        os_model(cloud, "embed", capabilities=["EMBEDDING"], vendor="other")
     ).data
     got = cloud.client.list_imported_models(compartment_id=COMP, capability=["EMBEDDING"]).data.items
     assert [m.id for m in got] == [embed.id]
@@ -396,7 +403,7 @@ def test_update_with_if_match_and_change_compartment(cloud: Cloud) -> None:
         cloud.client.update_dedicated_ai_cluster, cluster_id, M.UpdateDedicatedAiClusterDetails(unit_count=3)
     )
     assert (err.status, err.code) == (409, "IncorrectState")
-    cloud.ctx.advance(6)
+    cloud.advance(6)
     got = cloud.client.get_dedicated_ai_cluster(cluster_id).data
     assert (got.lifecycle_state, got.unit_count, got.freeform_tags) == ("ACTIVE", 2, {"k": "v"})
 
@@ -412,33 +419,26 @@ def test_update_with_if_match_and_change_compartment(cloud: Cloud) -> None:
 
 def test_state_survives_a_restart(cloud: Cloud) -> None:
     model_id, cluster_id = active_model_and_cluster(cloud)
-    pending = cloud.client.create_imported_model(os_model("later")).data
+    pending = cloud.client.create_imported_model(os_model(cloud, "later")).data
     cloud.restart()
     assert cloud.client.get_imported_model(model_id).data.lifecycle_state == "ACTIVE"
     assert cloud.client.get_imported_model(pending.id).data.lifecycle_state == "CREATING"
-    cloud.ctx.advance(25)
+    cloud.advance(25)
     assert cloud.client.get_imported_model(pending.id).data.lifecycle_state == "ACTIVE"
     assert cloud.client.get_dedicated_ai_cluster(cluster_id).data.display_name == "dac"
-    files = sorted(p.name for p in (cloud.ctx.state_dir / "genai" / "importedModels").iterdir())
+    files = sorted(p.name for p in (cloud.handle.state_dir / "genai" / "importedModels").iterdir())
     assert files == sorted(f"{i}.json" for i in (model_id, pending.id))
 
 
-def test_composite_operation_waits_for_the_real_states(tmp_path: Path) -> None:
-    """The SDK's own waiter (polling get_work_request) sees the work request finish."""
-    ctx = MiniContext(
-        state_dir=tmp_path / "s",
-        timings=Timings(import_seconds=0.3, cluster_seconds=0.3, endpoint_seconds=0.3, delete_seconds=0.2),
+def test_composite_operation_waits_for_the_real_states(make_localcloud: Callable[..., Any]) -> None:
+    """The SDK's own waiter (polling get_work_request, default retry strategy) sees it finish."""
+    handle = make_localcloud()  # short lifecycles, real time
+    config = oci.config.from_file(handle.info.config_file, handle.info.profile)
+    client = oci.generative_ai.GenerativeAiClient(config, service_endpoint=handle.info.endpoint)
+    ops = oci.generative_ai.GenerativeAiClientCompositeOperations(client)
+    result = ops.create_dedicated_ai_cluster_and_wait_for_state(
+        hosting("waited"), wait_for_states=["SUCCEEDED", "FAILED"], waiter_kwargs={"max_wait_seconds": 30}
     )
-    service = GenAiService(ctx)
-    server = MiniServer(service.routes())
-    try:
-        client = oci.generative_ai.GenerativeAiClient(oci_config(tmp_path), service_endpoint=server.base)
-        ops = oci.generative_ai.GenerativeAiClientCompositeOperations(client)
-        result = ops.create_dedicated_ai_cluster_and_wait_for_state(
-            hosting("waited"), wait_for_states=["SUCCEEDED", "FAILED"], waiter_kwargs={"max_wait_seconds": 30}
-        )
-        assert result.data.status == "SUCCEEDED"
-        cluster_id = result.data.resources[0].identifier
-        assert client.get_dedicated_ai_cluster(cluster_id).data.lifecycle_state == "ACTIVE"
-    finally:
-        server.close()
+    assert result.data.status == "SUCCEEDED"
+    cluster_id = result.data.resources[0].identifier
+    assert client.get_dedicated_ai_cluster(cluster_id).data.lifecycle_state == "ACTIVE"

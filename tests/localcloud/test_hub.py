@@ -1,4 +1,4 @@
-"""The local Hugging Face Hub, driven by the real `huggingface_hub` client over HTTP."""
+"""The local Hugging Face Hub inside the full local cloud, driven by the real `huggingface_hub` client."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import json
 import struct
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from _mini_server import MiniServer
 from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
 from huggingface_hub.errors import (
     EntryNotFoundError,
@@ -45,7 +44,6 @@ def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]]) -> bytes:
 class Hub:
     root: Path
     service: HubService
-    server: MiniServer
     endpoint: str
     cache: Path
 
@@ -54,8 +52,8 @@ class Hub:
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    root = tmp_path / "hub"
+def hub(localcloud: Any, tmp_path: Path) -> Hub:
+    root = localcloud.state_dir / "hub"  # the cloud's default Hub root
     tiny = root / "acme" / "tiny"
     (tiny / "nested" / "deeper").mkdir(parents=True)
     (tiny / "config.json").write_text(
@@ -88,11 +86,9 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
     (gated / "model.safetensors").write_bytes(safetensors_bytes({"w": ("F32", [2, 2])}))
     (gated / ".localcloud-gated").write_text(f"# accepted tokens\n{GOOD_TOKEN}\n")
 
-    service = HubService(None, root)
-    server = MiniServer(service.routes())
-    h = Hub(root, service, server, f"{server.base}/hub", tmp_path / "hf-cache")
-    yield h
-    server.close()
+    service = localcloud.cloud.hub
+    assert isinstance(service, HubService) and service.root == root
+    return Hub(root, service, localcloud.info.hub_endpoint, tmp_path / "hf-cache")
 
 
 def test_model_info_lists_files_with_sizes(hub: Hub) -> None:
@@ -252,8 +248,8 @@ def test_missing_things_raise_the_clients_typed_errors(hub: Hub) -> None:
     assert hub.api().file_exists("acme/tiny", "config.json")
 
 
-def test_control_files_and_paths_outside_the_repo_are_never_served(hub: Hub, tmp_path: Path) -> None:
-    (tmp_path / "hub" / "acme" / "secret.txt").write_text("outside the repo")
+def test_control_files_and_paths_outside_the_repo_are_never_served(hub: Hub) -> None:
+    (hub.root / "acme" / "secret.txt").write_text("outside the repo")
     base = f"{hub.endpoint}/acme/tiny/resolve/main"
     for path in ("..%2Fsecret.txt", "nested/..%2F..%2Fsecret.txt", ".localcloud-notes", "nested"):
         status, body, headers = ranged(f"{base}/{path}", "bytes=0-")
