@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from functions.common import StageContext, Step
+import oci
+
+from functions.common import StageContext, Step, deadline_passed, fail
 from functions.create_endpoint import create_endpoint
 from functions.import_model import import_model
 from functions.intake import SourceDoc, new_import
@@ -176,10 +178,23 @@ def start(
 
 def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
     handler = STAGES.get(state.stage)
-    if handler is not None:
-        logs.bind(stage=state.stage.value, attempt=state.attempt)
+    if handler is None:
+        return settle(state, ctx)
+    logs.bind(stage=state.stage.value, attempt=state.attempt)
+    try:
         return handler(state, ctx)
-    return settle(state, ctx)
+    except oci.exceptions.ServiceError as exc:
+        if is_transient(exc) and not deadline_passed(state, ctx):
+            raise  # the platform delivers the event again; the sweep nudges if it does not
+        code = "LIMIT_EXCEEDED" if "limit" in f"{exc.code} {exc.message}".lower() else "OCI_API_ERROR"
+        detail = f"{exc.operation_name or 'call'}: HTTP {exc.status} {exc.code}: {exc.message}"
+        if state.stage is Stage.TEARING_DOWN:
+            raise  # a teardown never gives up on its own; its deadline ends it in FAILED
+        return fail(state, ctx, code, detail[:1000])
+
+
+def is_transient(exc: oci.exceptions.ServiceError) -> bool:
+    return exc.status in (409, 429) or exc.status >= 500
 
 
 def expected_message(state: ImportState, ctx: StageContext) -> Message | None:
@@ -270,7 +285,10 @@ def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None
     )
     if wanted:
         return  # the next invocation finds it by tag
+    s = ctx.settings
     for kind, rid in step.created:
+        # A fresh resource is still CREATING and cannot be deleted yet: wait for it (bounded).
+        rt.ops.wait(kind, rid, None, s.poll_seconds, s.poll_interval_seconds)
         try:
             rt.ops.delete(kind, rid)
             log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})

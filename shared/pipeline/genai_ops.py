@@ -118,7 +118,8 @@ class GenAiOps:
         self._monotonic = monotonic
 
     # --- reading ------------------------------------------------------------------------
-    def _list_all(self, kind: Kind) -> list[Any]:
+    def list_all(self, kind: Kind) -> list[Any]:
+        """Every resource of `kind` in the compartment, in any lifecycle state, ours or not."""
         method = {
             Kind.IMPORTED_MODEL: self.client.list_imported_models,
             Kind.CLUSTER: self.client.list_dedicated_ai_clusters,
@@ -139,7 +140,7 @@ class GenAiOps:
     def list_managed(self, kind: Kind) -> list[Resource]:
         """Every live (not DELETED/DELETING) resource of `kind` this pipeline created."""
         out = []
-        for item in self._list_all(kind):
+        for item in self.list_all(kind):
             tags = dict(item.freeform_tags or {})
             if tags.get("managed-by") != MANAGED_BY:
                 continue

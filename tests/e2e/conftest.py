@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from localcloud.demo_models import write_broken, write_model
-from shared.contract.paths import manifest_object
+from shared.contract.paths import LEDGER_OBJECT, manifest_object
 from shared.contract.state import ImportState
 from shared.pipeline.genai_ops import GenAiOps, Kind, Resource
-from shared.pipeline.store import StateStore
+from shared.pipeline.store import StateStore, read_object
 
 FUNCTION = Path(__file__).resolve().parents[2] / "functions" / "func.py"
 FAST_ENV = {
@@ -86,6 +86,11 @@ class Pipeline:
 
     def live(self, kind: Kind) -> list[Resource]:
         return self.ops.list_managed(kind)
+
+    def ledger_text(self) -> str:
+        info = self.cloud.info
+        found = read_object(self.os, info.namespace, info.bucket, LEDGER_OBJECT, 1 << 20)
+        return found[0].decode() if found else ""
 
     def messages(self) -> list[dict[str, Any]]:
         return self.cloud.messages(self.cloud.info.topic_id)  # type: ignore[no-any-return]
