@@ -62,6 +62,25 @@ class WorkRequestFault(BaseModel):
     message: str = "work request failed by localcloud fault injection"
 
 
+class EventFaultSpec(BaseModel):
+    """Events as OCI may deliver them: twice, late, out of order (delays are random up to a bound)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_rate: float = Field(default=0.0, ge=0, le=1)
+    delay_seconds: float = Field(default=0.0, ge=0, le=600)  # every copy at least this late
+    jitter_seconds: float = Field(default=0.0, ge=0, le=600)  # plus a random extra: reorders events
+    resource: str | None = None  # substring of data.resourceName
+    count: int | None = Field(default=None, ge=1)
+
+
+@dataclass
+class ActiveEventFault:
+    id: str
+    spec: EventFaultSpec
+    fired: int = 0
+
+
 @dataclass
 class ActiveFault:
     id: str
@@ -84,6 +103,7 @@ class Faults:
         self._random = random.Random(seed)
         self._faults: list[ActiveFault] = []
         self._work_requests: dict[str, WorkRequestFault] = {}
+        self._events: list[ActiveEventFault] = []
 
     def add(self, spec: FaultSpec | dict[str, Any]) -> str:
         spec = spec if isinstance(spec, FaultSpec) else FaultSpec.model_validate(spec)
@@ -99,24 +119,53 @@ class Faults:
             self._work_requests[fault_id] = spec
         return fault_id
 
+    def add_event_fault(self, spec: EventFaultSpec | dict[str, Any]) -> str:
+        spec = spec if isinstance(spec, EventFaultSpec) else EventFaultSpec.model_validate(spec)
+        fault = ActiveEventFault(uuid.uuid4().hex[:12], spec)
+        with self._lock:
+            self._events.append(fault)
+        return fault.id
+
+    def _count(self) -> int:
+        return len(self._faults) + len(self._work_requests) + len(self._events)
+
     def remove(self, fault_id: str) -> bool:
         with self._lock:
-            before = len(self._faults) + len(self._work_requests)
+            before = self._count()
             self._faults = [f for f in self._faults if f.id != fault_id]
+            self._events = [f for f in self._events if f.id != fault_id]
             self._work_requests.pop(fault_id, None)
-            return before != len(self._faults) + len(self._work_requests)
+            return before != self._count()
 
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
             self._work_requests.clear()
+            self._events.clear()
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {
                 "faults": [{"id": f.id, "fired": f.fired, **f.spec.model_dump()} for f in self._faults],
                 "work_request_faults": [{"id": k, **v.model_dump()} for k, v in self._work_requests.items()],
+                "event_faults": [{"id": f.id, "fired": f.fired, **f.spec.model_dump()} for f in self._events],
             }
+
+    def event_delays(self, resource_name: str) -> list[float]:
+        """Delay of each copy of an event to deliver: [0.0] normally; more or later copies under a fault."""
+        with self._lock:
+            for fault in list(self._events):
+                spec = fault.spec
+                if spec.resource is not None and spec.resource not in resource_name:
+                    continue
+                fault.fired += 1
+                if spec.count is not None and fault.fired >= spec.count:
+                    self._events.remove(fault)
+                copies = 2 if self._random.random() < spec.duplicate_rate else 1
+                return [
+                    spec.delay_seconds + self._random.uniform(0, spec.jitter_seconds) for _ in range(copies)
+                ]
+        return [0.0]
 
     def decide(self, service: str, method: str, path: str) -> Decision:
         latency = 0.0

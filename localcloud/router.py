@@ -37,9 +37,16 @@ def load_rules(names: Iterable[str], bucket_name: str) -> list[Rule]:
 
 
 class EventRouter:
-    def __init__(self, rules: list[Rule], deliver: Deliver | None = None, keep: int = 10000) -> None:
+    def __init__(
+        self,
+        rules: list[Rule],
+        deliver: Deliver | None = None,
+        keep: int = 10000,
+        delays: Callable[[str], list[float]] | None = None,
+    ) -> None:
         self.rules = rules
         self.deliver = deliver
+        self.delays = delays  # fault injection: copies and lateness of each delivery
         self._lock = threading.Lock()
         self.routed: deque[dict[str, Any]] = deque(maxlen=keep)
 
@@ -58,10 +65,17 @@ class EventRouter:
                 }
             )
         for name in names:
-            if self.deliver is not None:
-                self.deliver(name, event)
-            else:
+            if self.deliver is None:
                 log.info("rule %s matched %s (no function configured)", name, event.get("eventID"))
+                continue
+            resource = str((event.get("data") or {}).get("resourceName") or "")
+            for delay in self.delays(resource) if self.delays else [0.0]:
+                if delay > 0:
+                    timer = threading.Timer(delay, self.deliver, args=(name, event))
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    self.deliver(name, event)
         return names
 
     def history(self) -> list[dict[str, Any]]:

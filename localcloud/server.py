@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from localcloud.auth import PROFILE, ApiKey, verify_request
 from localcloud.context import ObjectInfo, Timings
 from localcloud.emitter import EventEmitter
-from localcloud.faults import Faults, FaultSpec, WorkRequestFault
+from localcloud.faults import EventFaultSpec, Faults, FaultSpec, WorkRequestFault
 from localcloud.notifications import NotificationsService
 from localcloud.objectstorage import ObjectStorageService
 from localcloud.objectstore import ObjectStore
@@ -74,6 +74,7 @@ class CloudConfig:
     optional_rules: tuple[str, ...] = ()  # settings turning optional rules on, e.g. TRIGGER_ON_CONFIG
     faults: list[dict[str, Any]] = field(default_factory=list)
     work_request_faults: list[dict[str, Any]] = field(default_factory=list)
+    event_faults: list[dict[str, Any]] = field(default_factory=list)
     subscriber_url: str | None = None
     fault_seed: int | None = None
 
@@ -270,6 +271,8 @@ class LocalCloud:
             self.faults.add(spec)
         for wr in config.work_request_faults:
             self.faults.add_work_request(wr)
+        for ev in config.event_faults:
+            self.faults.add_event_fault(ev)
 
         self.store = ObjectStore(self.state_dir / "objectstorage", self.namespace, self.region, self.now)
         self.bucket = self.store.create_bucket(
@@ -277,7 +280,10 @@ class LocalCloud:
         )
         self.emitter = EventEmitter(self.state_dir / "events.jsonl", self.now)
         self.store.listeners.append(self.emitter.on_change)
-        self.router = EventRouter(load_rules(default_rule_names(config.optional_rules), config.bucket))
+        self.router = EventRouter(
+            load_rules(default_rule_names(config.optional_rules), config.bucket),
+            delays=lambda name: self.faults.event_delays(name),
+        )
         self.emitter.sinks.append(self._route_event)
         self.runner: Any = None
 
@@ -538,6 +544,8 @@ class LocalCloud:
         try:
             if isinstance(doc, dict) and "work_request" in doc:
                 fault_id = self.faults.add_work_request(WorkRequestFault.model_validate(doc["work_request"]))
+            elif isinstance(doc, dict) and "events" in doc:
+                fault_id = self.faults.add_event_fault(EventFaultSpec.model_validate(doc["events"]))
             else:
                 fault_id = self.faults.add(FaultSpec.model_validate(doc))
         except ValueError as exc:

@@ -63,6 +63,10 @@ class LocalCloudHandle:
         """e.g. set_fault(service="objectstorage", status=429, count=2); see localcloud.faults.FaultSpec."""
         return self.cloud.faults.add(spec)
 
+    def set_event_fault(self, **spec: Any) -> str:
+        """e.g. set_event_fault(duplicate_rate=1.0, delay_seconds=2); see localcloud.faults.EventFaultSpec."""
+        return self.cloud.faults.add_event_fault(spec)
+
     def fail_work_request(self, name: str, operation: str | None = None, message: str | None = None) -> str:
         spec: dict[str, Any] = {"name": name, "operation": operation}
         if message:

@@ -91,3 +91,32 @@ def test_stop_does_not_wait_for_calls_in_flight(make_localcloud, tmp_path: Path)
     assert time.monotonic() - started < 60  # the handler sleeps 120 s
     assert all(p.poll() is not None for p in procs)
     assert cloud.deliveries()[0]["outcome"] == "failed"
+
+
+def test_event_faults_deliver_twice_and_late(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "echo"
+    out.mkdir()
+    cloud = make_localcloud(
+        function_path=FUNCTION,
+        pool_size=2,
+        function_env={"ECHO_DIR": str(out)},
+        event_faults=[{"duplicate_rate": 1.0, "resource": "requests/twice"}],
+    )
+    client = cloud.factory.object_storage()
+    ns, bucket = cloud.info.namespace, cloud.info.bucket
+    client.put_object(ns, bucket, "requests/twice.json", b"{}")
+    client.put_object(ns, bucket, "requests/once.json", b"{}")
+    cloud.wait_for(lambda: len(cloud.deliveries()) == 3 and cloud.cloud.runner.wait_idle(1))
+    names = sorted(r["event"]["data"]["resourceName"] for r in _records(out))
+    assert names == ["requests/once.json", "requests/twice.json", "requests/twice.json"]
+    twice = [r["event"]["eventID"] for r in _records(out) if "twice" in r["event"]["data"]["resourceName"]]
+    assert twice[0] == twice[1]  # the same event, delivered twice
+
+    cloud.clear_faults()
+    cloud.set_event_fault(delay_seconds=1.0, resource="requests/late", count=1)
+    client.put_object(ns, bucket, "requests/late.json", b"{}")
+    client.put_object(ns, bucket, "requests/after.json", b"{}")
+    cloud.wait_for(lambda: len(cloud.deliveries()) == 5 and cloud.cloud.runner.wait_idle(1), timeout=30)
+    order = [d["resource_name"] for d in cloud.deliveries()[3:]]
+    assert order == ["requests/after.json", "requests/late.json"]  # written first, delivered last
+    assert cloud.cloud.faults.describe()["event_faults"] == []  # count 1: used up

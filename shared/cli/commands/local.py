@@ -91,6 +91,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="NAME[:OPERATION]",
         help="fail the work requests on a resource of this display name or model id",
     )
+    f.add_argument(
+        "--event-fault",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help='deliver events twice or late, e.g. \'{"duplicate_rate": 0.2, "jitter_seconds": 3}\'',
+    )
     f.add_argument("--subscriber", help="forward every published notification to this loopback URL")
     f.add_argument("--verbose", action="store_true", help="log every HTTP request")
     up.set_defaults(func=run_up)
@@ -134,6 +141,20 @@ def _parse_faults(specs: list[str]) -> list[dict[str, Any]]:
             faults.append(FaultSpec.model_validate_json(spec).model_dump())
         except ValidationError as exc:
             raise CliError(f"--fault {spec!r}: {exc.errors()[0]['msg']}", 2) from None
+    return faults
+
+
+def _parse_event_faults(specs: list[str]) -> list[dict[str, Any]]:
+    from pydantic import ValidationError
+
+    from localcloud.faults import EventFaultSpec
+
+    faults = []
+    for spec in specs:
+        try:
+            faults.append(EventFaultSpec.model_validate_json(spec).model_dump())
+        except ValidationError as exc:
+            raise CliError(f"--event-fault {spec!r}: {exc.errors()[0]['msg']}", 2) from None
     return faults
 
 
@@ -181,6 +202,7 @@ def run_up(args: argparse.Namespace) -> int:
         optional_rules=("TRIGGER_ON_CONFIG",) if args.trigger_on_config else (),
         faults=_parse_faults(args.fault),
         work_request_faults=work_request_faults,
+        event_faults=_parse_event_faults(args.event_fault),
         subscriber_url=args.subscriber,
     )
     try:
