@@ -458,8 +458,11 @@ def _mark_torn_down(store: StateStore, plan: TeardownPlan) -> bool:
             return False
         if state.stage is Stage.TORN_DOWN and state.desired == "absent":
             return False
+        update: dict[str, object] = {"desired": "absent"}
+        if plan.kept:  # so the sweep does not take the kept model for an orphan
+            update["options"] = state.options.model_copy(update={"keep_model": True})
         new = state.move_to(Stage.TORN_DOWN, note="torn down by `model-import teardown`").model_copy(
-            update={"desired": "absent"}
+            update=update
         )
         try:
             store.put(new, etag)

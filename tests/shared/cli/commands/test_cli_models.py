@@ -164,6 +164,17 @@ def test_teardown_keep_model_and_untracked_resources(cli: Any) -> None:
     assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
 
 
+def test_teardown_keep_model_is_recorded_so_the_sweep_keeps_it(cli: Any) -> None:
+    d = cli.deploy("keeper")
+    assert cli("teardown", "keeper", "--keep-model", "--poll", "0.05").code == 0
+    state, _ = cli.store.get("keeper")
+    assert state.stage is Stage.TORN_DOWN and state.options.keep_model is True
+    swept = cli("sweep", "--fix", "--json")
+    assert swept.code == 0, swept.err
+    assert swept.json()["orphans_deleted"] == []
+    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
+
+
 def test_teardown_all_needs_confirmation_then_removes_everything(cli: Any) -> None:
     a = cli.deploy("one")
     b = cli.deploy("two", endpoint=False)
