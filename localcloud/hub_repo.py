@@ -17,7 +17,7 @@ import json
 import os
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -53,6 +53,16 @@ class RepoFile:
     is_lfs: bool
     oid: str  # git blob id (sha1) for small files
     sha256: str | None  # LFS oid, for LFS files
+
+
+def gate_repo(folder: Path, tokens: Iterable[str]) -> Path:
+    """Make the local repo in `folder` gated: only these tokens may download its files."""
+    path = folder / GATED_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("# tokens accepted by the local Hub for this repo, one a line\n")
+        f.writelines(f"{t}\n" for t in tokens)
+    return path
 
 
 def valid_name(part: str) -> bool:

@@ -5,6 +5,7 @@ move the cloud's clock, so every state is observed deterministically."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -208,6 +209,24 @@ def test_retry_token_returns_the_same_resource_and_rejects_another_body(cloud: C
     assert cloud.client.create_dedicated_ai_cluster(hosting("dedup"), opc_retry_token="token-1").data.id != (
         first.data.id
     )
+
+
+def test_concurrent_creates_with_one_retry_token_make_one_resource(cloud: Cloud) -> None:
+    """The SDK retries a create whose answer was lost; the retries may overlap the first attempt."""
+    results: list[str] = []
+
+    def create() -> None:
+        client = make_client(cloud.handle)
+        results.append(client.create_dedicated_ai_cluster(hosting("raced"), opc_retry_token="race-1").data.id)
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(results) == 6 and len(set(results)) == 1
+    listed = cloud.client.list_dedicated_ai_clusters(compartment_id=COMP, display_name="raced").data.items
+    assert [c.id for c in listed] == results[:1]
 
 
 def test_unknown_unit_shape_and_bad_capabilities_are_rejected(cloud: Cloud) -> None:

@@ -12,6 +12,8 @@ import oci
 import pytest
 from oci._vendor import requests
 
+from localcloud.hub_repo import gate_repo
+
 M = oci.generative_ai.models
 TOKEN = "hf_sealedTokenNeverInClear_0123456789"
 
@@ -27,7 +29,7 @@ def gated_repo(hub_root: Path, repo: str = "meta/gated-llm") -> None:
     folder = hub_root / repo
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text('{"model_type": "llama"}')
-    (folder / ".localcloud-gated").write_text(TOKEN + "\n")
+    gate_repo(folder, [TOKEN])
 
 
 def hf_import(handle: Any, client: Any, model_id: str, token: str | None, name: str) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url, snapshot_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -20,6 +20,7 @@ from huggingface_hub.errors import (
 )
 
 from localcloud.hub import HubService
+from localcloud.hub_repo import gate_repo
 
 GOOD_TOKEN = "hf_localcloud_good_token"
 
@@ -84,7 +85,7 @@ def hub(localcloud: Any, tmp_path: Path) -> Hub:
     gated.mkdir(parents=True)
     (gated / "config.json").write_text("{}")
     (gated / "model.safetensors").write_bytes(safetensors_bytes({"w": ("F32", [2, 2])}))
-    (gated / ".localcloud-gated").write_text(f"# accepted tokens\n{GOOD_TOKEN}\n")
+    gate_repo(gated, [GOOD_TOKEN])
 
     service = localcloud.cloud.hub
     assert isinstance(service, HubService) and service.root == root
@@ -166,6 +167,18 @@ def test_file_metadata_and_download(hub: Hub) -> None:
         "acme/tiny", "nested/deeper/notes.txt", endpoint=hub.endpoint, cache_dir=hub.cache, token=False
     )
     assert Path(small).read_text() == "hello"
+
+
+def test_snapshot_download_of_selected_files(hub: Hub) -> None:
+    folder = snapshot_download(
+        "acme/tiny",
+        endpoint=hub.endpoint,
+        cache_dir=hub.cache,
+        token=False,
+        allow_patterns=["*.json", "nested/*"],
+    )
+    got = sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
+    assert got == ["config.json", "nested/deeper/notes.txt", "tokenizer.json"]
 
 
 def ranged(url: str, spec: str) -> tuple[int, bytes, dict[str, str]]:
