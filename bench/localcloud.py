@@ -3,13 +3,22 @@
 - ranged GETs per second: the real SDK reading 64 KiB ranges of a 16 MiB object from
   several threads (what header reads of safetensors shards do);
 - events delivered per second: objects written that match a rule, until the runner has
-  delivered each to a real fdk process (a no-op function, so this measures the path).
+  delivered each to a real fdk process (a no-op function, so this measures the path);
+- staging: seconds to place a 100 GiB (sparse) model folder in the bucket by hard links.
 
 The server runs as `model-import local up` in its own process, so the client's work is not
 counted against it. Usage: `python bench/localcloud.py [--seconds S] [--threads N] [--events K]`.
 """
 
+# ruff: noqa: E402  (the path fix below must run before the other imports)
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is sys.path[0]: its inspect.py would shadow the standard library's.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 
 import argparse
 import json
@@ -18,18 +27,13 @@ import random
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from shared.clients import ClientFactory, LocalCloudInfo  # noqa: E402
+from shared.clients import ClientFactory, LocalCloudInfo
 
 OBJECT_SIZE = 16 * 1024 * 1024
 RANGE_SIZE = 64 * 1024
@@ -132,12 +136,34 @@ def bench_events(factory: ClientFactory, info: LocalCloudInfo, count: int) -> di
     }
 
 
+def bench_staging(info: LocalCloudInfo, folder: Path, files: int, gib_each: int) -> dict[str, Any]:
+    """Stage a sparse model folder of files x gib_each GiB through the admin path (hard links)."""
+    folder.mkdir(parents=True)
+    for i in range(files):
+        with open(folder / f"model-{i:05d}-of-{files:05d}.safetensors", "wb") as f:
+            f.truncate(gib_each << 30)
+    (folder / "config.json").write_text("{}")
+    body = json.dumps({"folder": str(folder), "prefix": "models/staged/"}).encode()
+    req = urllib.request.Request(f"{info.admin}/stage", data=body, method="POST")
+    began = time.monotonic()
+    with urllib.request.urlopen(req, timeout=600) as resp:
+        result = json.loads(resp.read())
+    elapsed = time.monotonic() - began
+    return {
+        "stage_gib": round(result["total_bytes"] / (1 << 30), 1),
+        "stage_files": len(result["objects"]),
+        "stage_bytes_copied": result["bytes_copied"],
+        "stage_seconds": round(elapsed, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--pool-size", type=int, default=2)
+    parser.add_argument("--stage-files", type=int, default=100, help="sparse 1 GiB files to stage")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-localcloud-") as tmp:
         proc, info_file = start_server(Path(tmp) / "state", args.pool_size)
@@ -149,6 +175,7 @@ def main() -> None:
                 "cpu_count": os.cpu_count(),
                 **bench_ranged_gets(factory, info, args.seconds, args.threads),
                 **bench_events(factory, info, args.events),
+                **bench_staging(info, Path(tmp) / "model", args.stage_files, 1),
                 "function_pool_size": args.pool_size,
             }
         finally:
