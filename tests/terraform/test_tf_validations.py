@@ -43,7 +43,7 @@ def test_the_example_values_pass() -> None:
             assert _passes(MODULE_DIR, name, value), f"example value of {name} fails the module's rule"
 
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "tenancy_ocid": "ocid1.tenancy.oc1..aaaaaaaa",
     "region": "eu-frankfurt-1",
     "compartment_ocid": "ocid1.compartment.oc1..aaaaaaaa",
@@ -65,7 +65,7 @@ GOOD = {
     "inference_resource_types": ["generative-ai-chat"],
 }
 
-BAD = {
+BAD: dict[str, list[Any]] = {
     "tenancy_ocid": ["ocid1.compartment.oc1..aaaa", ""],
     "region": ["US East (Ashburn)", "us_ashburn_1"],
     "compartment_ocid": ["ocid1.bucket.oc1..aaaa"],
