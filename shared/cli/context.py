@@ -97,6 +97,14 @@ class CliContext:
             raise CliError("no compartment: pass --compartment-id or set OCI_CLI_COMPARTMENT_ID", exit_code=2)
         return value
 
+    @property
+    def hub_endpoint(self) -> str | None:
+        """The Hub to check against: HF_ENDPOINT, else the local cloud's Hub, else huggingface.co."""
+        value = self.env.get("HF_ENDPOINT")
+        if not value and self.factory.local:
+            value = self.factory.local.hub_endpoint
+        return value or None
+
     @cached_property
     def price(self) -> float | None:
         """Price of one AI unit per hour, or None when nobody said (costs then show as unknown)."""

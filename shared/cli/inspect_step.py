@@ -50,11 +50,17 @@ def inspect_folder(folder: Path, options: dict[str, Any], *, price: float | None
 
 
 def inspect_hub(
-    model_id: str, revision: str, token: str | None, options: dict[str, Any], *, price: float | None
+    model_id: str,
+    revision: str,
+    token: str | None,
+    options: dict[str, Any],
+    *,
+    price: float | None,
+    endpoint: str | None = None,
 ) -> InspectionSummary:
     from shared.inspection.sources.hub import HubSource
 
-    return _run(HubSource(model_id, revision, token=token), options, price)
+    return _run(HubSource(model_id, revision, endpoint=endpoint, token=token), options, price)
 
 
 def _run(source: Any, options: dict[str, Any], price: float | None) -> InspectionSummary:

@@ -271,7 +271,9 @@ def _write_once(ctx: CliContext, object_name: str, body: bytes, *, force_rewrite
     return "replaced"
 
 
-def _report_inspection(summary: InspectionSummary, args: argparse.Namespace, *, refuse_word: str) -> None:
+def _report_inspection(
+    summary: InspectionSummary, args: argparse.Namespace, *, refuse_word: str, note: str | None = None
+) -> None:
     """Findings on stderr (stdout stays clean for JSON); refuse on errors unless --force."""
     for f in summary.findings:
         hint = f" — {f['hint']}" if f.get("hint") else ""
@@ -284,6 +286,8 @@ def _report_inspection(summary: InspectionSummary, args: argparse.Namespace, *, 
         print(
             f"inspection: {summary.capability or '?'}, {need}{shape} ({ai} AI units{cost})", file=sys.stderr
         )
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if not summary.ok:
         if args.force:
             print(f"--force: {refuse_word} despite the errors above", file=sys.stderr)
@@ -308,8 +312,17 @@ def run_import_hf(args: argparse.Namespace) -> int:
     ctx = CliContext(args)
     token = os.environ.get(args.hf_token_env) or None
 
-    summary = inspect_hub(model_id, revision or "main", token, options, price=ctx.price)
-    _report_inspection(summary, args, refuse_word="write the request")
+    summary = inspect_hub(
+        model_id, revision or "main", token, options, price=ctx.price, endpoint=ctx.hub_endpoint
+    )
+    note = None
+    if any(f["code"] == "HF_ACCESS_DENIED" for f in summary.findings):
+        used = f"the token in ${args.hf_token_env}" if token else f"no token (${args.hf_token_env} is unset)"
+        note = (
+            f"this check used {used}; for a gated repo, accept its licence and pass a read token with "
+            "--hf-token-env VAR (the pipeline reads its own from the Vault secret HF_TOKEN_SECRET_ID)"
+        )
+    _report_inspection(summary, args, refuse_word="write the request", note=note)
 
     body = (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
     state = _write_once(ctx, request_object(name), body, force_rewrite=args.again)
