@@ -1,5 +1,7 @@
 # One rule per condition file of the event contract (events/rules/<name>.json), rendered
-# with templatefile() so that Terraform and the local cloud read the very same JSON.
+# with templatefile() so that Terraform and the local cloud read the very same JSON. The
+# decode/encode round trip only minifies it: one canonical string, so a service that stores
+# the condition without the file's line breaks does not show a change on every plan.
 resource "oci_events_rule" "pipeline" {
   for_each = local.active_event_rules
 
@@ -7,7 +9,7 @@ resource "oci_events_rule" "pipeline" {
   display_name   = "${var.name_prefix}-${each.key}"
   description    = each.value.description
   is_enabled     = true
-  condition      = templatefile("${local.event_rules_dir}/${each.key}.json", { bucket_name = oci_objectstorage_bucket.models.name })
+  condition      = jsonencode(jsondecode(templatefile("${local.event_rules_dir}/${each.key}.json", { bucket_name = oci_objectstorage_bucket.models.name })))
   freeform_tags  = local.tags
 
   actions {

@@ -11,8 +11,11 @@ from tfmodel import MODULE_DIR, REPO, interpolations, load_dir, unwrap
 from events.matching import PLACEHOLDER, RULES, render
 from shared.contract import paths
 
+# Optionally inside jsonencode(jsondecode(...)), which only minifies the rendered JSON.
 TEMPLATEFILE = re.compile(
-    r'^templatefile\("\$\{local\.event_rules_dir\}/\$\{each\.key\}\.json", \{(?P<vars>.*)\}\)$'
+    r"^(?P<wrap>jsonencode\(jsondecode\()?"
+    r'templatefile\("\$\{local\.event_rules_dir\}/\$\{each\.key\}\.json", \{(?P<vars>.*?)\}\)'
+    r"(?(wrap)\)\))$"
 )
 
 
