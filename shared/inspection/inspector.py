@@ -97,9 +97,29 @@ def inspect_artifacts(
     need = _size(config, model_headers, capability, policy, report, state)
     if need is not None:
         _shape(need, config, capability, unit_shape, policy, report, state)
-    report.findings = state.findings
-    report.ok = not has_errors(state.findings)
+    report.findings = _collapse(state.findings)
+    report.ok = not has_errors(report.findings)
     return report
+
+
+def _collapse(findings: list[Finding]) -> list[Finding]:
+    """One finding per source-level failure: a refused token fails every read the same way."""
+    out: list[Finding] = []
+    seen: dict[tuple[str, str], int] = {}
+    repeats: dict[int, int] = {}
+    for f in findings:
+        key = (f.code, f.message if f.code not in _SOURCE_CODES else f.code)
+        if f.code in _SOURCE_CODES and key in seen:
+            repeats[seen[key]] = repeats.get(seen[key], 0) + 1
+            continue
+        seen[key] = len(out)
+        out.append(f)
+    for i, n in repeats.items():
+        out[i] = out[i].model_copy(update={"subject": f"{out[i].subject} (and {n} more files)"})
+    return out
+
+
+_SOURCE_CODES = frozenset({"SOURCE_UNREADABLE", "HF_ACCESS_DENIED", "HF_REPO_NOT_FOUND"})
 
 
 # --- reading ------------------------------------------------------------------------------

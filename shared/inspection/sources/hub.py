@@ -24,6 +24,11 @@ from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceErro
 
 _CHUNK = 64 * 1024
 
+# huggingface_hub's user-agent code fetches an "agent harness" registry from huggingface.co
+# (constants.ENDPOINT, not the endpoint we use) unless telemetry is off. An import pointed at
+# a private mirror or the local Hub must not reach out to huggingface.co, so turn it off.
+constants.HF_HUB_DISABLE_TELEMETRY = True
+
 
 class HubSource(ArtifactSource):
     """`repo_id` at `revision` on the Hub at `endpoint` (default: `HF_ENDPOINT`, else huggingface.co)."""
