@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append({"path": self.path, "headers": dict(self.headers)})
-        try:
+        with suppress(BrokenPipeError):
             self.server.route(self)
-        except BrokenPipeError:
-            pass
 
     def send_json(self, status: int, doc: Any) -> None:
         body = json.dumps(doc).encode()
