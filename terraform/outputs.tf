@@ -82,6 +82,6 @@ output "upload_instructions" {
     "   then: echo '{}' | oci os object put -ns ${local.namespace} -bn ${oci_objectstorage_bucket.models.name} --name models/my-model/import.json --file -)",
     "Hugging Face source:",
     "  model-import import-hf org/model --bucket ${oci_objectstorage_bucket.models.name}",
-    "Status: model-import status   (state documents under _imports/state/)",
+    "Status: model-import status --bucket ${oci_objectstorage_bucket.models.name}   (state documents under _imports/state/)",
   ])
 }
