@@ -254,9 +254,7 @@ class GenAiService:
             if prefix and not prefix.endswith("/"):
                 wanted.add(prefix + "/config.json")
             try:
-                found = any(
-                    o.name in wanted for o in self.ctx.list_objects(ns, bucket, prefix.rstrip("/") + "/")
-                ) or any(o.name in wanted for o in self.ctx.list_objects(ns, bucket, prefix))
+                found = any(o.name in wanted for o in self.ctx.list_objects(ns, bucket, prefix))
             except Exception as exc:  # the bucket may not exist: the import fails, the cloud does not
                 return [
                     {"code": "InvalidModelSource", "message": f"cannot list {where}: {type(exc).__name__}"}

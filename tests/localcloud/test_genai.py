@@ -158,6 +158,15 @@ def test_import_without_config_json_fails_with_a_clear_error(cloud: Cloud) -> No
     assert model.lifecycle_state == "FAILED" and "config.json" in model.lifecycle_details
 
 
+def test_prefix_without_trailing_slash_is_a_folder(cloud: Cloud) -> None:
+    ok = cloud.client.create_imported_model(os_model(cloud, "slashless", "models/tiny")).data
+    # `models/tin` is a string prefix of `models/tiny/` but not a folder holding config.json
+    partial = cloud.client.create_imported_model(os_model(cloud, "partial", "models/tin")).data
+    cloud.advance(30)
+    assert cloud.client.get_imported_model(ok.id).data.lifecycle_state == "ACTIVE"
+    assert cloud.client.get_imported_model(partial.id).data.lifecycle_state == "FAILED"
+
+
 def test_import_from_a_missing_bucket_fails_without_breaking_the_service(cloud: Cloud) -> None:
     details = os_model(cloud)
     details.data_source.bucket_name = "no-such-bucket"
