@@ -90,6 +90,7 @@ class HubService:
             route("GET", f"{api}/tree/{{revision}}", self._guard(self.tree), SERVICE),
             route("GET", f"{api}/tree/{{revision}}/{{path+}}", self._guard(self.tree), SERVICE),
             route("GET", f"{api}/refs", self._guard(self.refs), SERVICE),
+            route("GET", f"{api}/auth-check", self._guard(self.auth_check), SERVICE),
             route("POST", f"{api}/paths-info/{{revision}}", self._guard(self.paths_info), SERVICE),
             route(
                 "GET",
@@ -210,6 +211,11 @@ class HubService:
     def refs(self, req: Request, repo: LocalRepo) -> Response:
         main = {"name": "main", "ref": "refs/heads/main", "targetCommit": repo.commit}
         return Response.json({"branches": [main], "converts": [], "tags": []})
+
+    def auth_check(self, req: Request, repo: LocalRepo) -> Response:
+        """200 when this caller may download the repo's files; the gated errors otherwise."""
+        repo.check_access(_bearer(req))
+        return Response.json({"ok": True})
 
     def paths_info(self, req: Request, repo: LocalRepo) -> Response:
         repo.check_revision(req.params["revision"])

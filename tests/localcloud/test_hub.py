@@ -237,6 +237,10 @@ def test_gated_repo_needs_an_accepted_token(hub: Hub) -> None:
     meta = hub.api(GOOD_TOKEN).get_safetensors_metadata("meta/gated")
     assert meta.parameter_count == {"F32": 4}
 
+    with pytest.raises(GatedRepoError):
+        hub.api("hf_someone_else").auth_check("meta/gated")
+    hub.api(GOOD_TOKEN).auth_check("meta/gated")  # no error: access granted
+
     assert hub.service.hub_repo_access("meta/gated", "main", None) == "denied"
     assert hub.service.hub_repo_access("meta/gated", "main", "hf_someone_else") == "denied"
     assert hub.service.hub_repo_access("meta/gated", "main", GOOD_TOKEN) == "ok"
