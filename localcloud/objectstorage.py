@@ -264,9 +264,19 @@ class ObjectStorageService:
         return Response(200, b"", object_headers(obj), content_length=obj.size)
 
     def get_object(self, req: Request) -> Response:
-        obj = self._read_target(req)
+        self._ns(req)
+        f = None
+        for _ in range(5):  # an overwrite may unlink the blob between the look-up and the open
+            obj = self.store.get(req.params["bucketName"], req.params["objectName"])
+            _precondition(req).check(obj, write=False)
+            try:
+                f = self.store.open(obj)
+                break
+            except FileNotFoundError:
+                continue
+        if f is None:
+            raise ServiceError(409, "ConcurrentModification", "the object keeps changing; retry")
         headers = object_headers(obj)
-        f = self.store.open(obj)
         try:
             size = obj.size
             span = parse_range(req.header("range") or "", size) if req.header("range") else None

@@ -448,6 +448,7 @@ class LocalCloud:
             "REGION": self.region,
             "HF_TOKEN_SECRET_ID": self.hf_token_secret_id,
             "MODEL_IMPORT_LOCALCLOUD": str(self.info_file),
+            "HF_ENDPOINT": f"{self.base_url}{HUB_PREFIX}",
         }
         if "TRIGGER_ON_CONFIG" in {s.upper() for s in self.config.optional_rules}:
             env["TRIGGER_ON_CONFIG"] = "true"

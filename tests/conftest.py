@@ -4,8 +4,10 @@
 - `make_localcloud(**options)`: start one with options (function runner, timings, faults,
   rules, state_dir to restart on the same state); every one started is stopped at the end.
 
-Each yields a `LocalCloudHandle` with `.info` (LocalCloudInfo), `.env`
-({"MODEL_IMPORT_LOCALCLOUD": ...}), `.factory` (ClientFactory) and helpers.
+Each yields a `LocalCloudHandle` with `.info` (LocalCloudInfo), `.env` (MODEL_IMPORT_LOCALCLOUD,
+HF_ENDPOINT and the function settings: COMPARTMENT_ID, BUCKET_NAME, TOPIC_ID, NAMESPACE, REGION,
+HF_TOKEN_SECRET_ID), `.factory` (ClientFactory) and helpers (messages, events, deliveries,
+set_fault, set_event_fault, fail_work_request, clear_faults, stage, advance_clock, wait_for).
 """
 
 from __future__ import annotations
@@ -114,7 +116,8 @@ def start_localcloud(state_dir: Path, *, key_file: Path | None = None, **options
         (state_dir / "keys").mkdir(parents=True, exist_ok=True)
         shutil.copy2(key_file, state_dir / "keys" / "oci_api_key.pem")  # skip generating an RSA key per test
     cloud = LocalCloud(CloudConfig(state_dir=state_dir, **options)).start()
-    env = {LOCALCLOUD_ENV: str(cloud.info_file)}
+    # what the function sees (COMPARTMENT_ID, BUCKET_NAME, ..., HF_ENDPOINT) plus the local cloud itself
+    env = {**cloud.function_env(), LOCALCLOUD_ENV: str(cloud.info_file)}
     info = LocalCloudInfo.load(cloud.info_file)
     return LocalCloudHandle(cloud, info, env, ClientFactory(env=env), state_dir)
 

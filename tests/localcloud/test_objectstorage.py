@@ -285,3 +285,29 @@ def test_large_object_is_streamed_not_buffered(localcloud, os_client, tmp_path: 
     assert total == size
     # client and server share this process: growth well under the object size means neither buffered it
     assert proc.memory_info().rss - before < size // 2
+
+
+def test_reads_racing_overwrites_see_whole_versions(localcloud) -> None:  # type: ignore[no-untyped-def]
+    ns, bucket = _ns_bucket(localcloud)
+    versions = [bytes([i]) * (100_000 + i) for i in range(5)]
+    writer_client = localcloud.factory.object_storage()
+    reader_client = localcloud.factory.object_storage()
+    writer_client.put_object(ns, bucket, "hot.bin", versions[0])
+    stop = threading.Event()
+
+    def writer() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            writer_client.put_object(ns, bucket, "hot.bin", versions[i % len(versions)])
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(60):
+            got = reader_client.get_object(ns, bucket, "hot.bin")
+            assert got.data.content in versions
+            assert int(got.headers["content-length"]) == len(got.data.content)
+    finally:
+        stop.set()
+        thread.join()

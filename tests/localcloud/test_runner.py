@@ -31,6 +31,7 @@ def test_runner_delivers_matching_events_to_fdk(make_localcloud, tmp_path: Path)
     assert settings["TOPIC_ID"] == cloud.info.topic_id and settings["REGION"] == cloud.info.region
     assert settings["HF_TOKEN_SECRET_ID"] == cloud.info.hf_token_secret_id
     assert settings["MODEL_IMPORT_LOCALCLOUD"] == cloud.env["MODEL_IMPORT_LOCALCLOUD"]
+    assert settings["HF_ENDPOINT"] == cloud.info.hub_endpoint
     deliveries = cloud.deliveries()
     assert {d["rule"] for d in deliveries} == {"manifest-written", "request-written"}
     assert all(d["outcome"] == "delivered" and d["attempts"] == 1 for d in deliveries)

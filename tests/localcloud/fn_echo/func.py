@@ -19,6 +19,7 @@ SETTINGS = (
     "REGION",
     "HF_TOKEN_SECRET_ID",
     "MODEL_IMPORT_LOCALCLOUD",
+    "HF_ENDPOINT",
     "ECHO_DIR",
 )
 
