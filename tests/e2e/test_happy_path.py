@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import Pipeline
 
 from shared.contract.state import Stage
@@ -41,3 +42,16 @@ def test_manifest_upload_ends_with_a_live_verified_endpoint(pipeline: Pipeline) 
         pipeline.cloud.info.namespace, pipeline.cloud.info.bucket, "_imports/ledger.json"
     )
     assert state.import_id in ledger.data.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "route"), [("embedding", "actions/embedText"), ("rerank", "actions/rerankText")]
+)
+def test_smoke_test_follows_the_capability(pipeline: Pipeline, kind: str, route: str) -> None:
+    pipeline.upload_model(f"tiny-{kind}", kind)
+    state = pipeline.wait_stage(f"tiny-{kind}", "DONE", "FAILED", "REJECTED")
+    pipeline.idle()
+    assert state.stage is Stage.DONE, (state.findings, state.last_error)
+    assert state.smoke_test is not None and state.smoke_test["route"] == route
+    assert state.plan is not None and state.plan.capability.value == kind.upper()
+    assert "DedicatedServingMode" in pipeline.messages()[0]["body"]
