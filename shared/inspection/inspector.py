@@ -240,7 +240,7 @@ def _size(
                     "PARAMETERS_ESTIMATED",
                     "config.json",
                     f"parameters ({estimate.total:,}) and memory are estimated from config.json: "
-                    "no safetensors header could be read",
+                    "the safetensors headers are missing, unreadable or incomplete",
                 )
             )
     if config is not None:

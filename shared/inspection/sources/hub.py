@@ -89,19 +89,27 @@ class HubSource(ArtifactSource):
 
 def _hub_error(exc: Exception, subject: str) -> SourceError:
     status = _status(exc)
-    if isinstance(exc, GatedRepoError) or status in (401, 403):
+    # GatedRepoError is a RepositoryNotFoundError: test it first. The Hub answers 401 with
+    # RepoNotFound for repos that do not exist *or* that the token may not see.
+    if isinstance(exc, GatedRepoError):
+        return SourceError("HF_ACCESS_DENIED", subject, "the repository is gated and the token was refused")
+    if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
         return SourceError(
-            "HF_ACCESS_DENIED",
+            "HF_REPO_NOT_FOUND",
             subject,
-            f"the Hub refused access ({status or 'gated'}); the repository is gated or private",
+            f"the Hub has no such repository or revision (or it is private){_code(status)}",
         )
-    if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError) or status == 404:
-        return SourceError("HF_REPO_NOT_FOUND", subject, "the Hub has no such repository, revision or file")
+    if status in (401, 403):
+        return SourceError("HF_ACCESS_DENIED", subject, f"the Hub refused access ({status})")
+    if status == 404:
+        return SourceError("HF_REPO_NOT_FOUND", subject, "the Hub has no such file")
     return SourceError(
-        "SOURCE_UNREADABLE",
-        subject,
-        f"the Hub could not be read: {type(exc).__name__}" + (f" {status}" if status else ""),
+        "SOURCE_UNREADABLE", subject, f"the Hub could not be read: {type(exc).__name__}{_code(status)}"
     )
+
+
+def _code(status: int | None) -> str:
+    return f" ({status})" if status else ""
 
 
 def _status(exc: Exception) -> int | None:
