@@ -17,6 +17,8 @@ import json
 import os
 import re
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -86,19 +88,53 @@ def _describe(repo_id: str, rel: str, full: str, size: int, mtime_ns: int) -> Re
     return RepoFile(rel, size, mtime_ns, False, git_blob_id(Path(full), size), None)
 
 
-@lru_cache(maxsize=1024)
-def _safetensors_header(full: str, size: int, mtime_ns: int) -> dict[str, Any] | None:
+class HeaderCache:
+    """Parsed safetensors headers, bounded by the bytes of header read (not by entries):
+    a 405B model's 170 headers fit, a pile of 100 MB headers cannot fill memory."""
+
+    def __init__(self, budget: int = 64 * 1024 * 1024) -> None:
+        self.budget = budget
+        self._used = 0
+        self._entries: OrderedDict[tuple[str, int, int], tuple[int, dict[str, Any] | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, full: str, size: int, mtime_ns: int) -> dict[str, Any] | None:
+        key = (full, size, mtime_ns)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key][1]
+        cost, header = _read_safetensors_header(full, size)
+        with self._lock:
+            if cost <= self.budget // 4 and key not in self._entries:
+                self._entries[key] = (cost, header)
+                self._used += cost
+                while self._used > self.budget:
+                    _, (old_cost, _) = self._entries.popitem(last=False)
+                    self._used -= old_cost
+        return header
+
+
+def _read_safetensors_header(full: str, size: int) -> tuple[int, dict[str, Any] | None]:
+    """(bytes read, header or None when it is not a readable safetensors header)."""
     if size < 8:
-        return None
+        return 0, None
     with open(full, "rb") as f:
         (length,) = struct.unpack("<Q", f.read(8))
         if length > SAFETENSORS_HEADER_CAP or length + 8 > size:
-            return None
+            return 8, None
         try:
             header = json.loads(f.read(length))
         except (ValueError, UnicodeDecodeError):
-            return None
-    return header if isinstance(header, dict) else None
+            return 8 + length, None
+    return 8 + length, header if isinstance(header, dict) else None
+
+
+HEADERS = HeaderCache()
+
+
+def _safetensors_header(full: str, size: int, mtime_ns: int) -> dict[str, Any] | None:
+    return HEADERS.get(full, size, mtime_ns)
 
 
 class LocalRepo:

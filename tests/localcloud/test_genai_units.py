@@ -4,7 +4,9 @@ deterministic embeddings and scores, and the Hub's byte ranges."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import struct
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from localcloud.genai import decode_page, encode_page
 from localcloud.genai_store import TokenVault
 from localcloud.genai_work import ACCEPTED, FAILED, IN_PROGRESS, SUCCEEDED, view
 from localcloud.hub import HubService
+from localcloud.hub_repo import HeaderCache
 from localcloud.inference import embedding, relevance
 from localcloud.web import ServiceError
 
@@ -94,3 +97,26 @@ def test_byte_ranges_match_http_semantics(size: int, a: int, b: int) -> None:
 def test_malformed_ranges_are_unsatisfiable() -> None:
     for header in ("bytes=", "bytes=-", "items=0-1", "bytes=5-2", "bytes=0-1,3-4", "bytes=a-b"):
         assert HubService._range(header, 100) is None, header
+
+
+def test_header_cache_stays_within_its_byte_budget(tmp_path: Path) -> None:
+    def write(name: str, tensors: int) -> Path:
+        header = json.dumps(
+            {f"t{i}": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]} for i in range(tensors)}
+        )
+        path = tmp_path / name
+        path.write_bytes(struct.pack("<Q", len(header)) + header.encode() + b"\0" * 4)
+        return path
+
+    cache = HeaderCache(budget=2000)
+    small = [write(f"s{i}.safetensors", 2) for i in range(30)]
+    for path in small:
+        header = cache.get(str(path), path.stat().st_size, path.stat().st_mtime_ns)
+        assert header is not None and set(header) == {"t0", "t1"}
+        assert cache._used <= cache.budget
+    big = write("big.safetensors", 40)  # over a quarter of the budget: parsed, never kept
+    assert cache.get(str(big), big.stat().st_size, big.stat().st_mtime_ns) is not None
+    assert all(key[0] != str(big) for key in cache._entries)
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(struct.pack("<Q", 10**12) + b"{}")
+    assert cache.get(str(broken), broken.stat().st_size, broken.stat().st_mtime_ns) is None
