@@ -33,7 +33,7 @@ from shared.inspection.sizing import (
 from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
 from shared.shapes import get_shape
 
-MAX_INDEX_BYTES = 64 * 1024 * 1024  # DeepSeek-scale indexes list ~90k tensors
+MAX_INDEX_BYTES = 32 * 1024 * 1024  # the largest real indexes (~140k tensors, MoE with scales) are ~15 MB
 ST_FILES = ("modules.json", "config_sentence_transformers.json")
 
 

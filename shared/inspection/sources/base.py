@@ -50,6 +50,10 @@ class ReadStats:
             self.bytes_by_file[name] = self.bytes_by_file.get(name, 0) + nbytes
 
 
+#: more files than any model folder holds; a prefix beyond it is not a model (and would fill memory)
+MAX_FILES = 50_000
+
+
 class ArtifactSource(ABC):
     """Where a model's files live. Subclasses implement `_list` and `_read`."""
 
@@ -75,7 +79,15 @@ class ArtifactSource(ABC):
     def list_files(self) -> list[FileEntry]:
         """Every file under the model root, sorted by name; listed once and cached."""
         if self._listing is None:
-            self._listing = sorted(self._list(), key=lambda e: e.name)
+            listing = self._list()
+            if len(listing) > MAX_FILES:
+                raise SourceError(
+                    "SOURCE_UNREADABLE",
+                    self.description,
+                    f"more than {MAX_FILES} files under the model root; this is not a model folder",
+                    "Point at the folder (prefix) of one model.",
+                )
+            self._listing = sorted(listing, key=lambda e: e.name)
         return list(self._listing)
 
     def read_range(self, name: str, start: int, length: int) -> bytes:

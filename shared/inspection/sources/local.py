@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
+from shared.inspection.sources.base import MAX_FILES, ArtifactSource, FileEntry, SourceError
 
 # Tool caches and VCS folders that `huggingface-cli download` or git leave beside the model.
 _SKIPPED_DIRS = frozenset({".git", ".cache"})
@@ -46,6 +46,8 @@ class LocalFolderSource(ArtifactSource):
                 except OSError:
                     continue
                 entries.append(FileEntry(full.relative_to(root).as_posix(), size))
+                if len(entries) > MAX_FILES:
+                    return entries  # the caller reports the excess
         return entries
 
     def _read(self, name: str, start: int, length: int) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 import oci
 
 from shared.contract.paths import MANIFEST_FILENAME
-from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
+from shared.inspection.sources.base import MAX_FILES, ArtifactSource, FileEntry, SourceError
 
 # Object Storage lists at most 1000 objects a page.
 _PAGE = 1000
@@ -58,7 +58,7 @@ class ObjectStorageSource(ArtifactSource):
                     continue  # folder markers and the manifest are not artifacts
                 entries.append(FileEntry(name, int(obj.size or 0)))
             start = page.next_start_with
-            if not start:
+            if not start or len(entries) > MAX_FILES:  # stop paging: the caller reports the excess
                 return entries
 
     def _read(self, name: str, start: int, length: int) -> bytes:
