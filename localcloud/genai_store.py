@@ -84,13 +84,14 @@ class GenAiStore:
                     continue  # a foreign or damaged file must not stop the cloud from starting
                 if isinstance(doc, dict) and isinstance(doc.get("id"), str):
                     self.docs[kind][doc["id"]] = doc
-        retry = self.folder / "retry-tokens.json"
-        if retry.exists():
+        # one small file per retry token: a create never rewrites the whole table
+        for path in sorted((self.folder / "retry").glob("*.json")):
             try:
-                loaded = json.loads(retry.read_text(encoding="utf-8"))
-                self.retry_tokens = loaded if isinstance(loaded, dict) else {}
+                entry = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
-                self.retry_tokens = {}
+                continue
+            if isinstance(entry, dict):
+                self.retry_tokens[path.stem] = entry
 
     def get(self, kind: str, ocid: str) -> dict[str, Any] | None:
         return self.docs[kind].get(ocid)
@@ -109,6 +110,8 @@ class GenAiStore:
         return None
 
     def remember_retry(self, key: str, entry: dict[str, Any], now: float) -> None:
-        self.retry_tokens = {k: v for k, v in self.retry_tokens.items() if v.get("expires", 0) > now}
+        for old in [k for k, v in self.retry_tokens.items() if v.get("expires", 0) <= now]:
+            del self.retry_tokens[old]
+            (self.folder / "retry" / f"{old}.json").unlink(missing_ok=True)
         self.retry_tokens[key] = {**entry, "expires": now + RETRY_TOKEN_TTL}
-        write_json_atomic(self.folder / "retry-tokens.json", self.retry_tokens)
+        write_json_atomic(self.folder / "retry" / f"{key}.json", self.retry_tokens[key])
