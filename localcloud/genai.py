@@ -47,7 +47,7 @@ from localcloud.web import Request, Response, Route, ServiceError, route
 from shared.shapes import unit_shapes
 
 API = "/20231130"
-SERVICE = "genai"
+SERVICE = "generativeai"  # the name fault specs select it by (localcloud.faults)
 IMPORT_CAPABILITIES = ("TEXT_TO_TEXT", "IMAGE_TEXT_TO_TEXT", "EMBEDDING", "RERANK")
 MAX_ENDPOINTS_PER_CLUSTER = 50  # documented for hosting clusters (limitations.htm)
 DEFAULT_LIMIT = 100

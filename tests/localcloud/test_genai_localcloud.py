@@ -152,3 +152,13 @@ def test_unknown_ids_are_404_in_ocis_shape(localcloud: Any, collection: str) -> 
         auth=localcloud.factory.signer(),
     )
     assert r.status_code == 404 and r.json()["code"] == "NotAuthorizedOrNotFound"
+
+
+def test_service_faults_select_the_control_plane_by_name(localcloud: Any) -> None:
+    """A 503 injected for service "generativeai" reaches the control plane, once."""
+    localcloud.set_fault(service="generativeai", status=503, method="GET", count=1)
+    client = control(localcloud)
+    with pytest.raises(oci.exceptions.ServiceError) as info:
+        client.list_imported_models(compartment_id=localcloud.info.compartment_id)
+    assert info.value.status == 503
+    assert client.list_imported_models(compartment_id=localcloud.info.compartment_id).data.items == []
