@@ -12,7 +12,11 @@ shard's 8 + N header bytes; the index, which the checks must read in full, is re
 beside it), requests per shard, wall time and peak RSS. `--latency-ms` adds a per-request
 delay to stand for a network round trip (default 20 ms), which is where concurrency pays.
 
-Usage: `python bench/inspect.py [--latency-ms 20] [--keep DIR]`
+The same runs go through Object Storage too (`--via localcloud`, default both): the model is
+staged into a local cloud started with `model-import local up` in its own process, and read
+with the real `oci` SDK over HTTP, signed requests and all.
+
+Usage: `python bench/inspect.py [--latency-ms 20] [--via folder|localcloud|both] [--keep DIR]`
 """
 
 # ruff: noqa: E402  (imports must follow the sys.path fix below)
@@ -40,7 +44,11 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared.inspection import LocalFolderSource, inspect_artifacts
+import signal
+import urllib.request
+
+from shared.clients import LOCALCLOUD_ENV, ClientFactory, LocalCloudInfo
+from shared.inspection import ArtifactSource, LocalFolderSource, ObjectStorageSource, inspect_artifacts
 
 HIDDEN, INTER, LAYERS, HEADS, KV_HEADS, VOCAB = 16384, 53248, 126, 128, 8, 128256
 HEAD_DIM = HIDDEN // HEADS
@@ -200,8 +208,15 @@ def minimum_bytes(root: Path) -> dict[str, int]:
     }
 
 
-def child(root: Path, mode: str, latency_ms: float) -> dict[str, Any]:
-    src = DelayedFolder(root, latency_ms / 1000)
+def child(root: Path, mode: str, latency_ms: float, via: str) -> dict[str, Any]:
+    src: ArtifactSource
+    if via == "localcloud":
+        info = LocalCloudInfo.load(os.environ[LOCALCLOUD_ENV])
+        src = ObjectStorageSource(
+            ClientFactory().object_storage(), info.namespace, info.bucket, "models/bench/"
+        )
+    else:
+        src = DelayedFolder(root, latency_ms / 1000)
     src.max_concurrency = 1 if mode == "sequential" else 16
     started = time.perf_counter()
     report = inspect_artifacts(src)
@@ -209,6 +224,7 @@ def child(root: Path, mode: str, latency_ms: float) -> dict[str, Any]:
     shards = [n for n in src.stats.requests_by_file if n.endswith(".safetensors")]
     header_requests = sum(src.stats.requests_by_file[n] for n in shards)
     return {
+        "via": via,
         "mode": mode,
         "ok": report.ok,
         "parameters": report.parameters,
@@ -227,11 +243,12 @@ def child(root: Path, mode: str, latency_ms: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--via", choices=["folder", "localcloud", "both"], default="both")
     parser.add_argument("--keep", type=Path, help="build the model here and keep it")
-    parser.add_argument("--child", nargs=2, metavar=("DIR", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("DIR", "MODE", "VIA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(Path(args.child[0]), args.child[1], args.latency_ms)))
+        print(json.dumps(child(Path(args.child[0]), args.child[1], args.latency_ms, args.child[2])))
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp) / "llama-405b-shaped"
@@ -239,37 +256,82 @@ def main() -> None:
         minimum = minimum_bytes(root)
         physical_minimum = minimum["config"] + minimum["tokenizer_config"] + minimum["headers"]
         runs = []
-        for mode in ("sequential", "concurrent"):
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(root), mode, "--latency-ms", str(args.latency_ms)],
-                check=True,
-                capture_output=True,
-                text=True,
-                env={**os.environ},
-            ).stdout
-            run = json.loads(out)
+        vias = ["folder", "localcloud"] if args.via == "both" else [args.via]
+        server = start_localcloud(Path(tmp) / "localcloud", root) if "localcloud" in vias else None
+        env = {**os.environ, **({LOCALCLOUD_ENV: str(server[1])} if server else {})}
+        try:
+            for via in vias:
+                for mode in ("sequential", "concurrent"):
+                    argv = [sys.executable, __file__, "--child", str(root), mode, via]
+                    argv += ["--latency-ms", str(args.latency_ms)]
+                    out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
+                    runs.append(json.loads(out))
+        finally:
+            if server:
+                server[0].send_signal(signal.SIGINT)
+                server[0].wait(timeout=30)
+        for run in runs:
             read_excl_index = run["bytes_read"] - minimum["index"]
             run["bytes_vs_minimum"] = round(read_excl_index / physical_minimum, 4)
             run["bytes_vs_minimum_with_index"] = round(
                 run["bytes_read"] / (physical_minimum + minimum["index"]), 4
             )
             run["header_bytes_vs_minimum"] = round(run.pop("header_bytes_read") / minimum["headers"], 4)
-            runs.append(run)
+        speedup = {
+            runs[i]["via"]: round(runs[i]["wall_s"] / max(runs[i + 1]["wall_s"], 1e-9), 2)
+            for i in range(0, len(runs), 2)
+        }
         print(
             json.dumps(
                 {
                     "model": {**model, "layers": LAYERS, "hidden": HIDDEN, "disk_kb": _disk_kb(root)},
                     "latency_ms_per_request": args.latency_ms,
+                    "note": "folder runs add latency_ms per request; localcloud: real HTTP on loopback",
                     "physical_minimum_bytes": physical_minimum,
                     "minimum_parts": minimum,
                     "hub_client_equivalent_bytes": model["shards"] * 100_001,
                     "targets": {"bytes_vs_minimum": 1.05, "requests_per_shard": 1.1, "peak_rss_mb": 150},
                     "runs": runs,
-                    "speedup_concurrent": round(runs[0]["wall_s"] / max(runs[1]["wall_s"], 1e-9), 2),
+                    "speedup_concurrent": speedup,
                 },
                 indent=2,
             )
         )
+
+
+def start_localcloud(state_dir: Path, root: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """`model-import local up` in its own process, with the model staged under models/bench/ by links."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli.main",
+            "local",
+            "up",
+            "--port",
+            "0",
+            "--state-dir",
+            str(state_dir),
+            "--no-function",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    info_file = state_dir / "localcloud.json"
+    deadline = time.monotonic() + 60
+    while not info_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the local cloud did not start")
+        time.sleep(0.05)
+    info = LocalCloudInfo.load(info_file)
+    body = json.dumps({"folder": str(root), "prefix": "models/bench/"}).encode()
+    request = urllib.request.Request(
+        info.admin + "/stage", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        resp.read()
+    return proc, info_file
 
 
 def _disk_kb(root: Path) -> int:
