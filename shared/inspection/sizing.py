@@ -305,6 +305,7 @@ def _attention_params(d: TextDims, encoder: bool) -> int:
 
 
 def _vision_params(config: dict[str, Any], text_hidden: int) -> int:
+    """A ViT tower (SigLIP, CLIP, Qwen-VL) and the projector into the language model."""
     vision = config.get("vision_config")
     if not isinstance(vision, dict):
         return 0
@@ -316,14 +317,27 @@ def _vision_params(config: dict[str, Any], text_hidden: int) -> int:
     inter = _pick(vision, None, "intermediate_size") or (
         int(hv * ratio) if isinstance(ratio, int | float) and 0 < ratio < 100 else 4 * hv
     )
-    patch = _pick(vision, None, "patch_size") or 14
-    image = _pick(vision, None, "image_size") or 224
+    # SiLU towers (Qwen2.5-VL) use a gated MLP, three matrices; GELU towers (SigLIP, CLIP) two.
+    gated = str(vision.get("hidden_act", "")).lower() in ("silu", "swiglu")
+    mlp = (3 * hv * inter + 2 * inter + hv) if gated else (2 * hv * inter + inter + hv)
+    per_layer = 4 * (hv * hv + hv) + mlp + 4 * hv
+    patch = _pick(vision, None, "patch_size", "spatial_patch_size") or 14
     channels = _pick(vision, None, "num_channels", "in_channels", "in_chans") or 3
-    per_layer = 4 * (hv * hv + hv) + (hv * inter + inter) + (inter * hv + hv) + 4 * hv
-    patches = (image // patch) ** 2 if patch else 0
-    tower = layers * per_layer + channels * patch * patch * hv + hv + patches * hv + 2 * hv
-    projector = hv * text_hidden + hv
-    return tower + projector
+    temporal = _pick(vision, None, "temporal_patch_size") or 1
+    tower = layers * per_layer + channels * temporal * patch * patch * hv + 2 * hv
+    merge = _pick(vision, None, "spatial_merge_size")
+    if merge and merge < 16:
+        # Qwen-VL: rotary positions; a merger MLP from merge^2 patches to the text width.
+        out = (
+            _pick(vision, None, "out_hidden_size")
+            or (_pick(vision, None, "hidden_size") if "embed_dim" in vision else None)
+            or text_hidden
+        )
+        d = hv * merge * merge
+        return tower + hv + d * d + d + d * out + out
+    image = _pick(vision, None, "image_size") or 224
+    positions = (image // patch) ** 2
+    return tower + hv + positions * hv + hv * text_hidden + hv
 
 
 def _labels(config: dict[str, Any]) -> int:

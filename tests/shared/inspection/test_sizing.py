@@ -29,6 +29,9 @@ HUB_PARAMETERS = {
     "mistralai/Mistral-Nemo-Instruct-2407": 12_247_782_400,
     "mistralai/Mixtral-8x7B-Instruct-v0.1": 46_702_792_704,
     "intfloat/e5-mistral-7b-instruct": 7_110_660_096,
+    "Qwen/Qwen2.5-VL-7B-Instruct": 8_292_166_656,
+    # OpenAI's model card total (the Hub's figure counts packed MXFP4 bytes, not weights)
+    "openai/gpt-oss-20b": 20_910_000_000,
 }
 
 
@@ -125,6 +128,15 @@ def test_float32_checkpoints_are_sized_in_16_bit_for_serving() -> None:
     assert estimate is not None
     assert estimate_weight_bytes(estimate, config, serving=False) == 4 * estimate.total
     assert estimate_weight_bytes(estimate, config, serving=True) == 2 * estimate.total
+
+
+def test_mxfp4_experts_need_hopper_and_take_about_half_a_byte() -> None:
+    config = fixture_config("openai/gpt-oss-20b")
+    q = quantization(config)
+    assert q.needs_hopper and q.experts_only
+    estimate = estimate_parameters(config)
+    assert estimate is not None and estimate.experts > 0.9 * estimate.total
+    assert estimate_weight_bytes(estimate, config, serving=True) < 0.7 * estimate.total
 
 
 def test_fp8_quantization_needs_hopper_and_halves_linear_bytes() -> None:
