@@ -85,8 +85,9 @@ def as_int(value: Any) -> int | None:
 
 
 def as_str_list(value: Any) -> list[str]:
+    """Non-empty strings from a string or a list (`architectures` is written both ways)."""
     if isinstance(value, str):
-        return [value]
+        return [value] if value.strip() else []
     if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
+        return [v for v in value if isinstance(v, str) and v.strip()]
     return []

@@ -50,7 +50,6 @@ class SizingPolicy:
 @dataclass
 class _State:
     findings: list[Finding] = field(default_factory=list)
-    config: dict[str, Any] | None = None
 
 
 def inspect_artifacts(
@@ -72,6 +71,10 @@ def inspect_artifacts(
     by_name = {e.name: e for e in entries}
 
     config = _read_config(src, by_name, state)
+    if any(f.code in _SOURCE_CODES for f in state.findings):
+        # A refused token or an unreachable store fails every later read the same way.
+        report.findings = _collapse(state.findings)
+        return report
     files = checks.weight_files(entries)
     state.findings += checks.check_weights(files)
     index_doc = _read_small(src, files.index, MAX_INDEX_BYTES, state, not_json_code="INDEX_INVALID")
@@ -136,7 +139,6 @@ def _read_config(src: ArtifactSource, by_name: dict[str, FileEntry], state: _Sta
     state.findings += result.findings
     if result.doc is not None:
         state.findings += checks.check_config(result.doc)
-    state.config = result.doc
     return result.doc
 
 

@@ -234,6 +234,8 @@ def read_headers(
     budget = _Budget(IN_FLIGHT_BUDGET)
     predictor = HeaderPredictor(tensor_names or {}, margin=WINDOW_MARGIN, slack=WINDOW_SLACK)
     results = [_read_one(source, shards[0], None, budget)]
+    if results[0].source_error is not None:  # the store refuses us: the other shards would fail alike
+        return results + [HeaderResult(e, source_error=results[0].source_error) for e in shards[1:]]
     predictor.learn(shards[0], results[0].header)
     rest = list(shards[1:])
     workers = max(1, source.max_concurrency) if concurrent else 1

@@ -71,5 +71,6 @@ def test_against_the_local_cloud_hub(localcloud, tmp_path: Path) -> None:  # typ
     (repo_dir / ".localcloud-gated").write_text(TOKEN + "\n")
     denied = inspect_artifacts(HubSource(REPO, endpoint=localcloud.info.hub_endpoint))
     assert [f.code for f in denied.findings if f.severity == "error"] == ["HF_ACCESS_DENIED"]
+    assert denied.findings[0].subject == "config.json"  # stopped at the first refusal, no shard was tried
     gated = inspect_artifacts(HubSource(REPO, endpoint=localcloud.info.hub_endpoint, token=TOKEN))
     assert gated.ok and gated.parameters == params
