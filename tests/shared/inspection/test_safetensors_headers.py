@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -127,3 +128,28 @@ def test_a_truncated_shard_is_reported_not_raised(tmp_path: Path) -> None:
     results = read_headers(fresh, shards, names)
     errors = [r.error for r in results if r.error]
     assert len(errors) == 1 and "past the end" in errors[0]
+
+
+def _spaced_shard(path: Path, tensors: dict[str, tuple[str, list[int]]]) -> None:
+    """A header as Python's json.dumps writes it (spaces after separators), tensors unsorted."""
+    doc: dict = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name in reversed(list(tensors)):
+        dtype, shape = tensors[name]
+        size = 2 * math.prod(shape)
+        doc[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(doc).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + bytes(offset))
+
+
+def test_the_plan_adapts_to_spaced_unsorted_headers(tmp_path: Path) -> None:
+    layout = split_shards(tiny_llama_tensors(layers=30), 15)
+    for name, tensors in layout.items():
+        _spaced_shard(tmp_path / name, tensors)
+    src = LocalFolderSource(tmp_path)
+    results = read_headers(src, src.list_files(), {s: list(t) for s, t in layout.items()})
+    assert all(r.header is not None and not r.header.compact for r in results)
+    minimum = sum(8 + r.header.header_length for r in results if r.header)
+    assert src.stats.requests <= len(layout) + 2
+    assert minimum <= src.stats.bytes_read <= 1.05 * minimum
