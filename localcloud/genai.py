@@ -463,25 +463,14 @@ class GenAiService:
     def create_endpoint(self, req: Request) -> Response:
         def build(body: Any, now: float) -> tuple[dict[str, Any], float]:
             d = parse_body(CreateEndpointDetails, body)
-            model = self.store.get("importedModels", d.modelId)
-            if model is None:
-                raise not_found("ImportedModel", d.modelId)
-            model_state, _ = self._lifecycle(model, now)
-            if model_state != "ACTIVE":
-                raise incorrect_state(f"imported model {d.modelId} is {model_state}; it must be ACTIVE")
+            self._usable(IMPORTED_MODEL, d.modelId, now)
             cluster = self.store.get("dedicatedAiClusters", d.dedicatedAiClusterId)
-            if cluster is None:
-                raise not_found("DedicatedAiCluster", d.dedicatedAiClusterId)
-            if cluster["type"] != "HOSTING":
+            if cluster is not None and cluster["type"] != "HOSTING":
                 raise invalid(
                     f"dedicated AI cluster {d.dedicatedAiClusterId} is a {cluster['type']} cluster; "
                     "endpoints need a HOSTING cluster"
                 )
-            cluster_state, _ = self._lifecycle(cluster, now)
-            if cluster_state != "ACTIVE":
-                raise incorrect_state(
-                    f"dedicated AI cluster {d.dedicatedAiClusterId} is {cluster_state}; it must be ACTIVE"
-                )
+            cluster = self._usable(CLUSTER, d.dedicatedAiClusterId, now)
             if d.generativeAiPrivateEndpointId:
                 raise invalid("private endpoints do not support imported models")
             if len(self._endpoints_on(cluster["id"], now, {"DELETED"})) >= MAX_ENDPOINTS_PER_CLUSTER:
@@ -494,6 +483,22 @@ class GenAiService:
             return d.model_dump(exclude_none=True), self.ctx.timings.endpoint_seconds
 
         return self._create(req, ENDPOINT, build)
+
+    def _usable(self, kind: Kind, ocid: str, now: float) -> dict[str, Any]:
+        """A resource another one is created on: it must exist and be ACTIVE.
+
+        Deleted counts as not found; a passing state (CREATING, UPDATING, DELETING) is a 409
+        IncorrectState, which the SDK retries; FAILED is a 400, as no retry can fix it."""
+        doc = self.store.get(kind.collection, ocid)
+        state = self._lifecycle(doc, now)[0] if doc is not None else "DELETED"
+        if state == "DELETED":
+            raise not_found(kind.entity, ocid)
+        if state in ("FAILED", "NEEDS_ATTENTION"):
+            raise invalid(f"{kind.entity} {ocid} is {state}; it must be ACTIVE (create a new one)")
+        if state != "ACTIVE":
+            raise incorrect_state(f"{kind.entity} {ocid} is {state}; it must be ACTIVE")
+        assert doc is not None
+        return doc
 
     # ---------------------------------------------------------------- read
 

@@ -326,6 +326,30 @@ def test_endpoint_rules_hosting_active_cluster_and_deletion_order(cloud: Cloud) 
     assert cloud.client.get_imported_model(model_id).data.lifecycle_state == "DELETED"
 
 
+def test_endpoint_on_a_failed_deleting_or_deleted_cluster(cloud: Cloud) -> None:
+    model_id, cluster_id = active_model_and_cluster(cloud)
+    cloud.fail("CREATE_DEDICATED_AI_CLUSTER", "broken", "no capacity")
+    broken = cloud.client.create_dedicated_ai_cluster(hosting("broken")).data
+    cloud.advance(25)
+
+    def endpoint(cluster: str) -> M.CreateEndpointDetails:
+        return M.CreateEndpointDetails(
+            compartment_id=COMP, model_id=model_id, dedicated_ai_cluster_id=cluster
+        )
+
+    # FAILED never heals: 400, which the SDK does not retry
+    err = service_error(cloud.client.create_endpoint, endpoint(broken.id))
+    assert (err.status, err.code) == (400, "InvalidParameter") and "FAILED" in err.message
+    # DELETING is passing: 409 IncorrectState, which the SDK retries
+    cloud.client.delete_dedicated_ai_cluster(cluster_id)
+    err = service_error(cloud.client.create_endpoint, endpoint(cluster_id))
+    assert (err.status, err.code) == (409, "IncorrectState") and "DELETING" in err.message
+    # DELETED is gone
+    cloud.advance(6)
+    err = service_error(cloud.client.create_endpoint, endpoint(cluster_id))
+    assert (err.status, err.code) == (404, "NotAuthorizedOrNotFound")
+
+
 def test_list_filters_and_pagination(cloud: Cloud) -> None:
     ids = []
     for i in range(7):
