@@ -63,12 +63,33 @@ class CliContext:
             ) from exc
 
     @cached_property
+    def retry_strategy(self) -> Any:
+        """Retries for throttling, 5xx and lost connections, bounded so a CLI never hangs for minutes."""
+        raw = self.env.get("MODEL_IMPORT_MAX_ATTEMPTS", "").strip()
+        attempts = int(raw) if raw.isdigit() and int(raw) > 0 else 5
+        if attempts == 1:
+            return oci.retry.NoneRetryStrategy()
+        return oci.retry.RetryStrategyBuilder(
+            max_attempts_check=True,
+            max_attempts=attempts,
+            total_elapsed_time_check=True,
+            total_elapsed_time_seconds=120,
+            retry_max_wait_between_calls_seconds=15,
+            service_error_check=True,
+            service_error_retry_on_any_5xx=True,
+        ).get_retry_strategy()
+
+    def _with_retries(self, client: Any) -> Any:
+        client.retry_strategy = self.retry_strategy
+        return client
+
+    @cached_property
     def object_storage(self) -> oci.object_storage.ObjectStorageClient:
-        return self.factory.object_storage()
+        return self._with_retries(self.factory.object_storage())
 
     @cached_property
     def genai(self) -> oci.generative_ai.GenerativeAiClient:
-        return self.factory.generative_ai()
+        return self._with_retries(self.factory.generative_ai())
 
     @cached_property
     def namespace(self) -> str:

@@ -33,6 +33,7 @@ from oci.object_storage.models import (
     CreateMultipartUploadDetails,
 )
 
+from shared.cli.paging import all_items
 from shared.cli.progress import Progress
 
 MiB = 1024 * 1024
@@ -174,9 +175,7 @@ class FolderUploader:
     def _pending_uploads(self, names: set[str]) -> dict[str, list[Any]]:
         """In-progress multipart uploads of our objects, newest first."""
         found: dict[str, list[Any]] = {}
-        uploads = oci.pagination.list_call_get_all_results(
-            self.client.list_multipart_uploads, self.namespace, self.bucket
-        ).data
+        uploads = all_items(self.client.list_multipart_uploads, self.namespace, self.bucket)
         for upload in uploads:
             if upload.object in names:
                 found.setdefault(upload.object, []).append(upload)
@@ -200,13 +199,13 @@ class FolderUploader:
             try:
                 listed = {
                     p.part_number: p
-                    for p in oci.pagination.list_call_get_all_results(
+                    for p in all_items(
                         self.client.list_multipart_upload_parts,
                         self.namespace,
                         self.bucket,
                         f.object_name,
                         upload.upload_id,
-                    ).data
+                    )
                 }
             except oci.exceptions.ServiceError as exc:
                 if exc.status == 404:  # aborted or committed meanwhile

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import oci
 from oci.generative_ai import models as gm
 
 from shared.cli.context import (
@@ -40,6 +39,7 @@ from shared.cli.formatting import (
     units,
 )
 from shared.cli.output import CliError, print_json, print_table
+from shared.cli.paging import all_items
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import GenAiOps, Kind, ResourceBusy
 from shared.pipeline.store import ConflictError, StateStore
@@ -151,7 +151,7 @@ def endpoint_json(e: Any) -> dict[str, Any]:
 
 # --- lookups ---------------------------------------------------------------------------------
 def _all(method: Any, compartment_id: str, **kwargs: Any) -> list[Any]:
-    return list(oci.pagination.list_call_get_all_results(method, compartment_id, **kwargs).data)
+    return all_items(method, compartment_id, **kwargs)
 
 
 def resolve_model(ctx: CliContext, ref: str) -> Any:
