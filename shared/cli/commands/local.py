@@ -29,7 +29,9 @@ DEFAULT_STATE_DIR = Path(os.environ.get("MODEL_IMPORT_LOCAL_STATE", "~/.cache/mo
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    local = subparsers.add_parser("local", help="run the local cloud (an emulation of the OCI APIs used)")
+    local = subparsers.add_parser(
+        "local", parents=[common], help="run the local cloud (an emulation of the OCI APIs used)"
+    )
     sub = local.add_subparsers(dest="local_command", metavar="SUBCOMMAND")
 
     up = sub.add_parser(
