@@ -191,9 +191,13 @@ class FunctionRunner:
         self.failed = 0
 
     def start(self) -> None:
-        for worker in self.workers:
-            worker.start()
-            self._idle.put(worker)
+        try:
+            for worker in self.workers:
+                worker.start()
+                self._idle.put(worker)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """Stop now: pending deliveries are dropped, calls in flight end with their process."""
@@ -213,6 +217,12 @@ class FunctionRunner:
             resource_name=(event.get("data") or {}).get("resourceName"),
         )
         with self._lock:
+            if self._stopping:  # e.g. a late (delayed) event firing after stop
+                delivery.outcome = "failed"
+                delivery.errors.append("the local cloud stopped before the delivery started")
+                done: Future[Delivery] = Future()
+                done.set_result(delivery)
+                return done
             self._pending += 1
             self._history.append(delivery)
         return self._executor.submit(self._run, delivery, json.dumps(event).encode())

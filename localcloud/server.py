@@ -378,11 +378,16 @@ class LocalCloud:
         if self.config.function is not None:
             from localcloud.runner import FunctionRunner
 
-            self.runner = FunctionRunner(
-                self.config.function, self.function_env(), self.state_dir / "functions"
-            )
-            self.runner.start()
-            self.router.deliver = self.runner.deliver
+            try:
+                runner = FunctionRunner(
+                    self.config.function, self.function_env(), self.state_dir / "functions"
+                )
+                runner.start()
+            except BaseException:
+                self.stop()  # a function that cannot start is reported, not left half-served
+                raise
+            self.runner = runner
+            self.router.deliver = runner.deliver
         return self
 
     def stop(self) -> None:

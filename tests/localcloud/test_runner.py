@@ -121,3 +121,18 @@ def test_event_faults_deliver_twice_and_late(make_localcloud, tmp_path: Path) ->
     order = [d["resource_name"] for d in cloud.deliveries()[3:]]
     assert order == ["requests/after.json", "requests/late.json"]  # written first, delivered last
     assert cloud.cloud.faults.describe()["event_faults"] == []  # count 1: used up
+
+
+def test_a_broken_function_fails_its_deliveries_after_retries(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The fdk imports the function lazily, as on OCI: a broken one answers 502 to each call."""
+    broken = tmp_path / "broken.py"
+    broken.write_text("import module_that_does_not_exist_anywhere\n")
+    cloud = make_localcloud(function_path=broken, pool_size=1, max_attempts=3, backoff_seconds=0.01)
+    cloud.factory.object_storage().put_object(
+        cloud.info.namespace, cloud.info.bucket, "requests/r.json", b"{}"
+    )
+    assert cloud.cloud.runner.wait_idle(60)
+    (delivery,) = cloud.deliveries()
+    assert delivery["outcome"] == "failed" and delivery["attempts"] == 3
+    assert len(delivery["errors"]) == 3 and "502" in delivery["errors"][-1]
+    assert cloud.cloud.runner.failed == 1
