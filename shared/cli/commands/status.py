@@ -69,11 +69,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fix", action="store_true", help="nudge stalled imports, delete orphans, free stale holds"
     )
-    _add_common(p)
+    _add_common(p, watch=False)
     p.set_defaults(func=run_sweep)
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
+def _add_common(p: argparse.ArgumentParser, *, watch: bool = True) -> None:
     add_bucket_options(p)
     p.add_argument(
         "--stall-after",
@@ -82,6 +82,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="an import not written for this long is stalled (default: the function's poll budget + 60 s)",
     )
+    if not watch:
+        return
     p.add_argument(
         "--interval", type=float, default=5.0, metavar="SECONDS", help="--watch: seconds between looks"
     )
