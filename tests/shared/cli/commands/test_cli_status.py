@@ -199,3 +199,29 @@ def test_status_follows_a_running_pipeline_to_done_then_cancel_tears_it_down(
     assert cli.store.get("live-model")[0].stage is Stage.TORN_DOWN
     for kind in (Kind.ENDPOINT, Kind.CLUSTER):
         assert cli.ops.list_managed(kind) == []
+
+
+@pytest.mark.slow
+def test_retry_brings_a_failed_live_import_to_done(
+    make_localcloud: Any, make_cli: Any, tiny_model: Any
+) -> None:
+    if not FUNCTION.exists():
+        pytest.skip("functions/func.py is not there yet")
+    handle = make_localcloud(function_path=FUNCTION, function_env=FAST_ENV)
+    cli = make_cli(handle)
+    handle.fail_work_request("retry-me", operation="CREATE_DEDICATED_AI_CLUSTER", message="out of capacity")
+    assert cli("upload", str(tiny_model("retry-me")), "--part-size", "1", "--no-progress").code == 0
+
+    failed = cli("status", "retry-me", "--watch", "--interval", "0.2", "--timeout", "120", "--json")
+    assert failed.code == 1, failed.err
+    doc = failed.json()
+    assert doc["stage"] == "FAILED" and doc["last_error"]["stage"] == "PROVISIONING"
+    table = cli("status")
+    assert "FAILED" in table.out
+
+    handle.clear_faults()  # capacity is back
+    res = cli("retry", "retry-me", "--watch", "--interval", "0.2", "--timeout", "120")
+    assert res.code == 0, res.out + res.err
+    assert res.out.startswith("resumed retry-me: FAILED -> ")
+    state, _ = cli.store.get("retry-me")
+    assert state.stage is Stage.DONE and state.retries == 1 and state.resources.endpoint_id
