@@ -145,6 +145,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 300  # seconds an idle keep-alive connection (one thread each) may stay open
     server: _Server
     error_content_type = "application/json"
 
