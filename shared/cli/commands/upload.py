@@ -27,7 +27,7 @@ from shared.cli.progress import Progress, human_bytes, human_seconds
 from shared.cli.uploader import FolderUploader, LocalFile, MiB, UploadInterrupted
 from shared.contract.manifest import Capability, HfRequest, Manifest
 from shared.contract.paths import MANIFEST_FILENAME, manifest_object, model_prefix, request_object, valid_name
-from shared.pipeline.store import ConflictError, put_if, read_object
+from shared.pipeline.store import ConflictError, list_entries, put_if, read_object
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -53,6 +53,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--part-size", type=int, default=64, metavar="MiB", help="multipart part size (default 64)"
     )
     up.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    up.add_argument(
+        "--delete-extra",
+        action="store_true",
+        help="delete objects under models/<name>/ that are not in FOLDER (left from an earlier upload)",
+    )
     up.set_defaults(func=run_upload)
 
     hf = subparsers.add_parser(
@@ -183,6 +188,17 @@ def run_upload(args: argparse.Namespace) -> int:
         return 130
     progress.close()
 
+    extra = _extra_objects(ctx, name, files)
+    if extra and args.delete_extra:
+        for obj in extra:
+            ctx.object_storage.delete_object(ctx.namespace, ctx.bucket, obj)
+    elif extra:
+        shown = ", ".join(extra[:3]) + (", ..." if len(extra) > 3 else "")
+        print(
+            f"warning: {len(extra)} object(s) under {model_prefix(name)} are not in {folder} ({shown}); the "
+            "import sees them too: pass --delete-extra to remove them",
+            file=sys.stderr,
+        )
     body = (json.dumps(options, indent=1, sort_keys=True) + "\n").encode()
     manifest_state = _write_once(
         ctx, manifest_object(name), body, force_rewrite=args.again or bool(report.objects_uploaded)
@@ -204,6 +220,8 @@ def run_upload(args: argparse.Namespace) -> int:
         "parts": {"sent": report.parts_sent, "reused": report.parts_reused},
         "bytes": {"total": total, "sent": report.bytes_sent, "reused": report.bytes_reused},
         "seconds": round(report.seconds, 3),
+        "extra_objects": extra,
+        "extra_deleted": bool(extra and args.delete_extra),
         "inspection": summary.to_json(),
         "next": f"model-import status {name} --watch",
     }
@@ -232,6 +250,13 @@ def _local_files(folder: Path, name: str) -> list[LocalFile]:
             continue  # the manifest is ours to write, last
         out.append(LocalFile(root / entry.name, model_prefix(name) + entry.name, entry.size))
     return out
+
+
+def _extra_objects(ctx: CliContext, name: str, files: list[LocalFile]) -> list[str]:
+    """Objects under the model's prefix that this folder does not have (the manifest aside)."""
+    ours = {f.object_name for f in files} | {manifest_object(name)}
+    listed = list_entries(ctx.object_storage, ctx.namespace, ctx.bucket, model_prefix(name))
+    return sorted(e.name for e in listed if e.name not in ours)
 
 
 def _reason(exc: BaseException) -> str:

@@ -233,3 +233,18 @@ def test_the_installed_entry_point_against_the_local_cloud(cli: Any, tiny_model:
     )
     assert err.returncode == 1
     assert err.stderr.count("\n") == 1 and err.stderr.startswith("error: no imported model named")
+
+
+def test_objects_left_from_an_earlier_upload_are_reported_or_deleted(cli: Any, tiny_model: Any) -> None:
+    folder = tiny_model("stale")
+    cli.os.put_object(cli.namespace, cli.bucket, "models/stale/model-00001-of-00009.safetensors", b"old")
+    res = cli("upload", str(folder), "--part-size", "1", "--no-progress", "--json")
+    assert res.code == 0, res.err
+    assert res.json()["extra_objects"] == ["models/stale/model-00001-of-00009.safetensors"]
+    assert res.json()["extra_deleted"] is False
+    assert "1 object(s) under models/stale/ are not in" in res.err and "--delete-extra" in res.err
+
+    cleaned = cli("upload", str(folder), "--part-size", "1", "--delete-extra", "--json")
+    assert cleaned.code == 0 and cleaned.json()["extra_deleted"] is True
+    assert "models/stale/model-00001-of-00009.safetensors" not in bucket_objects(cli, "models/stale/")
+    assert "models/stale/import.json" in bucket_objects(cli, "models/stale/")
