@@ -1,14 +1,11 @@
-"""End-to-end fixtures: the local cloud with the real fdk function runner on functions/func.py."""
+"""End-to-end helpers: the local cloud with the real fdk function runner on functions/func.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from localcloud.demo_models import write_broken, write_model
 from shared.contract.paths import LEDGER_OBJECT, manifest_object
@@ -94,17 +91,3 @@ class Pipeline:
 
     def messages(self) -> list[dict[str, Any]]:
         return self.cloud.messages(self.cloud.info.topic_id)  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def make_pipeline(make_localcloud: Callable[..., Any], tmp_path: Path) -> Callable[..., Pipeline]:
-    def make(env: dict[str, str] | None = None, **options: Any) -> Pipeline:
-        cloud = make_localcloud(function_path=FUNCTION, function_env={**FAST_ENV, **(env or {})}, **options)
-        return Pipeline(cloud, tmp_path)
-
-    return make
-
-
-@pytest.fixture
-def pipeline(make_pipeline: Callable[..., Pipeline]) -> Pipeline:
-    return make_pipeline()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import Pipeline
+from e2e_pipeline import Pipeline
 
 from shared.contract.state import Stage
 from shared.pipeline.genai_ops import Kind

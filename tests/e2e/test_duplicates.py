@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Pipeline
+from e2e_pipeline import Pipeline
 
 from shared.contract.state import Stage
 from shared.pipeline.genai_ops import Kind

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Pipeline
+from e2e_pipeline import Pipeline
 
 from shared.contract.paths import manifest_object
 from shared.contract.state import Stage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Pipeline
+from e2e_pipeline import Pipeline
 
 from localcloud.demo_models import write_model
 from localcloud.hub_repo import gate_repo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Pipeline
+from e2e_pipeline import Pipeline
 
 from shared.contract.paths import manifest_object
 from shared.contract.state import Stage, utcnow

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import Pipeline
+from e2e_pipeline import Pipeline
 
 from shared.contract.paths import manifest_object
 from shared.contract.state import Stage, utcnow

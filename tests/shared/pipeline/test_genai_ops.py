@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_state
+from pipeline_states import make_state
 
 from shared.contract.manifest import Capability
 from shared.pipeline.genai_ops import MANAGED_BY, GenAiOps, Kind, ResourceBusy, endpoint_display_name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import make_state
+from pipeline_states import make_state
 
 from shared.contract.state import LastError, Stage
 from shared.findings import finding

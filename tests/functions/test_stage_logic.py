@@ -1,0 +1,129 @@
+"""Stage decisions that need no cloud: intake, deadlines, failure policy, what counts as live."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pipeline_states import make_state
+from stage_context import NOW, make_ctx
+
+from functions.common import StageContext, fail, keep_waiting, stage_deadline
+from functions.intake import SourceDoc, new_import
+from functions.reconcile import expected_message, holds_something, settle
+from shared.contract.paths import ObjectKind
+from shared.contract.state import LastError, Resources, Stage
+from shared.settings import FailurePolicy
+
+
+def test_manifest_becomes_a_validating_import(ctx: StageContext) -> None:
+    doc = SourceDoc(ObjectKind.MANIFEST, "models/tiny/import.json", "etag-1")
+    step = new_import(ctx, "tiny", doc, b'{"display_name": "Tiny", "deploy": false}', None)
+    state = step.state
+    assert state is not None and step.notify is None
+    assert (
+        state.stage is Stage.VALIDATING and state.options.display_name == "Tiny" and not state.options.deploy
+    )
+    assert state.source.prefix == "models/tiny/" and state.source.etag == "etag-1"
+    assert state.stage_deadline == NOW + timedelta(minutes=30)
+    again = new_import(ctx, "tiny", doc, b"{}", None).state
+    assert again is not None and again.import_id == state.import_id  # same upload, same import
+    other = new_import(
+        ctx, "tiny", SourceDoc(ObjectKind.MANIFEST, doc.object_name, "etag-2"), b"{}", None
+    ).state
+    assert other is not None and other.import_id != state.import_id
+
+
+def test_bad_manifest_is_rejected_with_findings_and_a_message(ctx: StageContext) -> None:
+    doc = SourceDoc(ObjectKind.MANIFEST, "models/tiny/import.json", "e")
+    step = new_import(ctx, "tiny", doc, b'{"deploy": "maybe", "colour": 1}', None)
+    assert step.state is not None and step.state.stage is Stage.REJECTED
+    assert sorted(f.code for f in step.state.findings) == ["MANIFEST_INVALID", "MANIFEST_UNKNOWN_KEY"]
+    assert step.notify is not None and step.notify.key == "rejected"
+
+
+def test_request_carries_model_and_revision(ctx: StageContext) -> None:
+    doc = SourceDoc(ObjectKind.REQUEST, "requests/llama.json", "e")
+    step = new_import(
+        ctx, "llama", doc, b'{"model_id": "meta/llama", "revision": "v2", "keep_model": true}', None
+    )
+    state = step.state
+    assert state is not None and state.stage is Stage.VALIDATING
+    assert (state.source.kind.value, state.source.model_id, state.source.revision) == (
+        "hugging_face",
+        "meta/llama",
+        "v2",
+    )
+    assert state.source.prefix is None and state.options.keep_model
+
+
+def test_config_trigger_waits_for_files(ctx: StageContext) -> None:
+    step = new_import(ctx, "tiny", SourceDoc(ObjectKind.CONFIG, "models/tiny/config.json", "e"), b"", None)
+    assert step.state is not None and step.state.stage is Stage.WAITING_FOR_FILES
+
+
+def test_every_waiting_stage_has_a_deadline(ctx: StageContext) -> None:
+    for stage in Stage:
+        deadline = stage_deadline(ctx.settings, stage)
+        assert (deadline is None) == stage.is_terminal, stage
+
+
+@pytest.mark.parametrize(
+    ("policy", "resources", "expected"),
+    [
+        ("delete", Resources(cluster_id="c"), Stage.TEARING_DOWN),
+        ("keep", Resources(cluster_id="c"), Stage.FAILED),
+        ("delete", Resources(), Stage.TEARING_DOWN),  # IMPORTING: a create may be in flight, look by tag
+    ],
+)
+def test_failure_policy_decides_cleanup(policy: str, resources: Resources, expected: Stage) -> None:
+    ctx = make_ctx(failure_policy=policy)
+    state = make_state(stage=Stage.IMPORTING).model_copy(update={"resources": resources})
+    step = fail(state, ctx, "WORK_REQUEST_FAILED", "boom", ["E: x"])
+    assert step.state is not None and step.state.stage is expected
+    assert step.state.last_error == LastError(
+        stage=Stage.IMPORTING, code="WORK_REQUEST_FAILED", message="boom", details=["E: x"]
+    )
+    assert step.notify is not None and step.notify.key == "failed:IMPORTING"
+
+
+def test_failure_before_anything_exists_ends_failed(ctx: StageContext) -> None:
+    step = fail(make_state(stage=Stage.VALIDATING), ctx, "OCI_API_ERROR", "x")
+    assert step.state is not None and step.state.stage is Stage.FAILED
+
+
+def test_waiting_rewrites_until_the_deadline(ctx: StageContext) -> None:
+    state = make_state(stage=Stage.PROVISIONING).model_copy(
+        update={"stage_deadline": NOW + timedelta(seconds=1)}
+    )
+    waiting = keep_waiting(state, ctx, "the cluster")
+    assert waiting.state is not None and waiting.state.attempt == state.attempt + 1
+    late = state.model_copy(update={"stage_deadline": NOW - timedelta(seconds=1)})
+    over = keep_waiting(late, ctx, "the cluster")
+    assert over.state is not None and over.state.last_error is not None
+    assert over.state.last_error.code == "STAGE_DEADLINE_EXCEEDED"
+
+
+def test_what_holds_something_and_needs_a_teardown() -> None:
+    assert holds_something(make_state(stage=Stage.DONE))
+    assert holds_something(make_state(stage=Stage.VALIDATING))
+    assert not holds_something(make_state(stage=Stage.REJECTED))
+    assert not holds_something(make_state(stage=Stage.TORN_DOWN))
+    assert not holds_something(make_state(stage=Stage.FAILED))
+    kept = make_state(stage=Stage.FAILED).model_copy(update={"resources": Resources(imported_model_id="m")})
+    assert holds_something(kept)
+
+
+def test_a_lost_notification_is_published_once_more(ctx: StageContext) -> None:
+    rejected = make_state(stage=Stage.REJECTED)
+    step = settle(rejected, ctx)
+    assert step is not None and step.notify is not None and step.notify.key == "rejected"
+    told = rejected.model_copy(update={"notified": ["rejected"]})
+    assert settle(told, ctx).state is None  # type: ignore[union-attr]
+    assert expected_message(make_state(stage=Stage.TORN_DOWN), ctx) is None
+    failed = make_state(stage=Stage.FAILED).model_copy(
+        update={"last_error": LastError(stage=Stage.DEPLOYING, code="RESOURCE_FAILED", message="m")}
+    )
+    msg = expected_message(failed, ctx)
+    assert msg is not None and msg.key == "failed:DEPLOYING"
+    assert FailurePolicy(ctx.settings.failure_policy) is FailurePolicy.DELETE
