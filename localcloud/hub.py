@@ -192,7 +192,7 @@ class HubService:
                 entries.append(self._entry(f))
         entries.sort(key=lambda e: e["path"])
         try:
-            start = int(req.q("cursor") or 0)
+            start = max(0, int(req.q("cursor") or 0))
         except ValueError:
             start = 0
         size = self.tree_page_size
