@@ -154,7 +154,8 @@ def test_each_action_only_on_its_capability(deployed: Deployed) -> None:
     )
     err = error_of(deployed.inference.chat, image)
     assert err.status == 400 and "image" in err.message
-    assert rerank_ep  # the rerank endpoint is exercised in its own test
+    err = error_of(deployed.inference.chat, chat_details(deployed, rerank_ep, "hi"))
+    assert err.status == 400 and "RERANK" in err.message
 
 
 def test_embeddings_are_deterministic_unit_vectors(deployed: Deployed) -> None:
