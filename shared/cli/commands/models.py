@@ -42,7 +42,7 @@ from shared.cli.output import CliError, print_json, print_table
 from shared.cli.paging import all_items
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import GenAiOps, Kind, ResourceBusy
-from shared.pipeline.store import ConflictError, StateStore
+from shared.pipeline.store import ConflictError, StateStore, StateUnreadable
 
 RESERVED_TAGS = frozenset({"import-id", "import-name", "step", "managed-by"})
 LIVE_CLUSTER_STATES = frozenset({"CREATING", "ACTIVE", "UPDATING", "NEEDS_ATTENTION"})
@@ -394,7 +394,11 @@ def plan_teardown(
     live = {kind: ops.list_managed(kind) for kind in _ORDER}
     plans = []
     for name in names:
-        found = store.get(name) if store else None
+        try:
+            found = store.get(name) if store else None
+        except StateUnreadable as exc:  # the tags still find its resources
+            print(f"warning: {exc}", file=sys.stderr)
+            found = None
         state, etag = found if found else (None, None)
         plan = TeardownPlan(name, state, etag)
         ids: dict[Kind, dict[str, str]] = {kind: {} for kind in _ORDER}

@@ -367,6 +367,9 @@ def _watch(ctx: CliContext, store: StateStore, name: str | None) -> int:
     elif name:
         print()
         _detail(docs[0], states[0])
+    elif docs:
+        print()
+        _table(docs, [])
     return max(EXIT_BY_STAGE.get(s.stage, 1) for s in states) if states else 0
 
 

@@ -225,3 +225,15 @@ def test_retry_brings_a_failed_live_import_to_done(
     assert res.out.startswith("resumed retry-me: FAILED -> ")
     state, _ = cli.store.get("retry-me")
     assert state.stage is Stage.DONE and state.retries == 1 and state.resources.endpoint_id
+
+
+def test_watch_of_every_import_ends_when_all_have_ended(cli: Any) -> None:
+    put_state(cli, "ok", Stage.DONE)
+    put_state(cli, "ko", Stage.FAILED, last_error=LastError(stage=Stage.IMPORTING, code="X", message="m"))
+    res = cli("status", "--watch", "--interval", "0.05", "--timeout", "10")
+    assert res.code == 1  # one of them FAILED
+    assert re.search(r"^\S+Z  ko  FAILED  attempt 0  X: m$", res.out, re.M)
+    assert re.search(r"^ok\s+DONE", res.out, re.M)
+    put_state(cli, "running", Stage.IMPORTING)
+    slow = cli("status", "--watch", "--interval", "0.05", "--timeout", "0.3")
+    assert slow.code == 1 and "still running after" in slow.err and "running IMPORTING" in slow.err
