@@ -30,6 +30,7 @@ USER_ID = "ocid1.user.oc1..localcloud"
 PROFILE = "LOCALCLOUD"
 MAX_CLOCK_SKEW_SECONDS = 300.0  # OCI refuses requests whose date is off by more than 5 minutes
 REQUIRED_HEADERS = ("date", "(request-target)", "host")
+BODY_HEADERS = ("content-length", "content-type", "x-content-sha256")
 _PARAM = re.compile(r'([A-Za-z]+)="([^"]*)"')
 
 
@@ -102,11 +103,14 @@ def verify_request(
     headers: dict[str, str],
     body: bytes | None,
     now: float | None = None,
+    *,
+    body_signed: bool = False,
 ) -> None:
     """Raise a 401 `ServiceError` unless the request carries a valid signature by `key`.
 
     `headers` have lower-cased names; `target` is the path and query as sent; `body` is
-    the buffered body when the request is small enough to hash (None otherwise).
+    the buffered body (None when it is not to be checked). `body_signed`: the signature must
+    also cover the body headers, as OCI demands of POST/PUT/PATCH except object uploads.
     """
     auth = headers.get("authorization")
     if not auth:
@@ -117,7 +121,7 @@ def verify_request(
     if params.get("algorithm", "rsa-sha256") != "rsa-sha256":
         raise not_authenticated("only rsa-sha256 signatures are accepted")
     signed = params.get("headers", "date").lower().split()
-    missing = [h for h in REQUIRED_HEADERS if h not in signed]
+    missing = [h for h in REQUIRED_HEADERS + (BODY_HEADERS if body_signed else ()) if h not in signed]
     if missing:
         raise not_authenticated(f"the signature does not cover {missing}")
     lines = []

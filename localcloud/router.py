@@ -17,7 +17,7 @@ from typing import Any
 from events.matching import RULES, matches, render_rule
 
 log = logging.getLogger("localcloud.router")
-Deliver = Callable[[str, dict[str, Any]], None]
+Deliver = Callable[[str, dict[str, Any]], object]
 
 
 @dataclass(frozen=True)

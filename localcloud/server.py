@@ -506,10 +506,22 @@ class LocalCloud:
     def _authenticate(self, req: Request, target: str) -> None:
         signed = req.headers.get("authorization", "")
         body: bytes | None = None
-        if "x-content-sha256" in signed and 0 <= req.content_length <= MAX_SIGNED_BODY:
-            body = req.body.read(req.content_length) if req.content_length else b""
+        if "x-content-sha256" in signed:
+            if req.content_length > MAX_SIGNED_BODY:
+                raise ServiceError(
+                    413, "RequestEntityTooLarge", f"a signed body is limited to {MAX_SIGNED_BODY} bytes"
+                )
+            body = req.read_body(MAX_SIGNED_BODY)
             req.body = io.BytesIO(body)
-        verify_request(self.key, req.method, target, req.headers, body)
+            req.content_length = len(body)
+        # object data is sent unsigned (the SDK streams it), every other body is signed
+        object_upload = (
+            req.method == "PUT"
+            and req.raw_path.startswith("/n/")
+            and ("/o/" in req.raw_path or "/u/" in req.raw_path)
+        )
+        body_signed = req.method in ("POST", "PUT", "PATCH") and not object_upload
+        verify_request(self.key, req.method, target, req.headers, body, body_signed=body_signed)
 
     # --- admin paths --------------------------------------------------------------------
     def _admin_routes(self) -> list[Route]:

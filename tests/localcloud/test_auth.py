@@ -97,3 +97,19 @@ def test_malformed_requests_get_clear_errors_and_the_server_lives_on(localcloud)
     for date in ("not a date", "Wed, 25 Nov 2020 10:00:00 GMT"):
         resp = requests.get(f"{localcloud.info.endpoint}/n/", headers={"date": date}, auth=signer, timeout=10)
         assert resp.status_code == 401 and "Date" in resp.json()["message"]
+
+
+def test_json_bodies_must_be_signed(localcloud) -> None:  # type: ignore[no-untyped-def]
+    """OCI requires POST/PUT bodies in the signature, except object data."""
+    signer = localcloud.factory.signer()
+    url = f"{localcloud.info.endpoint}/20181201/topics/{localcloud.info.topic_id}/messages"
+    resp = requests.post(url, json={"body": "x"}, auth=signer.without_content_headers, timeout=10)
+    assert resp.status_code == 401 and "x-content-sha256" in resp.json()["message"]
+    ns, bucket = localcloud.info.namespace, localcloud.info.bucket
+    put = requests.put(
+        f"{localcloud.info.endpoint}/n/{ns}/b/{bucket}/o/data.bin",
+        data=b"object bytes",
+        auth=signer.without_content_headers,
+        timeout=10,
+    )
+    assert put.status_code == 200 and put.headers["etag"]
