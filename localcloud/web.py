@@ -47,7 +47,7 @@ class Request:
         raw = self.read_body()
         try:
             return json.loads(raw or b"{}")
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ServiceError(400, "InvalidParameter", f"body is not JSON: {exc}") from None
 
 

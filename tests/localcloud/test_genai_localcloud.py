@@ -4,6 +4,7 @@ behind Hugging Face imports, the access token kept sealed, faults set through th
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,136 @@ def test_service_faults_select_the_control_plane_by_name(localcloud: Any) -> Non
         client.list_imported_models(compartment_id=localcloud.info.compartment_id)
     assert info.value.status == 503
     assert client.list_imported_models(compartment_id=localcloud.info.compartment_id).data.items == []
+
+
+def random_json(rng: random.Random, depth: int = 0) -> Any:
+    pick = rng.randrange(7 if depth < 3 else 5)
+    if pick == 0:
+        return None
+    if pick == 1:
+        return rng.choice([True, False])
+    if pick == 2:
+        return rng.choice([0, -1, 1, 97, 2**63, 3.5, 1e308])
+    if pick == 3:
+        return rng.choice(
+            ["", "x" * 300, "ocid1.generativeaiendpoint.oc1..x", "\u00e9\u0000", "IMAGE", "RERANK"]
+        )
+    if pick == 4:
+        return [random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    if pick == 5:
+        return {rng.choice(["type", "text", "role", "x"]): random_json(rng, depth + 1) for _ in range(3)}
+    return rng.choice(["TEXT_TO_TEXT", "EMBEDDING", "A10_X1", "HOSTING", "USER", "TEXT", "DEDICATED"])
+
+
+def mutate(rng: random.Random, doc: Any) -> Any:
+    """A valid body with one value somewhere replaced by garbage, or one key removed."""
+    doc = json.loads(json.dumps(doc))
+    node, path = doc, []
+    while isinstance(node, dict | list) and node and rng.random() < 0.7:
+        key = rng.choice(list(node)) if isinstance(node, dict) else rng.randrange(len(node))
+        path.append((node, key))
+        node = node[key]
+    if not path:
+        return random_json(rng)
+    parent, key = path[-1]
+    if isinstance(parent, dict) and rng.random() < 0.3:
+        del parent[key]
+    else:
+        parent[key] = random_json(rng)
+    return doc
+
+
+def test_garbage_bodies_never_crash_a_handler(localcloud: Any) -> None:
+    """Valid bodies of every POST route, each mutated at one random place (plus bytes that are
+    not JSON), against ACTIVE endpoints of each capability: 2xx or 4xx in OCI's shape, never 5xx."""
+    client = control(localcloud)
+    info = localcloud.info
+    comp, ns, bucket = info.compartment_id, info.namespace, info.bucket
+    localcloud.factory.object_storage().put_object(ns, bucket, "models/fz/config.json", b"{}")
+    cluster = client.create_dedicated_ai_cluster(
+        M.CreateDedicatedAiClusterDetails(
+            compartment_id=comp, type="HOSTING", unit_count=1, unit_shape="A10_X1"
+        )
+    ).data.id
+    source = M.ObjectStorageObject(namespace_name=ns, bucket_name=bucket, prefix_name="models/fz/")
+    models = {
+        cap: client.create_imported_model(
+            M.CreateImportedModelDetails(compartment_id=comp, capabilities=[cap], data_source=source)
+        ).data.id
+        for cap in ("TEXT_TO_TEXT", "EMBEDDING", "RERANK")
+    }
+    localcloud.cloud.clock_offset += 60
+    ep = {
+        cap: client.create_endpoint(
+            M.CreateEndpointDetails(compartment_id=comp, model_id=model, dedicated_ai_cluster_id=cluster)
+        ).data.id
+        for cap, model in models.items()
+    }
+    localcloud.cloud.clock_offset += 60
+
+    def dedicated(cap: str) -> dict[str, str]:
+        return {"servingType": "DEDICATED", "endpointId": ep[cap]}
+
+    text = [{"type": "TEXT", "text": "hello there"}]
+    valid: dict[str, Any] = {
+        "/20231130/actions/chat": {
+            "compartmentId": comp,
+            "servingMode": dedicated("TEXT_TO_TEXT"),
+            "chatRequest": {
+                "apiFormat": "GENERIC",
+                "messages": [{"role": "USER", "content": text}],
+                "maxTokens": 8,
+            },
+        },
+        "/20231130/actions/embedText": {
+            "compartmentId": comp,
+            "servingMode": dedicated("EMBEDDING"),
+            "inputs": ["a", "b"],
+            "outputDimensions": 16,
+        },
+        "/20231130/actions/rerankText": {
+            "compartmentId": comp,
+            "servingMode": dedicated("RERANK"),
+            "input": "q",
+            "documents": ["q d", "e"],
+            "topN": 1,
+            "isEcho": True,
+        },
+        "/openai/v1/chat/completions": {
+            "model": ep["TEXT_TO_TEXT"],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+            "max_tokens": 8,
+        },
+        "/20231130/importedModels": {
+            "compartmentId": comp,
+            "capabilities": ["EMBEDDING"],
+            "dataSource": {"sourceType": "HUGGING_FACE_MODEL", "modelId": "a/b", "branch": "main"},
+        },
+        "/20231130/dedicatedAiClusters": {
+            "compartmentId": comp,
+            "type": "HOSTING",
+            "unitCount": 1,
+            "unitShape": "A10_X2",
+            "freeformTags": {"k": "v"},
+        },
+        "/20231130/endpoints": {
+            "compartmentId": comp,
+            "modelId": models["RERANK"],
+            "dedicatedAiClusterId": cluster,
+        },
+    }
+    rng = random.Random(20231130)
+    signer = localcloud.factory.signer()
+    outcomes: set[tuple[str, int]] = set()
+    for i in range(350):
+        path = rng.choice(list(valid))
+        body = b"\xff{not json" if i % 25 == 0 else json.dumps(mutate(rng, valid[path])).encode()
+        r = requests.post(
+            info.endpoint + path, data=body, headers={"content-type": "application/json"}, auth=signer
+        )
+        assert r.status_code < 500, (path, body[:300], r.text[:300])
+        if r.status_code >= 400:
+            assert set(r.json()) >= {"code", "message"}, r.text[:300]
+        outcomes.add((path, r.status_code // 100))
+    # the garbage reached both the answers and the refusals of every route
+    assert outcomes == {(p, c) for p in valid for c in (2, 4)}
