@@ -8,6 +8,7 @@ shape; it never stops the server.
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import io
 import json
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from localcloud.auth import PROFILE, ApiKey, verify_request
 from localcloud.context import ObjectInfo, Timings
@@ -252,6 +253,25 @@ def _optional_service(module: str, cls: str) -> Any:
         raise
 
 
+def _lock_state_dir(state_dir: Path) -> IO[str]:
+    """One local cloud per state directory: a second one would serve the same files."""
+    f = open(state_dir / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 - held until stop()
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.seek(0)
+        owner = f.read().strip() or "another process"
+        f.close()
+        raise ValueError(
+            f"state directory {state_dir} is in use by {owner}; stop it or use another --state-dir"
+        ) from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()}")
+    f.flush()
+    return f
+
+
 class LocalCloud:
     """The running local cloud; implements `localcloud.context.CloudContext`."""
 
@@ -259,6 +279,7 @@ class LocalCloud:
         self.config = config
         self.state_dir = config.state_dir.resolve()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _lock_state_dir(self.state_dir)
         self.region = config.region
         self.namespace = config.namespace
         self.timings = config.timings
@@ -405,6 +426,7 @@ class LocalCloud:
             if callable(close):
                 close()
         self.store.close()
+        self._lock_file.close()  # releases the state directory
 
     def __enter__(self) -> LocalCloud:
         return self.start()

@@ -155,3 +155,12 @@ def test_stage_through_the_admin_path(localcloud, tmp_path: Path) -> None:  # ty
     with urllib.request.urlopen(req, timeout=10) as resp:
         doc = json.loads(resp.read())
     assert [o["name"] for o in doc["objects"]] == ["models/m/config.json"] and doc["bytes_copied"] == 0
+
+
+def test_one_local_cloud_per_state_directory(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    state = tmp_path / "shared-state"
+    first = make_localcloud(state_dir=state)
+    with pytest.raises(ValueError, match="in use by pid"):
+        make_localcloud(state_dir=state)
+    first.cloud.stop()
+    make_localcloud(state_dir=state)  # free again once the first has stopped
