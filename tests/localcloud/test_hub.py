@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import random
 import struct
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url, snapshot_download
@@ -273,3 +276,71 @@ def test_control_files_and_paths_outside_the_repo_are_never_served(hub: Hub) -> 
         assert status == 404, path
         assert headers.get("x-error-code") == "EntryNotFound"
         assert b"outside the repo" not in body
+
+
+def test_garbage_requests_never_crash_the_hub(hub: Hub) -> None:
+    """Seeded random paths, revisions, ranges and tokens: answers or Hub-style refusals, never 5xx."""
+    rng = random.Random(7)
+    base = urlsplit(hub.endpoint)
+    parts = [
+        "acme",
+        "tiny",
+        "meta",
+        "gated",
+        "..",
+        "%2e%2e",
+        "%2F",
+        "main",
+        "0" * 40,
+        "resolve",
+        "tree",
+        "x y",
+        "",
+    ]
+    files = [
+        "model.safetensors",
+        "config.json",
+        "nested/deeper/notes.txt",
+        ".localcloud-gated",
+        "nested",
+        "%00",
+    ]
+    ranges = [
+        "bytes=0-7",
+        "bytes=-3",
+        "bytes=9-",
+        "bytes=5-1",
+        "bytes=0-0,2-3",
+        "bytes=x",
+        "",
+        "bytes=99999999-",
+    ]
+    tokens = [None, GOOD_TOKEN, "hf_bad", ""]
+    conn = http.client.HTTPConnection(base.hostname or "127.0.0.1", base.port, timeout=10)
+    try:
+        for _ in range(300):
+            org, name = rng.choice(parts), rng.choice(parts)
+            shape = rng.randrange(4)
+            if shape == 0:
+                path = f"/{org}/{name}/resolve/{rng.choice(parts)}/{rng.choice(files)}"
+            elif shape == 1:
+                path = f"/api/models/{org}/{name}/tree/{rng.choice(parts)}/{rng.choice(files)}?recursive=true"
+            elif shape == 2:
+                path = f"/api/models/{org}/{name}/revision/{rng.choice(parts)}?blobs=true"
+            else:
+                path = f"/api/models/{org}/{name}/safetensors-metadata/{rng.choice(files)}"
+            headers = {}
+            if rng.random() < 0.5:
+                headers["Range"] = rng.choice(ranges)
+            token = rng.choice(tokens)
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
+            method = rng.choice(["GET", "HEAD"])
+            conn.request(method, base.path + path.replace(" ", "%20"), headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status < 500, (method, path, headers, resp.status)
+            if resp.status >= 400 and resp.status != 416:
+                assert resp.getheader("x-error-code") is not None or resp.status == 404, (path, resp.status)
+    finally:
+        conn.close()
