@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from localcloud.context import CloudContext
+from localcloud.genai_checks import check_source
 from localcloud.genai_models import (
     ChangeCompartmentDetails,
     CreateDedicatedAiClusterDetails,
@@ -233,71 +234,8 @@ class GenAiService:
         if wr["operationType"] == "CREATE_IMPORTED_MODEL":
             model = self.store.get("importedModels", wr["resourceId"])
             if model is not None:
-                return self._check_source(model)
+                return check_source(self.ctx, self.store.vault, model)
         return [], []
-
-    def _check_source(self, model: dict[str, Any]) -> tuple[list[dict[str, str]], list[str]]:
-        src = model["dataSource"]
-        if src["sourceType"] == "OBJECT_STORAGE_OBJECT":
-            ns, bucket, prefix = src["namespaceName"], src["bucketName"], src["prefixName"]
-            where = f"oci://{bucket}@{ns}/{prefix}"
-            if src.get("region") and src["region"] != self.ctx.region:
-                return [
-                    {
-                        "code": "InvalidModelSource",
-                        "message": f"bucket {bucket} is not in region {src['region']} "
-                        f"(this cloud serves {self.ctx.region}): "
-                        "set dataSource.region to the bucket's region",
-                    }
-                ], []
-            wanted = {prefix + "config.json"}
-            if prefix and not prefix.endswith("/"):
-                wanted.add(prefix + "/config.json")
-            try:
-                found = any(o.name in wanted for o in self.ctx.list_objects(ns, bucket, prefix))
-            except Exception as exc:  # the bucket may not exist: the import fails, the cloud does not
-                return [
-                    {"code": "InvalidModelSource", "message": f"cannot list {where}: {type(exc).__name__}"}
-                ], []
-            if not found:
-                return [
-                    {
-                        "code": "InvalidModelSource",
-                        "message": f"config.json not found under {where}: upload the model folder "
-                        "(config.json, weights, tokenizer) under that prefix, then import again",
-                    }
-                ], []
-            return [], [f"Found config.json under {where}"]
-        model_id = src["modelId"]
-        revision = src.get("commit") or src.get("branch") or "main"
-        sealed = model.get("_sealedAccessToken")
-        token = self.store.vault.unseal(sealed) if sealed else None
-        try:
-            access = self.ctx.hub_repo_access(model_id, revision, token)
-        except Exception as exc:
-            access = f"error ({type(exc).__name__})"
-        if access == "ok":
-            return [], [f"Hugging Face repo {model_id}@{revision} is readable"]
-        if access == "denied":
-            hint = (
-                "pass an access token with read access" if token is None else "the access token was refused"
-            )
-            return [
-                {
-                    "code": "HuggingFaceAccessDenied",
-                    "message": f"Hugging Face repo {model_id} is gated or private: {hint} "
-                    "(accept the model's licence on the Hub first)",
-                }
-            ], []
-        if access == "not_found":
-            return [
-                {
-                    "code": "HuggingFaceModelNotFound",
-                    "message": f"Hugging Face repo {model_id} at revision {revision} does not exist: "
-                    "check the model id and the branch or commit",
-                }
-            ], []
-        return [{"code": "HuggingFaceUnavailable", "message": f"Hugging Face Hub check failed: {access}"}], []
 
     def _new_work_request(self, kind: Kind, op: str, doc: dict[str, Any], duration: float, now: float) -> str:
         src = doc.get("dataSource") or {}
