@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shared.contract.state import Stage
@@ -93,6 +94,12 @@ def test_update_changes_metadata_and_tags_but_not_reserved_ones(cli: Any) -> Non
     assert model.freeform_tags["managed-by"] == "oci-model-import"  # the pipeline's tags survive
     assert res.json()["display_name"] == "upd-renamed"
 
+    table = cli("update", "upd-renamed", "--vendor", "acme2")
+    assert table.code == 0, table.err
+    assert re.search(r"^vendor\s+acme2$", table.out, re.M) and re.search(
+        r"^name\s+upd-renamed$", table.out, re.M
+    )
+
     refused = cli("update", "upd-renamed", "--tag", "managed-by=me")
     assert refused.code == 2 and "pipeline's" in refused.err
     nothing = cli("update", "upd-renamed")
@@ -105,6 +112,10 @@ def test_move_changes_the_compartment(cli: Any) -> None:
     assert res.code == 0, res.err
     assert res.json()["compartment_id"] == OTHER_COMPARTMENT
     assert cli.genai.get_imported_model(d.model_id).data.compartment_id == OTHER_COMPARTMENT
+    back = cli("move", d.model_id, "--to-compartment-id", cli.compartment_id)
+    assert back.code == 0 and back.out.strip() == f"moved mover ({d.model_id}) to {cli.compartment_id}"
+    assert "teardown" in back.err  # a managed model: where the pipeline will still find it
+    cli("move", d.model_id, "--to-compartment-id", OTHER_COMPARTMENT)
     again = cli("move", d.model_id, "--to-compartment-id", OTHER_COMPARTMENT)
     assert again.code == 2 and "already in" in again.err
 
@@ -121,6 +132,9 @@ def test_delete_of_an_unserved_model_waits_until_deleted(cli: Any) -> None:
     d = cli.deploy("lonely", endpoint=False)
     no_force = cli("delete", "lonely")  # stdin is not a terminal: no question, no deletion
     assert no_force.code == 2 and "--force" in no_force.err
+    other = cli.deploy("lonely-too", endpoint=False)
+    table = cli("delete", "lonely-too", "--force")
+    assert table.code == 0 and table.out.strip() == f"deleting lonely-too ({other.model_id})"
     res = cli("delete", "lonely", "--force", "--wait", "--poll", "0.05", "--json")
     assert res.code == 0, res.err
     assert res.json()["lifecycle_state"] == "DELETED"
