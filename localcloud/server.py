@@ -243,6 +243,15 @@ def _close(body: Any) -> None:
         close()
 
 
+def _since(req: Request) -> int:
+    raw = req.q("since") or "0"
+    if not raw.isdigit():
+        raise ServiceError(
+            400, "InvalidParameter", f"since must be a count of items already seen, got {raw!r}"
+        )
+    return int(raw)
+
+
 def _optional_service(module: str, cls: str) -> Any:
     """A service class written by another part of the project; None while it does not exist."""
     try:
@@ -568,13 +577,11 @@ class LocalCloud:
         )
 
     def _admin_messages(self, req: Request) -> Response:
-        since = int(req.q("since") or 0)
+        since = _since(req)
         return Response.json({"items": self.notifications.messages(req.q("topic"), since)})
 
     def _admin_events(self, req: Request) -> Response:
-        return Response.json(
-            {"items": self.emitter.events(int(req.q("since") or 0)), "routed": self.router.history()}
-        )
+        return Response.json({"items": self.emitter.events(_since(req)), "routed": self.router.history()})
 
     def _admin_deliveries(self, req: Request) -> Response:
         items = self.runner.history() if self.runner is not None else []

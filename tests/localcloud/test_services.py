@@ -164,3 +164,14 @@ def test_one_local_cloud_per_state_directory(make_localcloud, tmp_path: Path) ->
         make_localcloud(state_dir=state)
     first.cloud.stop()
     make_localcloud(state_dir=state)  # free again once the first has stopped
+
+
+def test_admin_paths_answer_bad_queries_with_400(localcloud) -> None:  # type: ignore[no-untyped-def]
+    import urllib.error
+
+    for path in ("/messages?since=abc", "/events?since=-1"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(localcloud.info.admin + path, timeout=10)
+        assert err.value.code == 400 and json.loads(err.value.read())["code"] == "InvalidParameter"
+    with urllib.request.urlopen(localcloud.info.admin + "/messages?since=0", timeout=10) as resp:
+        assert json.loads(resp.read()) == {"items": []}
