@@ -14,15 +14,33 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+import oci
 
 from shared.cli.context import CliContext, add_bucket_options, add_price_option
 from shared.cli.formatting import age, age_seconds, as_utc, hourly, iso, money, now_utc, units
 from shared.cli.output import CliError, print_json, print_table
-from shared.contract.paths import classify, manifest_object, request_object
+from shared.contract.paths import (
+    MODELS_PREFIX,
+    REQUESTS_PREFIX,
+    ObjectKind,
+    classify,
+    manifest_object,
+    request_object,
+)
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.control import NotRetryable, cancel, retry
-from shared.pipeline.store import ConflictError, StateStore, StateUnreadable, head_object
+from shared.pipeline.store import (
+    ConflictError,
+    StateStore,
+    StateUnreadable,
+    head_object,
+    list_entries,
+    put_if,
+    read_object,
+)
 from shared.pipeline.sweep import stall_reason, sweep
 
 # Which deadline setting (and its default, from shared/settings.py) a stage runs under.
@@ -34,6 +52,7 @@ _STAGE_DEADLINES: dict[Stage, tuple[str, int]] = {
     Stage.DEPLOYING: ("DEADLINE_ENDPOINT_MINUTES", 60),
     Stage.SMOKE_TESTING: ("DEADLINE_SMOKE_MINUTES", 15),
 }
+NOT_STARTED = "NOT_STARTED"  # a manifest or request the pipeline has not picked up (no state yet)
 EXIT_BY_STAGE = {Stage.DONE: 0, Stage.TORN_DOWN: 0, Stage.REJECTED: 1, Stage.FAILED: 1}
 
 
@@ -145,6 +164,77 @@ def load_one(store: StateStore, name: str) -> tuple[ImportState, str]:
     return found
 
 
+@dataclass
+class NotStarted:
+    """A manifest or request with no state document yet: just written, or its event was lost."""
+
+    name: str
+    object_name: str
+    etag: str
+    written_at: datetime | None
+
+
+def not_started(store: StateStore, known: set[str]) -> list[NotStarted]:
+    found: dict[str, NotStarted] = {}
+    for prefix in (REQUESTS_PREFIX, MODELS_PREFIX):
+        for e in list_entries(store.client, store.namespace, store.bucket, prefix):
+            ref = classify(e.name)
+            if ref is None or ref.kind not in (ObjectKind.MANIFEST, ObjectKind.REQUEST):
+                continue
+            if ref.name not in known and ref.name not in found:
+                found[ref.name] = NotStarted(ref.name, e.name, e.etag, as_utc(e.time_modified))
+    return sorted(found.values(), key=lambda n: n.name)
+
+
+def source_of(store: StateStore, name: str) -> NotStarted | None:
+    for obj in (manifest_object(name), request_object(name)):
+        try:
+            head = store.client.head_object(store.namespace, store.bucket, obj)
+        except oci.exceptions.ServiceError as exc:
+            if exc.status == 404:
+                continue
+            raise
+        modified = head.headers.get("last-modified")
+        written = parsedate_to_datetime(modified) if modified else None
+        return NotStarted(name, obj, str(head.headers.get("etag", "")), as_utc(written))
+    return None
+
+
+def not_started_summary(n: NotStarted, *, now: datetime, stall: timedelta) -> dict[str, Any]:
+    waited = age_seconds(n.written_at, now)
+    stalled = waited is not None and waited > stall.total_seconds()
+    reason = (
+        f"{n.object_name} was written {age(n.written_at, now)} ago and the pipeline has not picked it up "
+        f"(a lost event?): `model-import retry {n.name}` sends it again"
+        if stalled
+        else None
+    )
+    return {
+        "name": n.name,
+        "import_id": None,
+        "stage": NOT_STARTED,
+        "desired": "present",
+        "attempt": 0,
+        "retries": 0,
+        "stalled": stalled,
+        "stall_reason": reason,
+        "source": n.object_name,
+        "created_at": iso(n.written_at),
+        "updated_at": iso(n.written_at),
+        "stage_deadline": None,
+        "age_seconds": round(waited or 0.0, 1),
+        "capability": None,
+        "unit_shape": None,
+        "ai_units": None,
+        "cost_per_hour": None,
+        "cluster_live": False,
+        "cost_so_far": None,
+        "endpoint_id": None,
+        "endpoint_url": None,
+        "last_error": None,
+    }
+
+
 # --- summaries ---------------------------------------------------------------------------------
 def _cluster_window(state: ImportState, now: datetime) -> tuple[datetime | None, datetime | None]:
     """When the hosting cluster started and (if it did) stopped costing money, from the history."""
@@ -218,7 +308,7 @@ def _table(docs: list[dict[str, Any]], unreadable: list[Unreadable]) -> None:
         (
             d["name"],
             _stage_cell(d),
-            age(datetime.fromisoformat(d["created_at"].replace("Z", "+00:00"))),
+            age(datetime.fromisoformat(d["created_at"].replace("Z", "+00:00")) if d["created_at"] else None),
             d["unit_shape"] or "-",
             units(d["ai_units"]),
             money(d["cost_per_hour"]) if d["cluster_live"] else "-",
@@ -298,6 +388,17 @@ def run_status(args: argparse.Namespace) -> int:
     now = now_utc()
     stall = stall_after(ctx)
     if args.name:
+        waiting = None if store.get(args.name) else source_of(store, args.name)
+        if waiting is not None:
+            doc = not_started_summary(waiting, now=now, stall=stall)
+            if args.output == "json":
+                print_json({**doc, "state": None})
+            else:
+                ago = age(waiting.written_at, now)
+                print(f"{args.name}: {waiting.object_name} written {ago} ago; no state yet")
+                if doc["stall_reason"]:
+                    print(f"stalled: {doc['stall_reason']}", file=sys.stderr)
+            return 0
         state, _ = load_one(store, args.name)
         doc = summary(state, now=now, price=ctx.price, stall=stall)
         if args.output == "json":
@@ -309,6 +410,9 @@ def run_status(args: argparse.Namespace) -> int:
     states = [s for s in loaded if isinstance(s, ImportState)]
     unreadable = [u for u in loaded if isinstance(u, Unreadable)]
     docs = [summary(s, now=now, price=ctx.price, stall=stall) for s in states]
+    known = {s.name for s in states} | {u.name for u in unreadable}
+    docs += [not_started_summary(n, now=now, stall=stall) for n in not_started(store, known)]
+    docs.sort(key=lambda d: str(d["name"]))
     if args.output == "json":
         print_json(docs + [{"name": u.name, "stage": "UNREADABLE", "error": u.error} for u in unreadable])
     elif not docs and not unreadable:
@@ -428,6 +532,8 @@ def run_retry(args: argparse.Namespace) -> int:
         except NotRetryable as exc:
             raise CliError(str(exc)) from None
 
+    if store.get(args.name) is None:
+        return _resend(ctx, store, args.name, now, stall)
     before, after = _rewrite(store, args.name, change)
     action = "resumed" if before.stage is Stage.FAILED else "nudged"
     doc = {
@@ -445,6 +551,43 @@ def run_retry(args: argparse.Namespace) -> int:
         print(f"{action} {after.name}: {before.stage.value} -> {after.stage.value} (retry {after.retries})")
     if args.watch:
         return _watch(ctx, store, args.name)
+    return 0
+
+
+def _resend(ctx: CliContext, store: StateStore, name: str, now: datetime, stall: timedelta) -> int:
+    """No state yet: write the manifest or request again (same bytes, new ETag), which fires its rule."""
+    waiting = source_of(store, name)
+    if waiting is None:
+        load_one(store, name)  # raises the "no import named" error
+        return 1
+    waited = age_seconds(waiting.written_at, now) or 0.0
+    if waited <= stall.total_seconds():
+        raise CliError(
+            f"{waiting.object_name} was written {age(waiting.written_at, now)} ago: give the pipeline a "
+            f"moment (`model-import status {name} --watch`), or pass --stall-after 0 to send it again now"
+        )
+    found = read_object(store.client, store.namespace, store.bucket, waiting.object_name, 1024 * 1024)
+    if found is None:
+        raise CliError(f"{waiting.object_name} disappeared meanwhile; nothing to retry")
+    try:
+        put_if(store.client, store.namespace, store.bucket, waiting.object_name, found[0], found[1])
+    except ConflictError:
+        raise CliError(f"{waiting.object_name} changed meanwhile; see `model-import status {name}`") from None
+    doc = {
+        "name": name,
+        "action": "resent",
+        "from_stage": NOT_STARTED,
+        "stage": NOT_STARTED,
+        "attempt": 0,
+        "retries": 0,
+        "stage_deadline": None,
+    }
+    if ctx.args.output == "json" and not ctx.args.watch:
+        print_json(doc)
+    else:
+        print(f"resent {name}: wrote {waiting.object_name} again, which starts the import")
+    if ctx.args.watch:
+        return _watch(ctx, store, name)
     return 0
 
 

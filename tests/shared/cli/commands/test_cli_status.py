@@ -237,3 +237,34 @@ def test_watch_of_every_import_ends_when_all_have_ended(cli: Any) -> None:
     put_state(cli, "running", Stage.IMPORTING)
     slow = cli("status", "--watch", "--interval", "0.05", "--timeout", "0.3")
     assert slow.code == 1 and "still running after" in slow.err and "running IMPORTING" in slow.err
+
+
+def test_a_manifest_the_pipeline_never_picked_up_is_shown_and_can_be_resent(cli: Any) -> None:
+    put = cli.os.put_object(cli.namespace, cli.bucket, "models/lost/import.json", b"{}")
+    cli.os.put_object(cli.namespace, cli.bucket, "models/lost/config.json", b"{}")
+    put_state(cli, "known", Stage.DONE)
+
+    fresh = cli("status", "--json").json()
+    lost = next(d for d in fresh if d["name"] == "lost")
+    assert lost["stage"] == "NOT_STARTED" and lost["stalled"] is False
+    assert lost["source"] == "models/lost/import.json"
+    assert [d["name"] for d in fresh] == ["known", "lost"]
+    too_soon = cli("retry", "lost")
+    assert too_soon.code == 1 and "give the pipeline a moment" in too_soon.err
+
+    stalled = cli("status", "--stall-after", "0")
+    assert re.search(r"^lost\s+NOT_STARTED STALLED", stalled.out, re.M)
+    one = cli("status", "lost", "--stall-after", "0")
+    assert "no state yet" in one.out and "model-import retry lost" in one.err
+
+    events_before = len(cli.handle.events())
+    res = cli("retry", "lost", "--stall-after", "0", "--json")
+    assert res.code == 0, res.err
+    assert res.json()["action"] == "resent"
+    head = cli.os.head_object(cli.namespace, cli.bucket, "models/lost/import.json")
+    assert head.headers["etag"] != put.headers["etag"]  # a new upload of the same bytes: a new event
+    assert (
+        bytes(cli.os.get_object(cli.namespace, cli.bucket, "models/lost/import.json").data.content) == b"{}"
+    )
+    new_events = [e["data"]["resourceName"] for e in cli.handle.events()[events_before:]]
+    assert new_events == ["models/lost/import.json"]
