@@ -554,6 +554,19 @@ def run_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def resend(store: StateStore, waiting: NotStarted) -> None:
+    """Write the manifest or request again, same bytes, only if unchanged: a new upload, a new event."""
+    found = read_object(store.client, store.namespace, store.bucket, waiting.object_name, 1024 * 1024)
+    if found is None:
+        raise CliError(f"{waiting.object_name} disappeared meanwhile; nothing to resend")
+    try:
+        put_if(store.client, store.namespace, store.bucket, waiting.object_name, found[0], found[1])
+    except ConflictError:
+        raise CliError(
+            f"{waiting.object_name} changed meanwhile; see `model-import status {waiting.name}`"
+        ) from None
+
+
 def _resend(ctx: CliContext, store: StateStore, name: str, now: datetime, stall: timedelta) -> int:
     """No state yet: write the manifest or request again (same bytes, new ETag), which fires its rule."""
     waiting = source_of(store, name)
@@ -566,13 +579,7 @@ def _resend(ctx: CliContext, store: StateStore, name: str, now: datetime, stall:
             f"{waiting.object_name} was written {age(waiting.written_at, now)} ago: give the pipeline a "
             f"moment (`model-import status {name} --watch`), or pass --stall-after 0 to send it again now"
         )
-    found = read_object(store.client, store.namespace, store.bucket, waiting.object_name, 1024 * 1024)
-    if found is None:
-        raise CliError(f"{waiting.object_name} disappeared meanwhile; nothing to retry")
-    try:
-        put_if(store.client, store.namespace, store.bucket, waiting.object_name, found[0], found[1])
-    except ConflictError:
-        raise CliError(f"{waiting.object_name} changed meanwhile; see `model-import status {name}`") from None
+    resend(store, waiting)
     doc = {
         "name": name,
         "action": "resent",
@@ -632,22 +639,37 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     ops = GenAiOps(ctx.genai, ctx.compartment_id)
     ledger = Ledger(ctx.object_storage, ctx.namespace, ctx.bucket)
-    report = sweep(
-        store, now=now_utc(), stall_after=stall_after(ctx), ops=ops, ledger=ledger, dry_run=not args.fix
-    )
-    doc = {"fixed": bool(args.fix), **report.to_json_dict()}
+    now = now_utc()
+    stall = stall_after(ctx)
+    report = sweep(store, now=now, stall_after=stall, ops=ops, ledger=ledger, dry_run=not args.fix)
+    # What the pipeline's sweep cannot see: a manifest or request whose event was lost has no state.
+    known = {ref.name for e in store.entries() if (ref := classify(e.name)) is not None}
+    lost = [n for n in not_started(store, known) if not_started_summary(n, now=now, stall=stall)["stalled"]]
+    errors = list(report.errors)
+    resent = []
+    for n in lost:
+        if args.fix:
+            try:
+                resend(store, n)
+            except CliError as exc:
+                errors.append(str(exc))
+                continue
+        resent.append(n.name)
+    doc = {"fixed": bool(args.fix), **report.to_json_dict(), "resent": resent, "errors": errors}
     if args.output == "json":
         print_json(doc)
-        return 0
+        return 1 if errors else 0
     verb = "" if args.fix else "would "
     rows = [(f"{verb}nudge", item) for item in report.nudged]
     rows += [(f"{verb}delete orphan", item) for item in report.orphans_deleted]
     rows += [(f"{verb}release hold", item) for item in report.holds_released]
-    rows += [("error", item) for item in report.errors]
+    rows += [(f"{verb}resend", f"{n.object_name} (no state after {age(n.written_at, now)})") for n in lost
+             if n.name in resent]  # fmt: skip
+    rows += [("error", item) for item in errors]
     if rows:
         print_table(["action", "what"], rows)
         if not args.fix:
             print("run `model-import sweep --fix` to do it", file=sys.stderr)
     else:
         print("nothing stalled, no orphans, no stale holds")
-    return 1 if report.errors else 0
+    return 1 if errors else 0

@@ -268,3 +268,16 @@ def test_a_manifest_the_pipeline_never_picked_up_is_shown_and_can_be_resent(cli:
     )
     new_events = [e["data"]["resourceName"] for e in cli.handle.events()[events_before:]]
     assert new_events == ["models/lost/import.json"]
+
+
+def test_sweep_resends_a_lost_manifest(cli: Any) -> None:
+    put = cli.os.put_object(cli.namespace, cli.bucket, "requests/lost-hf.json", b'{"model_id": "acme/x"}')
+    dry = cli("sweep", "--stall-after", "0", "--json").json()
+    assert dry["resent"] == ["lost-hf"] and dry["fixed"] is False
+    etag = cli.os.head_object(cli.namespace, cli.bucket, "requests/lost-hf.json").headers["etag"]
+    assert etag == put.headers["etag"]
+    table = cli("sweep", "--stall-after", "0")
+    assert "would resend  requests/lost-hf.json" in table.out
+    fixed = cli("sweep", "--stall-after", "0", "--fix", "--json")
+    assert fixed.code == 0 and fixed.json()["resent"] == ["lost-hf"]
+    assert cli.os.head_object(cli.namespace, cli.bucket, "requests/lost-hf.json").headers["etag"] != etag
