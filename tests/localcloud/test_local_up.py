@@ -1,8 +1,9 @@
-"""`model-import local up` as a user runs it: foreground, localcloud.json, Ctrl-C stops cleanly."""
+"""`model-import local up` and `local stage` as a user runs them: foreground, localcloud.json, Ctrl-C."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -78,3 +79,37 @@ def test_local_up_serves_until_ctrl_c(tmp_path: Path) -> None:
     for path in state.rglob("*"):
         if path.is_file():
             assert b"hf_secret_from_file" not in path.read_bytes(), path
+
+
+def test_local_stage_command(localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    model = tmp_path / "tiny-model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "import.json").write_text("{}")
+    env = {**os.environ, **localcloud.env}
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "local", "stage", str(model), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert [o["name"] for o in result["objects"]] == [
+        "models/tiny-model/config.json",
+        "models/tiny-model/import.json",
+    ]
+    assert result["bytes_copied"] == 0
+    assert localcloud.cloud.router.history()[-1]["rules"] == ["manifest-written"]
+
+    missing = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "local", "stage", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
+    assert missing.returncode == 1 and "InvalidParameter" in missing.stderr and "nope" in missing.stderr
