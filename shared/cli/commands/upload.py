@@ -20,6 +20,7 @@ import oci
 from pydantic import ValidationError
 
 from shared.cli.context import CliContext, add_bucket_options, add_price_option, parse_tags
+from shared.cli.errors import explain
 from shared.cli.formatting import units
 from shared.cli.inspect_step import InspectionSummary, inspect_folder, inspect_hub, skipped
 from shared.cli.output import CliError, print_json
@@ -177,6 +178,12 @@ def run_upload(args: argparse.Namespace) -> int:
         report = uploader.upload(files)
     except (UploadInterrupted, oci.exceptions.ServiceError, OSError) as exc:
         progress.close()
+        if (
+            isinstance(exc, oci.exceptions.ServiceError)
+            and 400 <= exc.status < 500
+            and exc.status not in (409, 429)
+        ):
+            raise CliError(_reason(exc)) from exc  # a wrong bucket or missing rights: resuming will not help
         done = uploader.report
         raise CliError(
             f"upload of {name} stopped ({_reason(exc)}); {done.parts_sent} parts and "
@@ -201,7 +208,10 @@ def run_upload(args: argparse.Namespace) -> int:
         )
     body = (json.dumps(options, indent=1, sort_keys=True) + "\n").encode()
     manifest_state = _write_once(
-        ctx, manifest_object(name), body, force_rewrite=args.again or bool(report.objects_uploaded)
+        ctx,
+        manifest_object(name),
+        body,
+        force_rewrite=args.again or bool(report.objects_uploaded) or bool(extra and args.delete_extra),
     )
     result = {
         "name": name,
@@ -260,9 +270,7 @@ def _extra_objects(ctx: CliContext, name: str, files: list[LocalFile]) -> list[s
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, oci.exceptions.ServiceError):
-        return f"{exc.status} {exc.code} on {exc.operation_name}: {exc.message}"
-    return str(exc) or type(exc).__name__
+    return explain(exc) or str(exc) or type(exc).__name__
 
 
 def _manifest_line(object_name: str, state: str) -> str:

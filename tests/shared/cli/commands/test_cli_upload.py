@@ -248,3 +248,11 @@ def test_objects_left_from_an_earlier_upload_are_reported_or_deleted(cli: Any, t
     assert cleaned.code == 0 and cleaned.json()["extra_deleted"] is True
     assert "models/stale/model-00001-of-00009.safetensors" not in bucket_objects(cli, "models/stale/")
     assert "models/stale/import.json" in bucket_objects(cli, "models/stale/")
+
+
+def test_upload_to_a_missing_bucket_is_one_line_with_the_remedy(cli: Any, tiny_model: Any) -> None:
+    res = cli("upload", str(tiny_model("nob")), "--bucket", "no-such-bucket", "--no-progress")
+    assert res.code == 1
+    last = res.err.strip().splitlines()[-1]
+    assert last.startswith("error: 404 ") and "— check" in last and "resume" not in last
+    assert "Traceback" not in res.err
