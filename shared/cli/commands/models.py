@@ -462,7 +462,14 @@ def _mark_torn_down(store: StateStore, plan: TeardownPlan) -> bool:
             return False
         if state.stage is Stage.TORN_DOWN and state.desired == "absent":
             return False
-        update: dict[str, object] = {"desired": "absent"}
+        gone = {"endpoint_id": None, "endpoint_work_request_id": None, "cluster_id": None,
+                "cluster_work_request_id": None}  # fmt: skip
+        if not plan.kept:
+            gone |= {"imported_model_id": None, "imported_model_work_request_id": None}
+        update: dict[str, object] = {
+            "desired": "absent",
+            "resources": state.resources.model_copy(update=gone),
+        }
         if plan.kept:  # so the sweep does not take the kept model for an orphan
             update["options"] = state.options.model_copy(update={"keep_model": True})
         new = state.move_to(Stage.TORN_DOWN, note="torn down by `model-import teardown`").model_copy(

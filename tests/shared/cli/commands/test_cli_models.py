@@ -154,6 +154,11 @@ def test_teardown_removes_endpoint_cluster_model_and_records_it(cli: Any) -> Non
     assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "DELETED"
     state, _ = cli.store.get("gone")
     assert state.stage is Stage.TORN_DOWN and state.desired == "absent"
+    assert (state.resources.endpoint_id, state.resources.cluster_id, state.resources.imported_model_id) == (
+        None,
+        None,
+        None,
+    )
     # the other import is untouched
     assert cli.genai.get_endpoint(keep.endpoint_id).data.lifecycle_state == "ACTIVE"
     # a second teardown finds nothing left
@@ -183,6 +188,7 @@ def test_teardown_keep_model_is_recorded_so_the_sweep_keeps_it(cli: Any) -> None
     assert cli("teardown", "keeper", "--keep-model", "--poll", "0.05").code == 0
     state, _ = cli.store.get("keeper")
     assert state.stage is Stage.TORN_DOWN and state.options.keep_model is True
+    assert state.resources.imported_model_id == d.model_id and state.resources.endpoint_id is None
     swept = cli("sweep", "--fix", "--json")
     assert swept.code == 0, swept.err
     assert swept.json()["orphans_deleted"] == []
