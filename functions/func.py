@@ -5,7 +5,9 @@
 The answer is always JSON. A body that is not an object event of ours is answered 200
 with `"action": "ignored"` (retrying it would not help); an unexpected error raises, which
 the fdk turns into a 502, so the platform may deliver the event again; the sweep covers the
-rest. The sweep runs here too, at most once a minute per container.
+rest. The sweep runs here too, at most once a minute per container, and in full when the
+body is empty: that is how a schedule (OCI Resource Scheduler, Terraform's
+`sweep_schedule_cron`) invokes the function.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def answer(ctx: Any, doc: dict[str, Any], status: int = 200) -> response.Respons
 
 def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
     body = data.getvalue() if data is not None else b""
+    if not body.strip():
+        # A scheduled invocation (OCI Resource Scheduler invokes with an empty body): sweep now.
+        return answer(ctx, {"action": "swept", **sweep_now()})
     try:
         event = parse_event(body)
     except EventError as exc:
@@ -72,18 +77,33 @@ def route(name: str, kind: Any, event_id: str, bucket: str | None) -> dict[str, 
     return outcome.to_json_dict()
 
 
+def stall_after(rt: Any) -> timedelta:
+    """No write for this long while not terminal means an event was lost (a live wait rewrites sooner)."""
+    s = rt.settings
+    return timedelta(seconds=s.poll_seconds + 2 * s.poll_interval_seconds + 60)
+
+
 def run_sweep(rt: Any) -> None:
+    """The sweep that rides on every invocation, at most once per SWEEP_EVERY_SECONDS per container."""
     from shared.pipeline.sweep import maybe_sweep
 
-    s = rt.settings
     try:
         maybe_sweep(
             rt.store,
             now=rt.now(),
-            stall_after=timedelta(seconds=s.poll_seconds + 2 * s.poll_interval_seconds + 60),
+            stall_after=stall_after(rt),
             every_seconds=SWEEP_EVERY_SECONDS,
             ops=rt.ops,
             ledger=rt.ledger,
         )
-    except Exception as exc:
+    except Exception as exc:  # the sweep must never break the invocation that carries it
         log.warning("sweep failed", extra={"error": str(exc)[:300]})
+
+
+def sweep_now() -> dict[str, Any]:
+    from functions.runtime import runtime_from_env
+    from shared.pipeline.sweep import sweep
+
+    rt = runtime_from_env()
+    report = sweep(rt.store, now=rt.now(), stall_after=stall_after(rt), ops=rt.ops, ledger=rt.ledger)
+    return report.to_json_dict()

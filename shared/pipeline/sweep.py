@@ -9,10 +9,11 @@
   "nothing left running untracked" true even when a create raced a teardown.
 - **Stale holds** in the AI-unit ledger of imports that hold no cluster any more are released.
 
-It runs, throttled, at the start of every function invocation (`maybe_sweep`) and on
-demand from the CLI (`model-import sweep`). To run it on a schedule in OCI without the CLI,
-have any periodic job touch a state document, or run `model-import sweep` from a
-scheduled OCI DevOps/Resource Scheduler job or a cron host with an API key.
+It runs, throttled, at the start of every function invocation (`maybe_sweep`), in full when
+the function is invoked with an empty body, and on demand from the CLI (`model-import sweep`).
+Scheduling it in OCI: Events has no timer event, so use OCI Resource Scheduler, which can
+invoke a function on a cron schedule with an empty body; the Terraform stack creates that
+schedule (and its policy) when `sweep_schedule_cron` is set, e.g. every 15 minutes.
 
     report = sweep(store, now=utcnow(), stall_after=timedelta(minutes=5), ops=ops, ledger=ledger)
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -131,3 +132,28 @@ def test_sweep_deletes_orphans_and_stale_holds(pipeline: Pipeline) -> None:
     assert report.holds_released == ["ghost-000000000000"]
     live.cloud.wait_for(lambda: live.live(Kind.IMPORTED_MODEL) == [], timeout=10)
     assert ledger.holds() == {}
+
+
+def test_scheduled_empty_invocation_sweeps_and_garbage_is_ignored(pipeline: Pipeline) -> None:
+    router = pipeline.cloud.cloud.router
+    losing = LoseStateEvents(router.deliver, lambda n: n == 3)  # lose the event of the model's creation
+    router.deliver = losing
+    pipeline.upload_model("tiny-chat", "chat")
+    pipeline.cloud.wait_for(lambda: losing.dropped == 1)
+    pipeline.idle()
+    losing._drop = lambda n: True  # while we age the document, as if ten minutes had passed
+    state, etag = pipeline.store.get("tiny-chat")  # type: ignore[misc]
+    pipeline.store.put(state.model_copy(update={"updated_at": utcnow() - timedelta(minutes=10)}), etag)
+    losing._drop = lambda n: False
+    worker = pipeline.cloud.cloud.runner.workers[0]
+
+    status, garbage = worker.call(b'{"not": "an event"}', "garbage-1", 60)
+    assert status == 200 and json.loads(garbage)["code"] == "EVENT_MALFORMED"
+
+    status, answer = worker.call(b"", "schedule-1", 60)  # what OCI Resource Scheduler sends
+    report = json.loads(answer)
+    assert status == 200 and report["action"] == "swept"
+    assert [n.split(":")[0] for n in report["nudged"]] == ["tiny-chat"]
+    done = pipeline.wait_stage("tiny-chat", "DONE", "FAILED")
+    pipeline.idle()
+    assert done.stage is Stage.DONE
