@@ -158,6 +158,15 @@ def run_upload(args: argparse.Namespace) -> int:
     _validated(Manifest, options)
     ctx = CliContext(args)
 
+    leaving = links_leaving(folder)
+    if leaving:
+        shown = ", ".join(leaving[:3]) + (", ..." if len(leaving) > 3 else "")
+        print(
+            f"warning: {len(leaving)} file(s) are symbolic links out of {folder} ({shown}) and are neither "
+            "inspected nor uploaded; a Hugging Face cache snapshot is made of such links: download with "
+            "`huggingface-cli download ID --local-dir DIR` and upload DIR",
+            file=sys.stderr,
+        )
     summary = skipped() if args.no_inspect else inspect_folder(folder, options, price=ctx.price)
     _report_inspection(summary, args, refuse_word="upload")
     files = _local_files(folder, name)
@@ -259,6 +268,20 @@ def _local_files(folder: Path, name: str) -> list[LocalFile]:
         if entry.name == MANIFEST_FILENAME:
             continue  # the manifest is ours to write, last
         out.append(LocalFile(root / entry.name, model_prefix(name) + entry.name, entry.size))
+    return out
+
+
+def links_leaving(folder: Path) -> list[str]:
+    """Files that are symbolic links out of the folder: neither inspected nor uploaded.
+
+    A Hugging Face cache snapshot is made of such links into `../../blobs`; saying so early
+    saves a confusing "config.json is missing".
+    """
+    root = folder.resolve()
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            out.append(path.relative_to(folder).as_posix())
     return out
 
 

@@ -256,3 +256,14 @@ def test_upload_to_a_missing_bucket_is_one_line_with_the_remedy(cli: Any, tiny_m
     last = res.err.strip().splitlines()[-1]
     assert last.startswith("error: 404 ") and "— check" in last and "resume" not in last
     assert "Traceback" not in res.err
+
+
+def test_links_out_of_the_folder_are_named_and_not_sent(cli: Any, tiny_model: Any, tmp_path: Path) -> None:
+    folder = tiny_model("linked")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not part of the model")
+    (folder / "notes.txt").symlink_to(outside)
+    res = cli("upload", str(folder), "--part-size", "1", "--no-progress", "--json")
+    assert res.code == 0, res.err
+    assert "1 file(s) are symbolic links out of" in res.err and "notes.txt" in res.err
+    assert "models/linked/notes.txt" not in bucket_objects(cli, "models/linked/")
