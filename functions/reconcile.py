@@ -39,7 +39,7 @@ from shared.findings import finding
 from shared.pipeline import logs
 from shared.pipeline.genai_ops import ResourceBusy
 from shared.pipeline.notifier import Message, failure_message, rejection_message, success_message
-from shared.pipeline.store import ConflictError, StateUnreadable, head_object, read_object
+from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, head_object, read_object
 
 log = logs.get_logger("reconcile")
 
@@ -147,7 +147,32 @@ def decide(ctx: StageContext, name: str, trigger: ObjectKind, state: ImportState
     cancelled = state.desired == "absent" and state.stage not in (Stage.TEARING_DOWN, Stage.TORN_DOWN)
     if cancelled and holds_something(state):
         return begin_teardown(state, ctx, "cancelled")
+    if state.stage is Stage.TORN_DOWN and trigger is ObjectKind.STATE:
+        newer = newer_upload(ctx, name, state)
+        if newer is not None:
+            kind, obj = newer
+            return start(
+                ctx, name, kind, obj, state, f"new upload of {obj} replaces import {state.import_id}"
+            )
     return step_stage(state, ctx)
+
+
+def newer_upload(ctx: StageContext, name: str, state: ImportState) -> tuple[ObjectKind, str] | None:
+    """After a teardown: a manifest or request of this name uploaded after the torn-down import began.
+
+    That is how a request replaces a manifest import (or the reverse): the upload tore the old
+    deployment down, and this starts the new one. Only the newer one counts, so a manifest and
+    a request left side by side do not replace each other in turn.
+    """
+    rt = ctx.rt
+    for kind in (ObjectKind.MANIFEST, ObjectKind.REQUEST):
+        obj = source_object(kind, name)
+        if obj == state.source.object_name:
+            continue
+        meta = head_meta(rt.object_storage, rt.namespace, rt.bucket, obj)
+        if meta is not None and meta[1] is not None and meta[1] > state.created_at.replace(microsecond=0):
+            return kind, obj
+    return None
 
 
 def start(
@@ -244,7 +269,7 @@ def commit(ctx: StageContext, step: Step, etag: str | None) -> Outcome:
         if step.created:
             clean_lost_creates(ctx, new, step)
         return Outcome(new.name, "conflict", new.stage.value, step.note)
-    logs.bind(import_id=new.import_id)
+    logs.bind(import_id=new.import_id, stage=new.stage.value, attempt=new.attempt)
     log.info(
         "state written",
         extra={

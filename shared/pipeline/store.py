@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import oci
@@ -77,6 +78,22 @@ def head_object(client: Any, namespace: str, bucket: str, name: str) -> str | No
             return None
         raise
     return str(resp.headers.get("etag", ""))
+
+
+def head_meta(client: Any, namespace: str, bucket: str, name: str) -> tuple[str, datetime | None] | None:
+    """The object's ETag and Last-Modified time (second resolution), or None when absent."""
+    try:
+        resp = client.head_object(namespace, bucket, name)
+    except oci.exceptions.ServiceError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    raw = resp.headers.get("last-modified")
+    try:
+        modified = parsedate_to_datetime(raw) if raw else None
+    except (TypeError, ValueError):
+        modified = None
+    return str(resp.headers.get("etag", "")), modified
 
 
 def list_entries(client: Any, namespace: str, bucket: str, prefix: str) -> Iterator[ObjectEntry]:

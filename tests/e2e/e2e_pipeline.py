@@ -89,5 +89,10 @@ class Pipeline:
         found = read_object(self.os, info.namespace, info.bucket, LEDGER_OBJECT, 1 << 20)
         return found[0].decode() if found else ""
 
+    def function_log(self) -> str:
+        """What the function processes wrote to stderr (our JSON log lines)."""
+        logs = sorted((self.cloud.state_dir / "functions").glob("*.log"))
+        return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in logs)
+
     def messages(self) -> list[dict[str, Any]]:
         return self.cloud.messages(self.cloud.info.topic_id)  # type: ignore[no-any-return]

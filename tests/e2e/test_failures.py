@@ -74,3 +74,17 @@ def test_keep_policy_keeps_tracked_resources_until_teardown(make_pipeline) -> No
     assert gone.resources.cluster_id is None
     for kind in Kind:
         assert pipeline.live(kind) == []
+
+
+def test_a_failed_publish_is_retried_and_sent_once(pipeline: Pipeline) -> None:
+    pipeline.cloud.set_fault(
+        service="ons", status=400, code="InvalidParameter", message="topic busy", count=1
+    )
+    pipeline.upload_model("tiny-chat", "chat")
+    pipeline.wait_stage("tiny-chat", "DONE", "FAILED")
+    pipeline.cloud.wait_for(lambda: len(pipeline.messages()) >= 1, timeout=30)
+    pipeline.idle()
+    state = pipeline.state("tiny-chat")
+    assert state is not None and state.notified == ["success"]
+    assert [m["title"].split(":")[0] for m in pipeline.messages()] == ["Model tiny-chat is live"]
+    assert "notification failed; will retry" in pipeline.function_log()

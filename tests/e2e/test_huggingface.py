@@ -69,3 +69,26 @@ def test_missing_repo_and_pinned_commit(pipeline: Pipeline) -> None:
     assert state.stage is Stage.DONE, (state.findings, state.last_error)
     assert state.plan is not None and state.plan.capability.value == "EMBEDDING"
     assert state.smoke_test is not None and state.smoke_test["route"] == "actions/embedText"
+
+
+def test_a_request_replaces_a_live_manifest_import_of_the_same_name(pipeline: Pipeline) -> None:
+    pipeline.upload_model("swap", "chat")
+    first = pipeline.wait_stage("swap", "DONE", "FAILED")
+    pipeline.idle()
+    hub_repo(pipeline, "acme/swap")
+    pipeline.put(request_object("swap"), json.dumps({"model_id": "acme/swap"}).encode())
+    pipeline.cloud.wait_for(
+        lambda: (
+            (s := pipeline.state("swap")) is not None
+            and s.import_id != first.import_id
+            and s.stage.is_terminal
+        ),
+        timeout=60,
+    )
+    pipeline.idle()
+    final = pipeline.state("swap")
+    assert final is not None and final.stage is Stage.DONE, final.stage if final else None
+    assert final.source.model_id == "acme/swap"
+    assert [e.id for e in pipeline.live(Kind.ENDPOINT)] == [final.resources.endpoint_id]
+    assert first.resources.endpoint_id != final.resources.endpoint_id
+    assert "Model swap torn down" in [m["title"] for m in pipeline.messages()]
