@@ -66,7 +66,7 @@ def validate(state: ImportState, ctx: StageContext) -> Step:
         return reject(state, ctx, findings, "validation failed")
     plan = Plan(
         capability=report.capability,
-        unit_shape=report.recommended_shape,
+        unit_shape=report.unit_shape or report.recommended_shape,
         ai_units=report.ai_units,
         memory_gib=report.memory_gib,
         parameters=report.parameters,

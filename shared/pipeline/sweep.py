@@ -137,10 +137,12 @@ def sweep(
     report = SweepReport()
     # Resources first, then states: a resource listed here was created after its state was written,
     # so its import is in the state listing below (no new import is mistaken for an orphan).
+    # The same for holds: a hold read here belongs to an import whose state is listed below.
     managed = []
     if ops is not None:
         for kind in (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL):
             managed.extend(ops.list_managed(kind))
+    holds = ledger.holds() if ledger is not None else {}
     loaded = _cache.load(store)
     by_id = {s.import_id: s for s, _ in loaded}
 
@@ -165,7 +167,7 @@ def sweep(
                 except ResourceBusy as exc:
                     report.errors.append(str(exc))
     if ledger is not None:
-        for import_id in ledger.holds():
+        for import_id in holds:
             owner = by_id.get(import_id)
             if owner is None or not holds_units(owner):
                 report.holds_released.append(import_id)

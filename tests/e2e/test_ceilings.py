@@ -60,3 +60,15 @@ def test_deploy_false_stops_after_the_import(pipeline: Pipeline) -> None:
     assert pipeline.ops.list_all(Kind.CLUSTER) == [] and pipeline.ops.list_all(Kind.ENDPOINT) == []
     assert "not deployed" in pipeline.messages()[0]["title"]
     assert pipeline.ledger_text() == ""
+
+
+def test_the_manifest_shape_is_the_one_created_and_counted(pipeline: Pipeline) -> None:
+    pipeline.upload_model("small", "chat", {"unit_shape": "A10_X1"})
+    state = pipeline.wait_stage("small", "DONE", "FAILED", "REJECTED")
+    pipeline.idle()
+    assert state.plan is not None and (state.plan.unit_shape, state.plan.ai_units) == ("A10_X1", 1.77)
+    assert state.plan.shape_reason.startswith("requested A10_X1")
+    client = pipeline.cloud.factory.generative_ai()
+    cluster = client.get_dedicated_ai_cluster(state.resources.cluster_id).data
+    assert (cluster.unit_shape, cluster.type) == ("A10_X1", "HOSTING")
+    assert '"ai_units": 1.77' in pipeline.ledger_text()
