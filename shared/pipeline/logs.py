@@ -5,9 +5,10 @@
         with bound(import_id=state.import_id):
             log.info("stage done", extra={"stage": "IMPORTING"})
 
-Secrets registered with `register_secret` are replaced by `***` in every record that
-reaches our handler, and the SDK's own loggers (`oci`, `urllib3`) are held at WARNING
-and filtered the same way, so a Hub token can never be printed, even by a debug switch.
+Secrets registered with `register_secret` are replaced by `***` in every log record the
+process makes (a record factory redacts them at creation, whatever the logger), and the
+SDK's own loggers (`oci`, `urllib3`) are held at WARNING, so a Hub token can never be
+printed, even by a debug switch such as the SDK's `log_requests`.
 """
 
 from __future__ import annotations
@@ -109,14 +110,35 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> logging.Logg
         logger.propagate = False
         _configured = handler
     for name in _QUIET_LOGGERS:
-        quiet = logging.getLogger(name)
-        quiet.setLevel(logging.WARNING)
-        if not any(isinstance(f, RedactFilter) for f in quiet.filters):
-            quiet.addFilter(RedactFilter())
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactFilter) for f in handler.filters):
-            handler.addFilter(RedactFilter())
+        logging.getLogger(name).setLevel(logging.WARNING)
+    _install_redacting_record_factory()
     return logger
+
+
+def _install_redacting_record_factory() -> None:
+    """Redact every log record of the process where it is made, whatever logger, level or handler.
+
+    Filters on a logger miss records of its children (the SDK logs on `oci.base_client.<id>`,
+    which `log_requests` switches to DEBUG), and a handler added later would have no filter:
+    the record factory sees every record before anyone can format it.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "_model_import_redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        if _secrets:
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # a bad format string: keep the raw parts, redacted
+                message = f"{record.msg} {record.args}"
+            record.msg = redact(message)
+            record.args = None
+        return record
+
+    factory._model_import_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def get_logger(name: str) -> logging.Logger:

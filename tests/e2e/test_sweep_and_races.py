@@ -149,6 +149,10 @@ def test_scheduled_empty_invocation_sweeps_and_garbage_is_ignored(pipeline: Pipe
 
     status, garbage = worker.call(b'{"not": "an event"}', "garbage-1", 60)
     assert status == 200 and json.loads(garbage)["code"] == "EVENT_MALFORMED"
+    elsewhere = next(e for e in pipeline.cloud.events() if e["data"]["resourceName"].endswith("import.json"))
+    elsewhere = {**elsewhere, "data": {**elsewhere["data"], "additionalDetails": {"bucketName": "other"}}}
+    status, ignored = worker.call(json.dumps(elsewhere).encode(), "other-bucket-1", 60)
+    assert status == 200 and json.loads(ignored)["action"] == "ignored"
 
     status, answer = worker.call(b"", "schedule-1", 60)  # what OCI Resource Scheduler sends
     report = json.loads(answer)

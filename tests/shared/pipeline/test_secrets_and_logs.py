@@ -26,17 +26,23 @@ def test_token_comes_from_vault_and_is_redacted_everywhere(localcloud) -> None: 
     logs.forget_secret(token)
 
 
-def test_sdk_logger_records_are_redacted() -> None:
+def test_sdk_debug_logging_cannot_print_the_token() -> None:
     logs.register_secret("hf_supersecretvalue")
     logs.configure("INFO")
-    record = logging.LogRecord(
-        "oci.base_client", logging.WARNING, __file__, 1, "body %s", ("hf_supersecretvalue",), None
-    )
-    for f in logging.getLogger("oci").filters:
-        f.filter(record)
-    assert "hf_supersecretvalue" not in record.getMessage()
+    sdk = logging.getLogger("oci.base_client.4242")  # the SDK's per-client logger under log_requests
+    sdk.setLevel(logging.DEBUG)
+    seen = io.StringIO()
+    handler = logging.StreamHandler(seen)  # a handler added afterwards, with no filter of ours
+    sdk.addHandler(handler)
+    try:
+        sdk.debug("Request body: %s", '{"accessToken": "hf_supersecretvalue"}')
+        sdk.debug("and in the message itself: hf_supersecretvalue")
+    finally:
+        sdk.removeHandler(handler)
+        logs.forget_secret("hf_supersecretvalue")
+    assert seen.getvalue().count("***") == 2
+    assert "hf_supersecretvalue" not in seen.getvalue()
     assert logging.getLogger("oci").getEffectiveLevel() >= logging.WARNING
-    logs.forget_secret("hf_supersecretvalue")
 
 
 def test_missing_secret_is_a_clear_error(localcloud) -> None:  # type: ignore[no-untyped-def]
