@@ -77,6 +77,10 @@ def source_object(kind: ObjectKind, name: str) -> str:
     }[kind](name)
 
 
+# Stages before any create call: a new upload can replace such an import at once.
+NOTHING_CREATED_YET = frozenset({Stage.WAITING_FOR_FILES, Stage.VALIDATING})
+
+
 def holds_something(state: ImportState) -> bool:
     """Could this import have anything created or in flight? (Then a new upload tears it down first.)"""
     if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
@@ -136,7 +140,7 @@ def decide(ctx: StageContext, name: str, trigger: ObjectKind, state: ImportState
     elif make_import_id(name, candidate, etag_now) != state.import_id:
         if kind is ObjectKind.CONFIG and state.source.object_name != candidate:
             return None  # config.json rewritten under a manifest or request import: not a trigger
-        if holds_something(state):
+        if holds_something(state) and state.stage not in NOTHING_CREATED_YET:
             if state.stage is Stage.TEARING_DOWN:
                 return step_stage(state, ctx)
             return begin_teardown(state, ctx, f"replaced by a new upload of {candidate}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from e2e_pipeline import Pipeline
 
@@ -100,3 +101,27 @@ def test_retry_after_a_failure_finishes_the_import(pipeline: Pipeline) -> None:
     assert [e.id for e in pipeline.live(Kind.ENDPOINT)] == [done.resources.endpoint_id]
     titles = [m["title"] for m in pipeline.messages()]
     assert titles[0].startswith("Model tiny-chat import FAILED at DEPLOYING") and "is live" in titles[-1]
+
+
+def test_new_upload_during_validation_replaces_it_at_once(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    pipeline: Pipeline = make_pipeline(pool_size=1)
+    gate = threading.Event()
+    router = pipeline.cloud.cloud.router
+    deliver = router.deliver
+
+    def hold_state_events(rule: str, event: dict) -> None:  # type: ignore[type-arg]
+        if rule == "state-written" and not gate.is_set():
+            return  # the first import stays in VALIDATING: its state event is lost
+        deliver(rule, event)
+
+    router.deliver = hold_state_events
+    pipeline.upload_model("tiny-chat", "chat", {"display_name": "first"})
+    first = pipeline.wait_stage("tiny-chat", "VALIDATING")
+    pipeline.idle()
+    gate.set()
+    pipeline.put(manifest_object("tiny-chat"), json.dumps({"display_name": "second"}).encode())
+    done = pipeline.wait_stage("tiny-chat", "DONE", "FAILED", "REJECTED")
+    pipeline.idle()
+    assert done.import_id != first.import_id and done.options.display_name == "second"
+    assert Stage.TEARING_DOWN not in [t.stage for t in done.history]
+    assert [m["title"].split(":")[0] for m in pipeline.messages()] == ["Model tiny-chat is live"]
