@@ -4,8 +4,9 @@ Three guards make a create safe to repeat (a duplicate event, a retried invocati
 - a look-up by freeform tag (`import-id`, `step`) before any create: what exists is reused;
 - a deterministic `opc-retry-token` per import id and step: a create the service already
   accepted returns the same resource instead of a second one;
-- tags `import-id`, `import-name`, `step`, `managed-by=oci-model-import` on every resource,
-  so the sweep and teardown find everything the pipeline created, tracked or not.
+- tags `import-id`, `import-name`, `step`, `managed-by=oci-model-import` (and
+  `import-bucket`, the watched bucket) on every resource, so the sweep and teardown find
+  everything the pipeline created, tracked or not, and never touch another stack's.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def resource_tags(state: ImportState, kind: Kind) -> dict[str, str]:
         "import-name": state.name,
         "step": kind.value,
         "managed-by": MANAGED_BY,
+        "import-bucket": state.source.bucket,  # whose sweep may delete it as an orphan
     }
 
 

@@ -4,8 +4,9 @@
   for `stall_after` (a lost event, a killed invocation, an outage). The sweep rewrites
   their state (attempt + 1), which fires the state rule: the reconcile then moves them on,
   or ends them in FAILED with STAGE_DEADLINE_EXCEEDED and a notification.
-- **Orphans**: resources tagged `managed-by=oci-model-import` whose import no longer wants
-  them (its state is gone, replaced, torn down or rejected) are deleted. This is what makes
+- **Orphans**: resources tagged `managed-by=oci-model-import` and `import-bucket=<this
+  bucket>` whose import no longer wants them (its state is gone, replaced, torn down or
+  rejected) are deleted; another bucket's pipeline in the same compartment is left alone. This is what makes
   "nothing left running untracked" true even when a create raced a teardown.
 - **Stale holds** in the AI-unit ledger of imports that hold no cluster any more are released.
 
@@ -44,6 +45,7 @@ class SweepReport:
     orphans_deleted: list[str] = field(default_factory=list)  # "kind ocid (import id)"
     holds_released: list[str] = field(default_factory=list)  # import ids
     errors: list[str] = field(default_factory=list)
+    not_ours: int = 0  # managed resources of another bucket's pipeline, left alone
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class SweepReport:
             "orphans_deleted": self.orphans_deleted,
             "holds_released": self.holds_released,
             "errors": self.errors,
+            "not_ours": self.not_ours,
         }
 
 
@@ -157,6 +160,9 @@ def sweep(
 
     if ops is not None:
         for res in managed:
+            if res.tags.get("import-bucket") != store.bucket:
+                report.not_ours += 1  # another deployment of the pipeline in this compartment: hands off
+                continue
             owner = by_id.get(res.import_id or "")
             if owner is not None and res.kind in wanted_kinds(owner):
                 continue

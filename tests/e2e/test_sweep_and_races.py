@@ -123,14 +123,18 @@ def test_sweep_deletes_orphans_and_stale_holds(pipeline: Pipeline) -> None:
     live.idle()
     late = live.ops.create_imported_model(torn.model_copy(update={"retries": 7}), state.plan.capability)  # type: ignore[union-attr]
     live.ops.wait(Kind.IMPORTED_MODEL, late.id, None, 10, 0.05)
+    other_source = torn.source.model_copy(update={"bucket": "another-stacks-bucket"})
+    foreign_state = torn.model_copy(update={"import_id": "tiny-chat-ffffffffffff", "source": other_source})
+    foreign = live.ops.create_imported_model(foreign_state, state.plan.capability)  # type: ignore[union-attr]
     from shared.pipeline.ledger import Ledger
 
     ledger = Ledger(live.os, live.cloud.info.namespace, live.cloud.info.bucket)
     ledger.reserve("ghost-000000000000", "ghost", 1.0, max_per_import=10, max_total=10)
     report = sweep(live.store, now=utcnow(), stall_after=timedelta(minutes=5), ops=live.ops, ledger=ledger)
     assert report.orphans_deleted == [f"import-model {late.id} ({torn.import_id})"]
+    assert report.not_ours == 1  # the other stack's model is left alone
     assert report.holds_released == ["ghost-000000000000"]
-    live.cloud.wait_for(lambda: live.live(Kind.IMPORTED_MODEL) == [], timeout=10)
+    live.cloud.wait_for(lambda: [m.id for m in live.live(Kind.IMPORTED_MODEL)] == [foreign.id], timeout=10)
     assert ledger.holds() == {}
 
 

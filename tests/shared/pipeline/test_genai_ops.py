@@ -28,6 +28,7 @@ def test_create_is_tagged_and_idempotent(ops: GenAiOps, staged_model: str) -> No
         "import-name": "tiny-chat",
         "step": "import-model",
         "managed-by": MANAGED_BY,
+        "import-bucket": "model-drop",
     }
     assert ops.find(Kind.IMPORTED_MODEL, "someone-else-000000000000") is None
     assert len(ops.list_managed(Kind.IMPORTED_MODEL)) == 1
