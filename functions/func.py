@@ -62,6 +62,10 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
             except SettingsError as exc:
                 log.error("function configuration is invalid", extra={"error": str(exc)})
                 raise
+            except Exception:
+                # fdk answers 502 and the platform may deliver again; say why, on a line with our ids
+                log.exception("invocation failed")
+                raise
 
 
 def route(name: str, kind: Any, event_id: str, bucket: str | None) -> dict[str, Any]:
