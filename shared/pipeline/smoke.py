@@ -2,6 +2,7 @@
 
 - chat (TEXT_TO_TEXT, IMAGE_TEXT_TO_TEXT): `POST {openai base}/chat/completions` signed with
   the OCI request signer, as OCI serves imported chat models; the answer must carry text.
+  If that route refuses the call (4xx), the SDK's `chat` action is tried and the refusal kept.
 - EMBEDDING: the SDK's `embed_text`; one finite, non-empty vector per input.
 - RERANK: the SDK's `rerank_text`; a rank per document with a numeric score.
 """
@@ -53,7 +54,9 @@ def smoke_test(
     started = time.monotonic()
     try:
         if capability.is_chat:
-            route, detail = _chat(endpoint_id, compartment_id, openai_base_url, signer)
+            route, detail = _chat_either(
+                endpoint_id, compartment_id, openai_base_url, signer, inference_client
+            )
         elif capability is Capability.EMBEDDING:
             route, detail = _embed(endpoint_id, compartment_id, inference_client)
         else:
@@ -66,9 +69,44 @@ def smoke_test(
 
 
 class SmokeFailure(Exception):
-    def __init__(self, route: str, message: str):
+    def __init__(self, route: str, message: str, status: int | None = None):
         super().__init__(message)
         self.route = route
+        self.status = status
+
+
+def _chat_either(
+    endpoint_id: str, compartment_id: str, base_url: str, signer: Any, client: Any
+) -> tuple[str, dict[str, Any]]:
+    """The OpenAI-compatible route first; if it refuses the call (4xx), the SDK's chat action.
+
+    Whether OCI's OpenAI-compatible route serves every imported model is not documented
+    verbatim, so a 4xx there falls back to the native action and the refusal is recorded.
+    """
+    try:
+        return _chat(endpoint_id, compartment_id, base_url, signer)
+    except SmokeFailure as exc:
+        if exc.status is None or not 400 <= exc.status < 500:
+            raise
+        route, detail = _chat_action(endpoint_id, compartment_id, client)
+        return route, {**detail, "openai_route_error": str(exc)[:300]}
+
+
+def _chat_action(endpoint_id: str, compartment_id: str, client: Any) -> tuple[str, dict[str, Any]]:
+    route = "actions/chat"
+    details = im.ChatDetails(
+        compartment_id=compartment_id,
+        serving_mode=im.DedicatedServingMode(endpoint_id=endpoint_id),
+        chat_request=im.GenericChatRequest(
+            messages=[im.UserMessage(content=[im.TextContent(text=PROMPT)])], max_tokens=32, is_stream=False
+        ),
+    )
+    choices = client.chat(details).data.chat_response.choices or []
+    parts = choices[0].message.content if choices and choices[0].message else []
+    text = "".join(getattr(p, "text", "") or "" for p in parts or [])
+    if not text.strip():
+        raise SmokeFailure(route, "the chat action answered no text")
+    return route, {"answer": text[:200]}
 
 
 def _chat(endpoint_id: str, compartment_id: str, base_url: str, signer: Any) -> tuple[str, dict[str, Any]]:
@@ -82,7 +120,7 @@ def _chat(endpoint_id: str, compartment_id: str, base_url: str, signer: Any) -> 
         timeout=TIMEOUT_SECONDS,
     )
     if resp.status_code != 200:
-        raise SmokeFailure(route, f"HTTP {resp.status_code}: {resp.text[:300]}")
+        raise SmokeFailure(route, f"HTTP {resp.status_code}: {resp.text[:300]}", resp.status_code)
     try:
         content = resp.json()["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):

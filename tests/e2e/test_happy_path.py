@@ -55,3 +55,16 @@ def test_smoke_test_follows_the_capability(pipeline: Pipeline, kind: str, route:
     assert state.smoke_test is not None and state.smoke_test["route"] == route
     assert state.plan is not None and state.plan.capability.value == kind.upper()
     assert "DedicatedServingMode" in pipeline.messages()[0]["body"]
+
+
+def test_chat_falls_back_to_the_chat_action_when_the_openai_route_refuses(pipeline: Pipeline) -> None:
+    pipeline.cloud.set_fault(
+        service="inference", resource="/openai/", status=404, code="NotFound", message="no route"
+    )
+    pipeline.upload_model("tiny-chat", "chat")
+    state = pipeline.wait_stage("tiny-chat", "DONE", "FAILED")
+    pipeline.idle()
+    assert state.stage is Stage.DONE, state.last_error
+    assert state.smoke_test is not None and state.smoke_test["route"] == "actions/chat"
+    assert "no route" in state.smoke_test["openai_route_error"]
+    assert state.smoke_test["answer"].startswith("[localcloud emulation]")
