@@ -34,7 +34,7 @@ from functions.validate import validate
 from functions.wait_for_files import wait_for_files
 from shared.contract.manifest import MAX_DOCUMENT_BYTES
 from shared.contract.paths import ObjectKind, classify, manifest_object, model_prefix, request_object
-from shared.contract.state import ImportState, Stage, make_import_id
+from shared.contract.state import HISTORY_LIMIT, ImportState, Stage, Transition, make_import_id
 from shared.findings import finding
 from shared.pipeline import logs
 from shared.pipeline.genai_ops import ResourceBusy
@@ -42,6 +42,7 @@ from shared.pipeline.notifier import Message, failure_message, rejection_message
 from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, head_object, read_object
 
 log = logs.get_logger("reconcile")
+PUBLISH_ATTEMPTS = 5  # a topic that refuses this many times is a configuration problem: stop looping
 
 STAGES = {
     Stage.WAITING_FOR_FILES: wait_for_files,
@@ -293,9 +294,26 @@ def publish(ctx: StageContext, state: ImportState, etag: str, message: Message) 
         rt.notifier.publish(message)
         log.info("notification published", extra={"key": message.key, "title": message.title})
     except Exception as exc:
+        marker = f"notification {message.key} failed"
+        failures = sum(1 for t in state.history if t.note.startswith(marker))
+        if failures + 1 >= PUBLISH_ATTEMPTS:
+            log.error("notification failed; giving up", extra={"key": message.key, "error": str(exc)[:300]})
+            return
         log.error("notification failed; will retry", extra={"key": message.key, "error": str(exc)[:300]})
         rt.sleep(ctx.settings.poll_interval_seconds)
-        unclaimed = state.model_copy(update={"notified": [k for k in state.notified if k != message.key]})
+        note = Transition(
+            at=ctx.now,
+            stage=state.stage,
+            attempt=state.attempt,
+            note=f"{marker}: {exc}"[:300],
+            event_id=ctx.event_id,
+        )
+        unclaimed = state.model_copy(
+            update={
+                "notified": [k for k in state.notified if k != message.key],
+                "history": [*state.history, note][-HISTORY_LIMIT:],
+            }
+        )
         # If someone else moved the state on meanwhile, settle() sees the missing key later.
         with contextlib.suppress(ConflictError):
             rt.store.put(unclaimed, etag)

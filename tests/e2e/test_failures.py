@@ -88,3 +88,18 @@ def test_a_failed_publish_is_retried_and_sent_once(pipeline: Pipeline) -> None:
     assert state is not None and state.notified == ["success"]
     assert [m["title"].split(":")[0] for m in pipeline.messages()] == ["Model tiny-chat is live"]
     assert "notification failed; will retry" in pipeline.function_log()
+    assert [t.note.split(":")[0] for t in state.history if t.note.startswith("notification")] == [
+        "notification success failed"
+    ]
+
+
+def test_a_topic_that_always_refuses_is_given_up_after_five_tries(pipeline: Pipeline) -> None:
+    pipeline.cloud.set_fault(service="ons", status=400, code="InvalidParameter", message="no such topic")
+    pipeline.upload_model("tiny-chat", "chat")
+    pipeline.wait_stage("tiny-chat", "DONE", "FAILED")
+    pipeline.cloud.wait_for(lambda: "giving up" in pipeline.function_log(), timeout=30)
+    pipeline.idle()
+    state = pipeline.state("tiny-chat")
+    assert state is not None and state.stage is Stage.DONE and state.notified == ["success"]
+    assert sum(1 for t in state.history if t.note.startswith("notification success failed")) == 4
+    assert pipeline.messages() == []
