@@ -119,6 +119,10 @@ def run(workdir: Path) -> int:
         state = watch(store, NAME, upload_started, TERMINAL)
 
         heading(5, "The notification, as the topic's subscribers receive it")
+        # the state is written first, the notification published right after: give it a moment
+        deadline = time.monotonic() + 10
+        while not admin_get(cloud, "/messages")["items"] and time.monotonic() < deadline:
+            time.sleep(0.05)
         for message in admin_get(cloud, "/messages")["items"]:
             say(f"  Title: {message['title']}")
             for line in message["body"].splitlines():
