@@ -17,6 +17,8 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
         return Step(move(state, ctx, Stage.IMPORTING, note="no imported model yet"))
     if not plan.unit_shape:
         return fail(state, ctx, "SHAPE_UNKNOWN", "validation chose no unit shape")
+    if plan.ai_units is None:  # never create a cluster the ledger cannot count
+        return fail(state, ctx, "SHAPE_UNKNOWN", f"no AI-unit count is known for {plan.unit_shape}")
     if not res.cluster_id:
         existing = rt.ops.find(Kind.CLUSTER, state.import_id)
         if existing is not None:
@@ -24,7 +26,7 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             return Step(
                 state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
             )
-        units = plan.ai_units if plan.ai_units is not None else 0.0
+        units = plan.ai_units
         reservation = rt.ledger.reserve(
             state.import_id,
             state.name,

@@ -127,3 +127,18 @@ def test_a_lost_notification_is_published_once_more(ctx: StageContext) -> None:
     msg = expected_message(failed, ctx)
     assert msg is not None and msg.key == "failed:DEPLOYING"
     assert FailurePolicy(ctx.settings.failure_policy) is FailurePolicy.DELETE
+
+
+def test_a_cluster_the_ledger_cannot_count_is_never_created(ctx: StageContext) -> None:
+    from functions.provision_cluster import provision_cluster
+
+    state = make_state(stage=Stage.PROVISIONING)
+    state = state.model_copy(
+        update={
+            "plan": state.plan.model_copy(update={"ai_units": None}),  # type: ignore[union-attr]
+            "resources": Resources(imported_model_id="ocid1.model"),
+        }
+    )
+    step = provision_cluster(state, ctx)  # fails before any client is touched
+    assert step.state is not None and step.state.last_error is not None
+    assert step.state.last_error.code == "SHAPE_UNKNOWN" and step.created == []
