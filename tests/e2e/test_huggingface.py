@@ -92,3 +92,18 @@ def test_a_request_replaces_a_live_manifest_import_of_the_same_name(pipeline: Pi
     assert [e.id for e in pipeline.live(Kind.ENDPOINT)] == [final.resources.endpoint_id]
     assert first.resources.endpoint_id != final.resources.endpoint_id
     assert "Model swap torn down" in [m["title"] for m in pipeline.messages()]
+
+
+def test_deleting_the_request_tears_the_deployment_down(pipeline: Pipeline) -> None:
+    hub_repo(pipeline, "acme/reranker", "rerank")
+    pipeline.put(request_object("reranker"), json.dumps({"model_id": "acme/reranker"}).encode())
+    live = pipeline.wait_stage("reranker", "DONE", "FAILED", "REJECTED")
+    pipeline.idle()
+    assert live.stage is Stage.DONE and live.smoke_test is not None
+    assert live.smoke_test["route"] == "actions/rerankText"
+    pipeline.delete(request_object("reranker"))
+    gone = pipeline.wait_stage("reranker", "TORN_DOWN", "FAILED")
+    pipeline.idle()
+    assert gone.stage is Stage.TORN_DOWN
+    for kind in Kind:
+        assert pipeline.live(kind) == []
