@@ -176,8 +176,6 @@ def test_sweep_lists_then_fixes_stalled_imports_and_orphans(cli: Any) -> None:
 def test_status_follows_a_running_pipeline_to_done_then_cancel_tears_it_down(
     make_localcloud: Any, make_cli: Any, tiny_model: Any
 ) -> None:
-    if not FUNCTION.exists():
-        pytest.skip("functions/func.py is not there yet")
     handle = make_localcloud(function_path=FUNCTION, function_env=FAST_ENV)
     cli = make_cli(handle)
     folder = tiny_model("live-model")
@@ -205,8 +203,6 @@ def test_status_follows_a_running_pipeline_to_done_then_cancel_tears_it_down(
 def test_retry_brings_a_failed_live_import_to_done(
     make_localcloud: Any, make_cli: Any, tiny_model: Any
 ) -> None:
-    if not FUNCTION.exists():
-        pytest.skip("functions/func.py is not there yet")
     handle = make_localcloud(function_path=FUNCTION, function_env=FAST_ENV)
     cli = make_cli(handle)
     handle.fail_work_request("retry-me", operation="CREATE_DEDICATED_AI_CLUSTER", message="out of capacity")
