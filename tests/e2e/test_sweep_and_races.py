@@ -22,7 +22,7 @@ class LoseStateEvents:
 
     def __init__(self, deliver: Callable[[str, dict[str, Any]], Any], drop: Callable[[int], bool]) -> None:
         self._deliver = deliver
-        self._drop = drop
+        self.drop = drop
         self._lock = threading.Lock()
         self.seen = 0
         self.dropped = 0
@@ -31,7 +31,7 @@ class LoseStateEvents:
         if rule == "state-written":
             with self._lock:
                 self.seen += 1
-                lose = self._drop(self.seen)
+                lose = self.drop(self.seen)
                 self.dropped += lose
             if lose:
                 return None
@@ -71,11 +71,11 @@ def test_a_stage_past_its_deadline_fails_when_the_sweep_finds_it(make_pipeline) 
     pipeline.upload_model("tiny-chat", "chat")
     waiting = pipeline.wait_stage("tiny-chat", "IMPORTING")
     pipeline.cloud.wait_for(lambda: (s := pipeline.state("tiny-chat")) and s.attempt >= 1)
-    losing._drop = lambda n: True  # the outage: no more state events
+    losing.drop = lambda n: True  # the outage: no more state events
     pipeline.idle()
     state, etag = pipeline.store.get("tiny-chat")  # type: ignore[misc]
     pipeline.store.put(state.model_copy(update={"stage_deadline": utcnow() - timedelta(minutes=1)}), etag)
-    losing._drop = lambda n: False  # the outage is over
+    losing.drop = lambda n: False  # the outage is over
     report = sweep(pipeline.store, now=utcnow(), stall_after=timedelta(minutes=5))
     assert len(report.nudged) == 1 and "deadline" in report.nudged[0]
     failing = pipeline.wait_stage("tiny-chat", "TEARING_DOWN", "FAILED")
@@ -145,10 +145,10 @@ def test_scheduled_empty_invocation_sweeps_and_garbage_is_ignored(pipeline: Pipe
     pipeline.upload_model("tiny-chat", "chat")
     pipeline.cloud.wait_for(lambda: losing.dropped == 1)
     pipeline.idle()
-    losing._drop = lambda n: True  # while we age the document, as if ten minutes had passed
+    losing.drop = lambda n: True  # while we age the document, as if ten minutes had passed
     state, etag = pipeline.store.get("tiny-chat")  # type: ignore[misc]
     pipeline.store.put(state.model_copy(update={"updated_at": utcnow() - timedelta(minutes=10)}), etag)
-    losing._drop = lambda n: False
+    losing.drop = lambda n: False
     worker = pipeline.cloud.cloud.runner.workers[0]
 
     status, garbage = worker.call(b'{"not": "an event"}', "garbage-1", 60)
