@@ -19,12 +19,13 @@ import oci
 
 from shared.cli.output import CliError
 from shared.clients import ClientFactory
+from shared.contract import tags
 
 # Tags the pipeline puts on every resource it creates (see docs/contract.md).
-MANAGED_BY_TAG = "managed-by"
-MANAGED_BY_VALUE = "oci-model-import"
-IMPORT_NAME_TAG = "import-name"
-IMPORT_ID_TAG = "import-id"
+MANAGED_BY_TAG = tags.MANAGED_BY
+MANAGED_BY_VALUE = tags.MANAGED_BY_VALUE
+IMPORT_NAME_TAG = tags.IMPORT_NAME
+IMPORT_ID_TAG = tags.IMPORT_ID
 
 
 def add_bucket_options(parser: argparse.ArgumentParser) -> None:

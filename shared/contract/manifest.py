@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.contract.tags import RESERVED_KEYS
 from shared.findings import Finding, finding
 
 MAX_DOCUMENT_BYTES = 64 * 1024
@@ -58,7 +59,7 @@ class ImportOptions(BaseModel):
     @field_validator("freeform_tags")
     @classmethod
     def _tags_do_not_shadow_ours(cls, tags: dict[str, str]) -> dict[str, str]:
-        reserved = {"import-id", "import-name", "step", "managed-by"} & set(tags)
+        reserved = RESERVED_KEYS & set(tags)
         if reserved:
             raise ValueError(f"tag keys {sorted(reserved)} are reserved for the pipeline")
         return tags

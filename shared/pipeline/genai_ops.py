@@ -21,11 +21,12 @@ from typing import Any
 import oci
 from oci.generative_ai import models as gm
 
+from shared.contract import tags as tag_keys
 from shared.contract.manifest import Capability
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, retry_token
 
-MANAGED_BY = "oci-model-import"
+MANAGED_BY = tag_keys.MANAGED_BY_VALUE
 GONE_STATES = frozenset({"DELETED", "DELETING"})
 FAILED_STATES = frozenset({"FAILED", "NEEDS_ATTENTION"})
 WR_FAILED = frozenset({"FAILED", "CANCELED", "CANCELING"})
@@ -49,7 +50,11 @@ class Resource:
 
     @property
     def import_id(self) -> str | None:
-        return self.tags.get("import-id")
+        return self.tags.get(tag_keys.IMPORT_ID)
+
+    @property
+    def step(self) -> str | None:
+        return self.tags.get(tag_keys.STEP)
 
     @property
     def is_gone(self) -> bool:
@@ -82,11 +87,11 @@ class ResourceBusy(Exception):
 def resource_tags(state: ImportState, kind: Kind) -> dict[str, str]:
     return {
         **state.options.freeform_tags,
-        "import-id": state.import_id,
-        "import-name": state.name,
-        "step": kind.value,
-        "managed-by": MANAGED_BY,
-        "import-bucket": state.source.bucket,  # whose sweep may delete it as an orphan
+        tag_keys.IMPORT_ID: state.import_id,
+        tag_keys.IMPORT_NAME: state.name,
+        tag_keys.STEP: kind.value,
+        tag_keys.MANAGED_BY: MANAGED_BY,
+        tag_keys.IMPORT_BUCKET: state.source.bucket,  # whose sweep may delete it as an orphan
     }
 
 
@@ -143,19 +148,17 @@ class GenAiOps:
         """Every live (not DELETED/DELETING) resource of `kind` this pipeline created."""
         out = []
         for item in self.list_all(kind):
-            tags = dict(item.freeform_tags or {})
-            if tags.get("managed-by") != MANAGED_BY:
+            item_tags = dict(item.freeform_tags or {})
+            if item_tags.get(tag_keys.MANAGED_BY) != MANAGED_BY:
                 continue
-            res = Resource(kind, item.id, str(item.lifecycle_state), tags, item.lifecycle_details)
+            res = Resource(kind, item.id, str(item.lifecycle_state), item_tags, item.lifecycle_details)
             if not res.is_gone:
                 out.append(res)
         return out
 
     def find(self, kind: Kind, import_id: str) -> Resource | None:
         """The live resource of `kind` tagged with this import id, if any (the oldest if several)."""
-        found = [
-            r for r in self.list_managed(kind) if r.import_id == import_id and r.tags.get("step") == kind
-        ]
+        found = [r for r in self.list_managed(kind) if r.import_id == import_id and r.step == kind]
         return found[0] if found else None
 
     def get(self, kind: Kind, resource_id: str) -> Resource | None:

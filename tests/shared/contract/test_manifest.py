@@ -112,3 +112,12 @@ def test_request_takes_manifest_options_and_rejects_unknown() -> None:
         parse_request(b'{"model_id": "org/m", "token": "hf_secret"}', "r")
     assert codes(info.value) == ["MANIFEST_UNKNOWN_KEY"]
     assert "hf_secret" not in str(info.value)
+
+
+def test_every_pipeline_tag_key_is_reserved() -> None:
+    from shared.contract import tags
+
+    for key in tags.RESERVED_KEYS:
+        with pytest.raises(DocumentError) as info:
+            parse_manifest(json.dumps({"freeform_tags": {key: "mine"}}).encode(), "m")
+        assert key in info.value.findings[0].message

@@ -188,6 +188,7 @@ def test_status_follows_a_running_pipeline_to_done_then_cancel_tears_it_down(
     assert seen[-1] == "DONE" and "PROVISIONING" in seen
     state, _ = cli.store.get("live-model")
     assert state.stage is Stage.DONE and state.options.unit_shape == "A10_X2", (state.plan, state.findings)
+    assert state.plan is not None and state.plan.unit_shape == "A10_X2" and state.plan.ai_units == 3.54
     assert state.plan.capability is Capability.TEXT_TO_TEXT
     live = cli("status", "--json").json()[0]
     assert live["endpoint_id"] == state.resources.endpoint_id and live["cluster_live"] is True
