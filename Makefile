@@ -42,6 +42,8 @@ bench: setup
 	$(BIN)/python bench/inspect.py
 	$(BIN)/python bench/localcloud.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/genai_hub.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache
