@@ -30,8 +30,9 @@ HUB_PARAMETERS = {
     "mistralai/Mixtral-8x7B-Instruct-v0.1": 46_702_792_704,
     "intfloat/e5-mistral-7b-instruct": 7_110_660_096,
     "Qwen/Qwen2.5-VL-7B-Instruct": 8_292_166_656,
-    # OpenAI's model card total (the Hub's figure counts packed MXFP4 bytes, not weights)
-    "openai/gpt-oss-20b": 20_910_000_000,
+    # exact count of the published architecture (the model card rounds it to 20.91 B; the Hub's
+    # safetensors figure counts packed MXFP4 bytes, not weights)
+    "openai/gpt-oss-20b": 20_914_757_184,
 }
 
 
@@ -60,7 +61,8 @@ def test_encoder_estimate_matches_bert_base() -> None:
 
 
 def test_moe_with_shared_experts_and_mla() -> None:
-    # Qwen2-57B-A14B (published config; 57.4 B on the Hub) exercises shared experts.
+    # Qwen2-57B-A14B (published config; the Hub's safetensors total is 57,408,658,944) exercises
+    # shared experts.
     qwen_moe = {
         "architectures": ["Qwen2MoeForCausalLM"],
         "model_type": "qwen2_moe",
@@ -77,7 +79,7 @@ def test_moe_with_shared_experts_and_mla() -> None:
         "max_position_embeddings": 131072,
     }
     estimate = estimate_parameters(qwen_moe)
-    assert estimate is not None and abs(estimate.total - 57_409_326_080) / 57_409_326_080 < 0.03
+    assert estimate is not None and abs(estimate.total - 57_408_658_944) / 57_408_658_944 < 0.03
     # DeepSeek-V3 (MLA + 256 routed experts, 3 dense layers): 671 B without the MTP layer.
     deepseek = {
         "architectures": ["DeepseekV3ForCausalLM"],
