@@ -140,6 +140,9 @@ def parse_event(body: bytes) -> CloudEvent:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EventError(f"event body is not JSON: {exc}") from None
+    except RecursionError:
+        # json.loads recurses once per nesting level: a small body of brackets exhausts the stack
+        raise EventError("event body is not JSON we accept: nested too deeply") from None
     if not isinstance(doc, dict):
         raise EventError("event body must be a JSON object")
     try:

@@ -30,7 +30,7 @@ def missing_files(ctx: StageContext, state: ImportState) -> list[str]:
                 rt.object_storage, rt.namespace, rt.bucket, prefix + INDEX_NAME, MAX_INDEX_BYTES
             )
             shards = set(json.loads(found[0])["weight_map"].values()) if found else set()
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return missing  # a broken index is validation's business: it reports INDEX_INVALID
         missing += sorted(s for s in shards if s not in present)
     elif not any(n.endswith(".safetensors") for n in present):

@@ -122,6 +122,11 @@ def _parse(model: type[M], raw: bytes, subject: str, invalid_code: str) -> M:
         doc: Any = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError([finding(invalid_code, subject, f"not valid JSON: {exc}")]) from None
+    except RecursionError:
+        # json.loads recurses per nesting level: `[[[[...` under the size cap exhausts the stack
+        raise DocumentError(
+            [finding(invalid_code, subject, "nested too deeply to be a manifest; upload a flat JSON object")]
+        ) from None
     if not isinstance(doc, dict):
         raise DocumentError([finding(invalid_code, subject, "must be a JSON object, e.g. {}")])
     try:

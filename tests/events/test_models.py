@@ -98,3 +98,9 @@ def test_malformed_envelopes_give_readable_errors(body: bytes, fragment: str) ->
 def test_oversized_body_is_refused_before_parsing() -> None:
     with pytest.raises(EventError, match="exceeds"):
         parse_event(b" " * (6 * 1024 * 1024 + 1))
+
+
+@pytest.mark.parametrize("body", [b"[" * 50000, b'{"a":' * 50000])
+def test_deeply_nested_body_is_an_event_error_not_a_crash(body: bytes) -> None:
+    with pytest.raises(EventError, match="nested too deeply"):
+        parse_event(body)

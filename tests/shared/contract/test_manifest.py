@@ -121,3 +121,13 @@ def test_every_pipeline_tag_key_is_reserved() -> None:
         with pytest.raises(DocumentError) as info:
             parse_manifest(json.dumps({"freeform_tags": {key: "mine"}}).encode(), "m")
         assert key in info.value.findings[0].message
+
+
+@pytest.mark.parametrize("parse", [parse_manifest, parse_request])
+def test_deeply_nested_document_is_a_finding_not_a_crash(parse: object) -> None:
+    raw = b"[" * 50000
+    with pytest.raises(DocumentError) as info:
+        parse(raw, "models/deep/manifest.json")  # type: ignore[operator]
+    (only,) = info.value.findings
+    assert only.code in ("MANIFEST_INVALID", "REQUEST_INVALID")
+    assert only.subject == "models/deep/manifest.json" and "nested too deeply" in only.message
