@@ -219,7 +219,10 @@ def run_up(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _print_banner(cloud, function is not None)
+        if args.output == "json":
+            _print_info_json(cloud)
+        else:
+            _print_banner(cloud, function is not None)
         stop.wait()
     finally:
         for sig, handler in previous.items():
@@ -228,6 +231,14 @@ def run_up(args: argparse.Namespace) -> int:
         cloud.stop()
     print("stopped; state kept in", cloud.state_dir, file=sys.stderr)
     return 0
+
+
+def _print_info_json(cloud: Any) -> None:
+    """The localcloud.json content, on one line so a parent process can `readline()` it."""
+    info = json.loads(Path(cloud.info_file).read_text(encoding="utf-8"))
+    print(json.dumps(info, sort_keys=True), flush=True)
+    for name, error in cloud.service_errors.items():
+        print(f"warning: service {name} failed to load: {error}", file=sys.stderr)
 
 
 def _print_banner(cloud: Any, with_function: bool) -> None:
