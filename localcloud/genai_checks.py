@@ -52,14 +52,6 @@ def check_source(ctx: CloudContext, vault: TokenVault, model: dict[str, Any]) ->
     revision = src.get("commit") or src.get("branch") or "main"
     sealed = model.get("_sealedAccessToken")
     token = vault.unseal(sealed) if sealed else None
-    if sealed and token is None:
-        return [
-            {
-                "code": "InvalidParameter",
-                "message": "the local cloud restarted before this import started: the access token it "
-                "sealed is gone (its key lived only in memory); create the imported model again",
-            }
-        ], ["sealed access token unreadable after a restart"]
     try:
         access = ctx.hub_repo_access(model_id, revision, token)
     except Exception as exc:

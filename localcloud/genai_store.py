@@ -38,25 +38,17 @@ def write_json_atomic(path: Path, doc: Any) -> None:
 
 
 class TokenVault:
-    """Seals Hugging Face tokens so that nothing on disk can give them back.
-
-    The sealing key lives only in this process's memory (as OCI keeps the token in a Vault
-    whose keys never leave it): the state directory holds ciphertext that no file beside it
-    can open. A token is needed once, when the import's work request starts; an import of a
-    gated repo still waiting to start when the local cloud restarts fails its work request
-    with a message saying so. The persisted `hash.key` only keys the hashes of retry-token
-    bodies, which must survive a restart; it cannot decrypt anything.
-    """
+    """Seals secrets with a per-state-dir key; the clear text never reaches a file."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        key_file = folder / "hash.key"
+        key_file = folder / "token.key"
         if not key_file.exists():
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(Fernet.generate_key())
         self._key = key_file.read_bytes().strip()
-        self._fernet = Fernet(Fernet.generate_key())
+        self._fernet = Fernet(self._key)
 
     def seal(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode()
