@@ -18,6 +18,7 @@ nothing (REJECTED, TORN_DOWN, cleaned-up FAILED) starts the new import at once.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from dataclasses import dataclass
 
 import oci
@@ -38,7 +39,13 @@ from shared.contract.state import HISTORY_LIMIT, ImportState, Stage, Transition,
 from shared.findings import finding
 from shared.pipeline import logs
 from shared.pipeline.genai_ops import ResourceBusy
-from shared.pipeline.notifier import Message, failure_message, rejection_message, success_message
+from shared.pipeline.notifier import (
+    Message,
+    failure_message,
+    rejection_message,
+    success_message,
+    unreadable_state_message,
+)
 from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, head_object, read_object
 
 log = logs.get_logger("reconcile")
@@ -97,8 +104,7 @@ def reconcile(rt: Runtime, name: str, trigger: ObjectKind, event_id: str | None)
     try:
         found = rt.store.get(name)
     except StateUnreadable as exc:
-        log.error("state document unreadable; fix or delete it by hand", extra={"error": str(exc)})
-        return Outcome(name, "ignored", note="state unreadable")
+        return unreadable(ctx, name, exc)
     state, etag = found if found else (None, None)
     if state is not None:
         logs.bind(import_id=state.import_id)
@@ -106,6 +112,19 @@ def reconcile(rt: Runtime, name: str, trigger: ObjectKind, event_id: str | None)
     if step is None or step.state is None:
         return Outcome(name, "nothing", state.stage.value if state else None, step.note if step else "")
     return commit(ctx, step, etag)
+
+
+def unreadable(ctx: StageContext, name: str, exc: StateUnreadable) -> Outcome:
+    """Retrying cannot fix a broken state document: say so once (per version of it), answer 200."""
+    log.error("state document unreadable; fix or delete it, then retry", extra={"error": str(exc)[:500]})
+    rt = ctx.rt
+    version = hashlib.sha256(exc.etag.encode()).hexdigest()[:16]
+    if rt.store.claim_notice(f"{name}.unreadable.{version}"):
+        try:
+            rt.notifier.publish(unreadable_state_message(name, exc.object_name, exc.reason))
+        except Exception as pub:  # the log line above stays: the operator still has that
+            log.error("notification failed", extra={"key": "state-unreadable", "error": str(pub)[:300]})
+    return Outcome(name, "ignored", note=f"state unreadable: {exc.object_name}")
 
 
 def decide(ctx: StageContext, name: str, trigger: ObjectKind, state: ImportState | None) -> Step | None:

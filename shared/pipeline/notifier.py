@@ -166,6 +166,20 @@ def rejection_message(state: ImportState) -> Message:
     return Message("rejected", title, "\n".join(lines))
 
 
+def unreadable_state_message(name: str, object_name: str, reason: str) -> Message:
+    """The pipeline cannot read an import's state document, so it cannot move or clean up that import."""
+    title = f"Model {name}: state document unreadable, the import is stopped"
+    lines = [
+        f"The state document {object_name} of import {name} cannot be read: {reason[:1500]}",
+        "The pipeline does nothing more for this import until the document is readable again;",
+        "anything the import created keeps running (and costing money) meanwhile.",
+        "",
+        "What to do: fix the document, or delete it (then nothing tracks what the import created:",
+        f"check `model-import status {name}` and the console), then run `model-import retry {name}`.",
+    ]
+    return Message("state-unreadable", title, "\n".join(lines))
+
+
 def failure_message(state: ImportState, *, policy: FailurePolicy, cost_note: str = "") -> Message:
     err = state.last_error
     code = err.code if err else "UNKNOWN"

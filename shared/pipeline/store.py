@@ -33,7 +33,20 @@ class ConflictError(Exception):
 
 
 class StateUnreadable(Exception):
-    """A state document exists but does not parse; it names the object and why."""
+    """A state document exists but does not parse (too large, not JSON, not this schema).
+
+    It names the object and why; `etag` identifies the unreadable version (empty when unknown),
+    so a notice about it can be sent once per version.
+    """
+
+    def __init__(self, object_name: str, reason: str, etag: str = "") -> None:
+        super().__init__(f"{object_name} is not a valid state document: {reason}")
+        self.object_name = object_name
+        self.reason = reason
+        self.etag = etag
+
+
+NOTICE_PREFIX = "_imports/notices/"  # one-shot markers; no rule fires on them, classify() ignores them
 
 
 @dataclass(frozen=True)
@@ -140,14 +153,20 @@ class StateStore:
 
         Raises StateUnreadable if the document is there but is not a valid state.
         """
-        found = read_object(self.client, self.namespace, self.bucket, state_object(name), MAX_STATE_BYTES)
+        obj = state_object(name)
+        try:
+            found = read_object(self.client, self.namespace, self.bucket, obj, MAX_STATE_BYTES)
+        except ValueError as exc:  # over the cap: never read into memory
+            raise StateUnreadable(
+                obj, str(exc), head_object(self.client, self.namespace, self.bucket, obj) or ""
+            ) from None
         if found is None:
             return None
         raw, etag = found
         try:
             return ImportState.from_json(raw), etag
-        except ValidationError as exc:
-            raise StateUnreadable(f"{state_object(name)} is not a valid state document: {exc}") from None
+        except (ValidationError, ValueError, RecursionError) as exc:
+            raise StateUnreadable(obj, str(exc)[:1000], etag) from None
 
     def put(self, state: ImportState, etag: str | None) -> str:
         """Write `state` if its document still has `etag` (None: only if it does not exist yet).
@@ -180,6 +199,14 @@ class StateStore:
             if found is not None:
                 out.append(found[0])
         return sorted(out, key=lambda s: s.name)
+
+    def claim_notice(self, key: str) -> bool:
+        """Create the marker `_imports/notices/<key>` once: True for the one caller that created it."""
+        try:
+            put_if(self.client, self.namespace, self.bucket, NOTICE_PREFIX + key, b"{}", None)
+        except ConflictError:
+            return False
+        return True
 
     def delete(self, name: str, etag: str) -> None:
         """Remove a state document (only if unchanged); used by `model-import forget`-like tools."""
