@@ -2,9 +2,10 @@
 
 One JSON document per resource under `<state_dir>/genai/<kind>/<id>.json`, written
 atomically (temp file + rename) so a crash never leaves half a document. Hugging Face
-access tokens are sealed with a key kept in `<state_dir>/genai/token.key` (mode 0600),
-the way OCI keeps them in a vault: documents on disk hold only the ciphertext, and the
-retry-token table holds only keyed hashes of request bodies.
+access tokens are sealed with a key kept *outside* the state directory (see `vault_key_file`),
+the way OCI keeps them in a vault whose keys live elsewhere: documents on disk hold only the
+ciphertext, which nothing inside the state directory can open, and the retry-token table
+holds only keyed hashes of request bodies.
 """
 
 from __future__ import annotations
@@ -37,16 +38,40 @@ def write_json_atomic(path: Path, doc: Any) -> None:
         raise
 
 
-class TokenVault:
-    """Seals secrets with a per-state-dir key; the clear text never reaches a file."""
+VAULT_KEY_ENV = "MODEL_IMPORT_LOCAL_VAULT_KEY_FILE"
 
-    def __init__(self, folder: Path) -> None:
+
+def vault_key_file() -> Path:
+    """Where the sealing key lives: `$MODEL_IMPORT_LOCAL_VAULT_KEY_FILE`, else a per-user file.
+
+    Never inside a state directory: copying or reading a state directory must not be enough
+    to recover a token. The key survives restarts, so an import sealed before one still starts.
+    """
+    configured = os.environ.get(VAULT_KEY_ENV)
+    if configured:
+        return Path(configured)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "model-import" / "localcloud-vault.key"
+
+
+class TokenVault:
+    """Seals secrets with a key kept outside the state directory; clear text never reaches a file."""
+
+    def __init__(self, folder: Path, key_file: Path | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        key_file = folder / "token.key"
+        key_file = key_file or vault_key_file()
+        if folder.resolve() in key_file.resolve().parents:
+            raise ValueError(f"the vault key {key_file} must not live inside the state directory {folder}")
+        key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not key_file.exists():
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(Fernet.generate_key())
+            try:
+                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another local cloud created it first
+            else:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(Fernet.generate_key())
+        self.key_file = key_file
         self._key = key_file.read_bytes().strip()
         self._fernet = Fernet(self._key)
 

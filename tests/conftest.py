@@ -12,6 +12,7 @@ set_fault, set_event_fault, fail_work_request, clear_faults, stage, advance_cloc
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -120,6 +121,20 @@ def start_localcloud(state_dir: Path, *, key_file: Path | None = None, **options
     env = {**cloud.function_env(), LOCALCLOUD_ENV: str(cloud.info_file)}
     info = LocalCloudInfo.load(cloud.info_file)
     return LocalCloudHandle(cloud, info, env, ClientFactory(env=env), state_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _vault_key_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Local clouds started by tests (and their subprocesses) seal tokens with a throwaway key."""
+    from localcloud.genai_store import VAULT_KEY_ENV
+
+    saved = os.environ.get(VAULT_KEY_ENV)
+    os.environ[VAULT_KEY_ENV] = str(tmp_path_factory.mktemp("vault") / "localcloud-vault.key")
+    yield
+    if saved is None:
+        os.environ.pop(VAULT_KEY_ENV, None)
+    else:
+        os.environ[VAULT_KEY_ENV] = saved
 
 
 @pytest.fixture(scope="session")

@@ -134,7 +134,8 @@ def test_sealed_token_and_state_survive_a_restart(
         resp.headers["opc-work-request-id"]
     ).data.items
     assert model.display_name == "across-restart"
-    key_file = state_dir / "genai" / "token.key"
+    assert not any(state_dir.rglob("*.key"))  # the sealing key is not in the state directory
+    key_file = second.cloud.genai.store.vault.key_file
     assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
 
 

@@ -54,13 +54,17 @@ def test_foreign_page_tokens_are_400(token: str) -> None:
     assert info.value.status == 400
 
 
-def test_vault_seals_and_keeps_its_key(tmp_path: Path) -> None:
-    vault = TokenVault(tmp_path)
+def test_vault_seals_with_a_key_outside_the_state_dir(tmp_path: Path) -> None:
+    state, keys = tmp_path / "state", tmp_path / "keys"
+    vault = TokenVault(state, keys / "vault.key")
     sealed = vault.seal("hf_secret")
     assert "hf_secret" not in sealed
-    assert TokenVault(tmp_path).unseal(sealed) == "hf_secret"  # the key file survives a restart
-    assert TokenVault(tmp_path / "other").unseal(sealed) is None  # another state dir cannot read it
-    assert (tmp_path / "token.key").stat().st_mode & 0o077 == 0
+    assert TokenVault(state, keys / "vault.key").unseal(sealed) == "hf_secret"  # survives a restart
+    assert TokenVault(state, keys / "other.key").unseal(sealed) is None  # another key cannot read it
+    assert not any(state.rglob("*.key"))  # nothing in the state directory opens the ciphertext
+    assert (keys / "vault.key").stat().st_mode & 0o077 == 0
+    with pytest.raises(ValueError, match="must not live inside"):
+        TokenVault(state, state / "vault.key")
 
 
 @given(st.text(max_size=200), st.integers(min_value=1, max_value=2048))
