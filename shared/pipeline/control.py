@@ -15,6 +15,15 @@ from datetime import datetime
 
 from shared.contract.state import ImportState, Stage, Transition
 
+# The resource each creating stage makes: a retry forgets the failed one so the stage makes a
+# new one (GenAiOps.find never adopts a FAILED resource); the failed one stays tagged with the
+# import id, so teardown (which deletes by tag, FAILED included) and the sweep still find it.
+_STAGE_FIELDS = {
+    Stage.IMPORTING: ("imported_model_id", "imported_model_work_request_id"),
+    Stage.PROVISIONING: ("cluster_id", "cluster_work_request_id"),
+    Stage.DEPLOYING: ("endpoint_id", "endpoint_work_request_id"),
+}
+
 
 class NotRetryable(ValueError):
     pass
@@ -22,6 +31,10 @@ class NotRetryable(ValueError):
 
 def retry(state: ImportState, *, now: datetime, deadline_minutes: int = 60) -> ImportState:
     """FAILED: back to the stage that failed (attempt 0, retries + 1, last_error cleared).
+
+    The failed stage's resource id and work request id are cleared: that stage looks its
+    resource up by tag again, reuses it if it is still usable (e.g. only slow) and otherwise
+    creates a new one.
 
     Stages whose prerequisites were deleted by the failure policy step back on their own
     (no cluster: PROVISIONING; no model: IMPORTING). `retries` is part of the retry tokens,
@@ -38,7 +51,17 @@ def retry(state: ImportState, *, now: datetime, deadline_minutes: int = 60) -> I
         moved = state.move_to(
             stage, now=now, deadline=timedelta(minutes=deadline_minutes), note="retry requested"
         )
-        return moved.model_copy(update={"retries": state.retries + 1, "last_error": None, "notified": []})
+        resources = state.resources
+        if stage in _STAGE_FIELDS:
+            resources = resources.model_copy(update=dict.fromkeys(_STAGE_FIELDS[stage]))
+        return moved.model_copy(
+            update={
+                "retries": state.retries + 1,
+                "last_error": None,
+                "notified": [],
+                "resources": resources,
+            }
+        )
     if not state.stage.is_terminal:
         history = [
             *state.history,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pipeline_states import make_state
 
-from shared.contract.state import LastError, Stage
+from shared.contract.state import LastError, Resources, Stage
 from shared.pipeline.control import NotRetryable, cancel, retry
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -35,6 +35,21 @@ def test_retry_goes_back_to_the_failed_stage_with_new_tokens() -> None:
         ).retries
         == 2
     )
+
+
+@pytest.mark.parametrize(
+    ("stage", "cleared"),
+    [
+        (Stage.IMPORTING, ("imported_model_id", "imported_model_work_request_id")),
+        (Stage.PROVISIONING, ("cluster_id", "cluster_work_request_id")),
+        (Stage.DEPLOYING, ("endpoint_id", "endpoint_work_request_id")),
+    ],
+)
+def test_retry_forgets_the_failed_resource_of_its_stage(stage: Stage, cleared: tuple[str, str]) -> None:
+    every = {f: f"ocid-{f}" for f in Resources.model_fields}
+    failed = failed_at(stage).model_copy(update={"resources": Resources(**every)})
+    again = retry(failed, now=NOW).resources.model_dump()
+    assert {f for f, v in again.items() if v is None} == set(cleared)  # the other stages' ids stay
 
 
 def test_retry_of_a_stuck_teardown_or_unknown_failure() -> None:
