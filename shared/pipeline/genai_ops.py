@@ -30,6 +30,10 @@ MANAGED_BY = tag_keys.MANAGED_BY_VALUE
 GONE_STATES = frozenset({"DELETED", "DELETING"})
 FAILED_STATES = frozenset({"FAILED", "NEEDS_ATTENTION"})
 WR_FAILED = frozenset({"FAILED", "CANCELED", "CANCELING"})
+# Put on an imported model a `keep_model` teardown leaves behind: it outlives its import, so
+# neither the orphan sweep nor a later teardown of the same import id (or name) may delete it.
+KEPT_TAG = "kept"
+KEPT_VALUE = "true"
 
 
 class Kind(StrEnum):
@@ -59,6 +63,14 @@ class Resource:
     @property
     def is_gone(self) -> bool:
         return self.lifecycle_state in GONE_STATES
+
+    @property
+    def is_failed(self) -> bool:
+        return self.lifecycle_state in FAILED_STATES
+
+    @property
+    def is_kept(self) -> bool:
+        return self.tags.get(KEPT_TAG) == KEPT_VALUE
 
 
 @dataclass(frozen=True)
@@ -144,21 +156,34 @@ class GenAiOps:
             if not page:
                 return items
 
-    def list_managed(self, kind: Kind) -> list[Resource]:
-        """Every live (not DELETED/DELETING) resource of `kind` this pipeline created."""
+    def list_managed(self, kind: Kind, *, include_kept: bool = False) -> list[Resource]:
+        """Every live (not DELETED/DELETING) resource of `kind` this pipeline created.
+
+        FAILED ones are included (teardown deletes them); models a `keep_model` teardown
+        marked as kept are not, unless `include_kept`: they belong to nobody any more.
+        """
         out = []
         for item in self.list_all(kind):
             item_tags = dict(item.freeform_tags or {})
             if item_tags.get(tag_keys.MANAGED_BY) != MANAGED_BY:
                 continue
             res = Resource(kind, item.id, str(item.lifecycle_state), item_tags, item.lifecycle_details)
-            if not res.is_gone:
-                out.append(res)
+            if res.is_gone or (res.is_kept and not include_kept):
+                continue
+            out.append(res)
         return out
 
     def find(self, kind: Kind, import_id: str) -> Resource | None:
-        """The live resource of `kind` tagged with this import id, if any (the oldest if several)."""
-        found = [r for r in self.list_managed(kind) if r.import_id == import_id and r.step == kind]
+        """The usable resource of `kind` tagged with this import id, if any (the oldest if several).
+
+        A FAILED (or NEEDS_ATTENTION) one is never reused: a retry creates a new one, and the
+        failed one stays findable by tag (`list_managed`) for teardown and the sweep.
+        """
+        found = [
+            r
+            for r in self.list_managed(kind)
+            if r.import_id == import_id and r.step == kind and not r.is_failed
+        ]
         return found[0] if found else None
 
     def get(self, kind: Kind, resource_id: str) -> Resource | None:
@@ -287,6 +312,32 @@ class GenAiOps:
         )
         resp = self.client.create_endpoint(details, opc_retry_token=step_token(state, Kind.ENDPOINT))
         return Created(resp.data.id, resp.headers.get("opc-work-request-id"))
+
+    # --- keeping ------------------------------------------------------------------------
+    def mark_kept(self, resource_id: str) -> bool:
+        """Tag an imported model `kept=true` (its other tags stay); True once it carries the tag.
+
+        False while the model is mid-change (the service updates only an ACTIVE model): try later.
+        """
+        current = self.get(Kind.IMPORTED_MODEL, resource_id)
+        if current is None or current.is_gone:
+            return True  # nothing left to keep
+        if current.is_kept:
+            return True
+        if current.lifecycle_state != "ACTIVE":
+            return False
+        details = gm.UpdateImportedModelDetails(freeform_tags={**current.tags, KEPT_TAG: KEPT_VALUE})
+        try:
+            self.client.update_imported_model(
+                resource_id, details, retry_strategy=oci.retry.NoneRetryStrategy()
+            )
+        except oci.exceptions.ServiceError as exc:
+            if exc.status in (409, 412):
+                return False
+            if exc.status == 404:
+                return True
+            raise
+        return True
 
     # --- deleting -----------------------------------------------------------------------
     def delete(self, kind: Kind, resource_id: str) -> str | None:
