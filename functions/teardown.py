@@ -2,7 +2,11 @@
 
 Reached when the source is deleted, the import is cancelled, a new upload replaces it,
 or a failure under the 'delete' policy. A teardown caused by a failure (a `last_error`
-while the import is still wanted) ends in FAILED; every other one in TORN_DOWN.
+while the import is still wanted) ends in FAILED; every other one in TORN_DOWN, and only
+once nothing tagged with the import id lives (shared/pipeline/teardown.py): while
+something does (e.g. a cluster still CREATING), it stays TEARING_DOWN and fires itself
+again (attempt + 1); past the stage deadline it ends in FAILED with a notification naming
+every resource left.
 """
 
 from __future__ import annotations
@@ -29,13 +33,16 @@ def teardown(state: ImportState, ctx: StageContext) -> Step:
                 stage=Stage.TEARING_DOWN,
                 code="STAGE_DEADLINE_EXCEEDED",
                 message=f"teardown did not finish before its deadline; still waiting on {prog.waiting_on}",
+                details=prog.left[:20],
             )
             stuck = move(
                 progressed.model_copy(update={"last_error": err}), ctx, Stage.FAILED, note="teardown stuck"
             )
+            still = "\n".join(f"- {r}" for r in prog.left[:20]) or f"- {prog.waiting_on}"
             body = (
-                f"The teardown of {state.name} did not finish: {prog.waiting_on} is still there.\n"
-                f"Check it in the console, then run `model-import teardown {state.name}` again."
+                f"The teardown of {state.name} did not finish; still there (and possibly costing money):\n"
+                f"{still}\n"
+                f"Check them in the console, then run `model-import teardown {state.name}` again."
             )
             return Step(
                 stuck, notify=Message("failed:TEARING_DOWN", f"Model {state.name} teardown stuck", body)

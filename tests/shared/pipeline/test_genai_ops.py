@@ -67,13 +67,63 @@ def test_full_lifecycle_then_teardown_in_order(ops: GenAiOps, staged_model: str)
         assert ops.list_managed(kind) == []
 
 
-def test_keep_model_keeps_the_imported_model(ops: GenAiOps, staged_model: str) -> None:
+def test_keep_model_keeps_the_imported_model_and_marks_it_kept(ops: GenAiOps, staged_model: str) -> None:
     state = make_state(keep_model=True)
     model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
     ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05)
     progress = teardown_step(ops, state, budget_seconds=5, interval=0.05)
-    assert progress.done and progress.deleted == []
-    assert [r.id for r in ops.list_managed(Kind.IMPORTED_MODEL)] == [model.id]
+    assert progress.done and progress.deleted == [] and progress.kept == model.id
+    assert progress.resources.imported_model_id == model.id
+    # Kept: it belongs to no import any more, so the listings the sweep and teardown use skip it.
+    assert ops.list_managed(Kind.IMPORTED_MODEL) == []
+    kept = ops.list_managed(Kind.IMPORTED_MODEL, include_kept=True)
+    assert [r.id for r in kept] == [model.id] and kept[0].is_kept
+    assert kept[0].import_id == state.import_id  # its other tags stay
+    # A later teardown of the same import (or a new import of the name) leaves it alone.
+    again = teardown_step(
+        ops, state.model_copy(update={"options": make_state().options}), budget_seconds=5, interval=0.05
+    )
+    assert again.done and again.deleted == []
+    live = ops.get(Kind.IMPORTED_MODEL, model.id)
+    assert live is not None and not live.is_gone
+
+
+def test_keep_model_waits_until_the_model_can_be_tagged(ops: GenAiOps, staged_model: str) -> None:
+    state = make_state(keep_model=True)
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)  # still CREATING (2 s)
+    progress = teardown_step(ops, state, budget_seconds=0.1, interval=0.05)
+    assert not progress.done and progress.waiting_on is not None and model.id in progress.waiting_on
+    done = teardown_step(ops, state, budget_seconds=15, interval=0.05)
+    assert done.done and done.kept == model.id
+
+
+def test_find_never_reuses_a_failed_resource(ops: GenAiOps, staged_model: str, localcloud) -> None:  # type: ignore[no-untyped-def]
+    localcloud.fail_work_request("tiny-chat", "CREATE_IMPORTED_MODEL", "artifact bucket unreachable")
+    state = make_state()
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    assert ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05).status == "FAILED"
+    assert ops.find(Kind.IMPORTED_MODEL, state.import_id) is None  # a retry creates a new one
+    tagged = ops.list_managed(Kind.IMPORTED_MODEL)
+    assert [r.id for r in tagged] == [model.id] and tagged[0].is_failed  # teardown still finds it
+    progress = teardown_step(ops, state, budget_seconds=10, interval=0.05)
+    assert progress.done and progress.deleted == [f"import-model {model.id}"]
+
+
+def test_teardown_is_not_done_while_a_tagged_resource_is_still_creating(
+    ops: GenAiOps, staged_model: str
+) -> None:
+    state = make_state()  # nothing recorded: the cluster is known only by its tag
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05)
+    cluster = ops.create_cluster(state, "A10_X1")  # CREATING for 2 s: deletes are refused
+    progress = teardown_step(ops, state, budget_seconds=0.3, interval=0.05)
+    assert not progress.done
+    assert progress.left == [f"cluster {cluster.id} (CREATING)", f"import-model {model.id} (ACTIVE)"]
+    assert progress.deleted == []  # kinds go in order: the model waits for the cluster
+    done = teardown_step(ops, state, budget_seconds=15, interval=0.05)
+    assert done.done and [d.split()[0] for d in done.deleted] == ["cluster", "import-model"]
+    for kind in Kind:
+        assert ops.list_managed(kind) == []
 
 
 def test_failed_work_request_reports_its_errors(ops: GenAiOps, staged_model: str, localcloud) -> None:  # type: ignore[no-untyped-def]
