@@ -21,7 +21,6 @@ schedule (and its policy) when `sweep_schedule_cron` is set, e.g. every 15 minut
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,13 +29,13 @@ from typing import Any
 
 from shared.contract.paths import classify
 from shared.contract.state import ImportState, Stage
+from shared.contract.tags import IMPORT_NAME
 from shared.pipeline import logs
-from shared.pipeline.genai_ops import GenAiOps, Kind, ResourceBusy
-from shared.pipeline.ledger import Ledger
+from shared.pipeline.genai_ops import GenAiOps, Kind, Resource, ResourceBusy
+from shared.pipeline.ledger import Hold, Ledger
 from shared.pipeline.store import ConflictError, StateStore, StateUnreadable
 
 log = logs.get_logger("sweep")
-ALL_KINDS = frozenset(Kind)
 
 
 @dataclass
@@ -68,24 +67,41 @@ def stall_reason(state: ImportState, now: datetime, stall_after: timedelta) -> s
     return None
 
 
-def wanted_kinds(state: ImportState) -> frozenset[Kind]:
-    """Which resources of its own this import still wants to exist."""
-    if state.stage is Stage.REJECTED:
-        return frozenset()
-    if state.stage is Stage.TORN_DOWN:
-        return frozenset({Kind.IMPORTED_MODEL}) if state.options.keep_model else frozenset()
-    if state.stage is Stage.FAILED:
-        r = state.resources
-        return ALL_KINDS if (r.imported_model_id or r.cluster_id or r.endpoint_id) else frozenset()
-    return ALL_KINDS
+def recorded_ids(state: ImportState) -> frozenset[str]:
+    r = state.resources
+    return frozenset(i for i in (r.imported_model_id, r.cluster_id, r.endpoint_id) if i)
 
 
-def holds_units(state: ImportState) -> bool:
+def wants(state: ImportState, res: Resource) -> bool:
+    """Does this import still want this resource (tagged with its import id) to exist?
+
+    In flight or tearing down: everything tagged with it (a create may not be recorded yet;
+    teardown deletes what it finds). DONE and FAILED: exactly the recorded ids; anything
+    else tagged with the import is a duplicate a lost write left behind. TORN_DOWN keeps
+    only a `keep_model` model, and that one is tagged kept (never listed here anyway).
+    """
     if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
-        return False
-    if state.stage is Stage.FAILED:
-        return state.resources.cluster_id is not None
+        return (
+            state.stage is Stage.TORN_DOWN
+            and state.options.keep_model
+            and res.kind is Kind.IMPORTED_MODEL
+            and res.id == state.resources.imported_model_id
+        )
+    if state.stage in (Stage.DONE, Stage.FAILED):
+        return res.id in recorded_ids(state)
     return True
+
+
+def holds_units(state: ImportState | None, has_live_cluster: bool) -> bool:
+    """Must the ledger keep this import's AI units?
+
+    While any cluster tagged with it lives (that is money being spent, whatever the state
+    says), while it may still create one (not terminal), and while DONE with a cluster
+    recorded (a cluster the resource listing of this pass may not have seen yet).
+    """
+    if has_live_cluster or (state is not None and not state.stage.is_terminal):
+        return True
+    return state is not None and state.stage is Stage.DONE and state.resources.cluster_id is not None
 
 
 class _StateCache:
@@ -95,8 +111,10 @@ class _StateCache:
         self._by_name: dict[str, tuple[str, ImportState]] = {}
         self._lock = threading.Lock()
 
-    def load(self, store: StateStore) -> list[tuple[ImportState, str]]:
+    def load(self, store: StateStore) -> tuple[list[tuple[ImportState, str]], set[str]]:
+        """The readable states with their ETags, and the names whose document is unreadable."""
         out: list[tuple[ImportState, str]] = []
+        unreadable: set[str] = set()
         seen: set[str] = set()
         for entry in store.entries():
             ref = classify(entry.name)
@@ -112,6 +130,9 @@ class _StateCache:
                 found = store.get(ref.name)
             except StateUnreadable as exc:
                 log.error("unreadable state document", extra={"error": str(exc)[:300]})
+                unreadable.add(ref.name)
+                with self._lock:
+                    self._by_name.pop(ref.name, None)
                 continue
             if found is None:
                 continue
@@ -122,7 +143,7 @@ class _StateCache:
         with self._lock:
             for gone in set(self._by_name) - seen:
                 del self._by_name[gone]
-        return out
+        return out, unreadable
 
 
 _cache = _StateCache()
@@ -137,16 +158,39 @@ def sweep(
     ledger: Ledger | None = None,
     dry_run: bool = False,
 ) -> SweepReport:
+    """One pass: nudge stalled imports, delete orphans, release stale holds.
+
+    Each phase is guarded on its own: a corrupt ledger or a refused delete is reported in
+    `errors` and never stops the other phases. An import whose state document cannot be
+    read is left entirely alone (its resources by `import-name` tag, its hold by name):
+    not knowing what it wants is no reason to delete a live deployment.
+    """
     report = SweepReport()
     # Resources first, then states: a resource listed here was created after its state was written,
     # so its import is in the state listing below (no new import is mistaken for an orphan).
     # The same for holds: a hold read here belongs to an import whose state is listed below.
-    managed = []
+    managed: list[Resource] | None = None
     if ops is not None:
-        for kind in (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL):
-            managed.extend(ops.list_managed(kind))
-    holds = ledger.holds() if ledger is not None else {}
-    loaded = _cache.load(store)
+        try:
+            managed = [
+                r
+                for kind in (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL)
+                for r in ops.list_managed(kind)
+            ]
+        except Exception as exc:
+            report.errors.append(f"listing resources: {exc}"[:500])
+    holds: dict[str, Hold] | None = None
+    if ledger is not None:
+        try:
+            holds = ledger.holds()
+        except Exception as exc:  # e.g. LedgerUnreadable: the other phases still run
+            report.errors.append(f"reading the ledger: {exc}"[:500])
+    try:
+        loaded, unreadable = _cache.load(store)
+    except Exception as exc:  # without the states nothing can be told apart from an orphan: stop
+        report.errors.append(f"reading the import states: {exc}"[:500])
+        log.error("sweep stopped", extra=report.to_json_dict())
+        return report
     by_id = {s.import_id: s for s, _ in loaded}
 
     for state, etag in loaded:
@@ -155,31 +199,47 @@ def sweep(
             continue
         report.nudged.append(f"{state.name}: {reason}")
         if not dry_run:
-            with contextlib.suppress(ConflictError):  # it moved on its own meanwhile: not stalled
+            try:
                 store.put(state.next_attempt(now=now), etag)
+            except ConflictError:
+                pass  # it moved on its own meanwhile: not stalled
+            except Exception as exc:
+                report.errors.append(f"nudging {state.name}: {exc}"[:500])
 
-    if ops is not None:
+    still_live: list[Resource] = []
+    if ops is not None and managed is not None:
         for res in managed:
             if res.tags.get("import-bucket") != store.bucket:
                 report.not_ours += 1  # another deployment of the pipeline in this compartment: hands off
                 continue
             owner = by_id.get(res.import_id or "")
-            if owner is not None and res.kind in wanted_kinds(owner):
+            if res.tags.get(IMPORT_NAME) in unreadable or (owner is not None and wants(owner, res)):
+                still_live.append(res)
                 continue
             report.orphans_deleted.append(f"{res.kind.value} {res.id} ({res.import_id})")
+            still_live.append(res)  # until it is DELETED it still costs money
             if not dry_run:
                 try:
                     ops.delete(res.kind, res.id)
                 except ResourceBusy as exc:
                     report.errors.append(str(exc))
-    if ledger is not None:
-        for import_id in holds:
-            owner = by_id.get(import_id)
-            if owner is None or not holds_units(owner):
-                report.holds_released.append(import_id)
-                if not dry_run:
+                except Exception as exc:
+                    report.errors.append(f"deleting {res.kind.value} {res.id}: {exc}"[:500])
+    # Without a resource listing we cannot tell which clusters live: then release nothing.
+    if ledger is not None and holds is not None and (ops is None or managed is not None):
+        with_cluster = {r.import_id for r in still_live if r.kind is Kind.CLUSTER}
+        for import_id, hold in holds.items():
+            if hold.name in unreadable:
+                continue
+            if holds_units(by_id.get(import_id), has_live_cluster=import_id in with_cluster):
+                continue
+            report.holds_released.append(import_id)
+            if not dry_run:
+                try:
                     ledger.release(import_id)
-    if report.nudged or report.orphans_deleted or report.holds_released:
+                except Exception as exc:
+                    report.errors.append(f"releasing the hold of {import_id}: {exc}"[:500])
+    if report.nudged or report.orphans_deleted or report.holds_released or report.errors:
         log.info("sweep acted", extra=report.to_json_dict())
     return report
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pipeline_states import make_state
 
 from shared.contract.state import Resources, Stage
-from shared.pipeline.genai_ops import Kind
-from shared.pipeline.sweep import holds_units, stall_reason, wanted_kinds
+from shared.pipeline.genai_ops import Kind, Resource
+from shared.pipeline.sweep import holds_units, stall_reason, wants
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STALL = timedelta(minutes=5)
@@ -43,22 +43,52 @@ def test_terminal_imports_never_stall() -> None:
         assert stall_reason(at(stage, timedelta(days=3), timedelta(days=-2)), NOW, STALL) is None
 
 
-def test_wanted_resources_follow_the_stage() -> None:
-    assert wanted_kinds(make_state(stage=Stage.DEPLOYING)) == frozenset(Kind)
-    assert wanted_kinds(make_state(stage=Stage.DONE)) == frozenset(Kind)
-    assert wanted_kinds(make_state(stage=Stage.REJECTED)) == frozenset()
-    assert wanted_kinds(make_state(stage=Stage.TORN_DOWN)) == frozenset()
-    assert wanted_kinds(make_state(stage=Stage.TORN_DOWN, keep_model=True)) == {Kind.IMPORTED_MODEL}
-    assert wanted_kinds(make_state(stage=Stage.FAILED)) == frozenset()  # cleaned up: nothing is wanted
-    kept = make_state(stage=Stage.FAILED).model_copy(update={"resources": Resources(cluster_id="c")})
-    assert wanted_kinds(kept) == frozenset(Kind)  # failure policy keep: kept for inspection
+def res(kind: Kind, rid: str, state: str = "ACTIVE") -> Resource:
+    return Resource(kind, rid, state, {"import-id": "tiny-chat-0123456789ab"})
+
+
+def test_in_flight_imports_want_everything_tagged_with_them() -> None:
+    for stage in (Stage.IMPORTING, Stage.PROVISIONING, Stage.DEPLOYING, Stage.TEARING_DOWN):
+        for kind in Kind:
+            assert wants(make_state(stage=stage), res(kind, "untracked"))
+
+
+def test_done_and_failed_imports_want_only_what_they_recorded() -> None:
+    recorded = Resources(imported_model_id="m", cluster_id="c", endpoint_id="e")
+    done = make_state(stage=Stage.DONE).model_copy(update={"resources": recorded})
+    assert all(wants(done, res(k, i)) for k, i in ((Kind.IMPORTED_MODEL, "m"), (Kind.CLUSTER, "c")))
+    assert not wants(done, res(Kind.CLUSTER, "duplicate"))  # a lost write's second cluster
+    # Failure policy keep: a FAILED import that recorded only its cluster keeps that cluster,
+    # not every resource that happens to carry its id.
+    failed = make_state(stage=Stage.FAILED).model_copy(update={"resources": Resources(cluster_id="c")})
+    assert wants(failed, res(Kind.CLUSTER, "c", "FAILED"))
+    assert not wants(failed, res(Kind.CLUSTER, "never-recorded"))
+    assert not wants(failed, res(Kind.ENDPOINT, "e"))
+    assert not wants(make_state(stage=Stage.FAILED), res(Kind.IMPORTED_MODEL, "m"))  # cleaned up
+
+
+def test_ended_imports_want_nothing_but_a_kept_model() -> None:
+    assert not wants(make_state(stage=Stage.REJECTED), res(Kind.IMPORTED_MODEL, "m"))
+    gone = make_state(stage=Stage.TORN_DOWN).model_copy(
+        update={"resources": Resources(imported_model_id="m")}
+    )
+    assert not wants(gone, res(Kind.IMPORTED_MODEL, "m"))
+    kept = make_state(stage=Stage.TORN_DOWN, keep_model=True).model_copy(
+        update={"resources": Resources(imported_model_id="m")}
+    )
+    assert wants(kept, res(Kind.IMPORTED_MODEL, "m"))
+    assert not wants(kept, res(Kind.IMPORTED_MODEL, "another"))
+    assert not wants(kept, res(Kind.CLUSTER, "c"))
 
 
 def test_who_holds_ai_units() -> None:
-    assert holds_units(make_state(stage=Stage.PROVISIONING))
-    assert holds_units(make_state(stage=Stage.DONE))
-    assert not holds_units(make_state(stage=Stage.TORN_DOWN))
-    assert not holds_units(make_state(stage=Stage.FAILED))
-    assert holds_units(
-        make_state(stage=Stage.FAILED).model_copy(update={"resources": Resources(cluster_id="c")})
-    )
+    assert holds_units(make_state(stage=Stage.PROVISIONING), has_live_cluster=False)
+    assert not holds_units(make_state(stage=Stage.TORN_DOWN), has_live_cluster=False)
+    assert not holds_units(make_state(stage=Stage.FAILED), has_live_cluster=False)
+    assert not holds_units(None, has_live_cluster=False)  # state gone, no cluster: a stale hold
+    # A live cluster tagged with the import is money spent, whatever its state or recorded ids say.
+    for state in (make_state(stage=Stage.FAILED), make_state(stage=Stage.TORN_DOWN), None):
+        assert holds_units(state, has_live_cluster=True)
+    recorded = make_state(stage=Stage.DONE).model_copy(update={"resources": Resources(cluster_id="c")})
+    assert holds_units(recorded, has_live_cluster=False)
+    assert not holds_units(make_state(stage=Stage.DONE), has_live_cluster=False)  # deploy: false
