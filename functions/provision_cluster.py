@@ -1,7 +1,9 @@
 """PROVISIONING: reserve the AI units, create the hosting cluster (once), wait for ACTIVE.
 
 The reservation in the ledger comes first: a cluster that would break a ceiling is never
-created, and the failure notification says why and what it would have cost.
+created, and the failure notification says why and what it would have cost. A cluster
+found by tag (created by an earlier attempt or before a retry) is adopted only after its
+units are recorded in the ledger, ceilings or not: it exists, so it is spending.
 """
 
 from __future__ import annotations
@@ -22,6 +24,16 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
     if not res.cluster_id:
         existing = rt.ops.find(Kind.CLUSTER, state.import_id)
         if existing is not None:
+            # A cluster that exists costs money whatever the ceilings say: record its units
+            # (idempotent per import id) before adopting it, so the ledger never misses it.
+            rt.ledger.reserve(
+                state.import_id,
+                state.name,
+                plan.ai_units,
+                max_per_import=float("inf"),
+                max_total=float("inf"),
+                unit_shape=plan.unit_shape,
+            )
             found = res.model_copy(update={"cluster_id": existing.id})
             return Step(
                 state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
