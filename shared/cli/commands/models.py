@@ -1,8 +1,7 @@
 """The console's tasks on imported models, plus teardown and cost.
 
 `list`, `get`, `update`, `move`, `delete` act on imported models in OCI Generative AI;
-`teardown` removes what an import created (endpoint, then cluster, then the model unless
-kept), found through its state document and the `managed-by` / `import-name` tags; `cost`
+`teardown` cancels an import and runs the pipeline's own teardown (shared/cli/teardown.py); `cost`
 shows the live hosting clusters and what they cost per hour.
 
 A model is named by its OCID, or by its display name or import name within the compartment.
@@ -13,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from oci.generative_ai import models as gm
@@ -40,9 +38,10 @@ from shared.cli.formatting import (
 )
 from shared.cli.output import CliError, print_json, print_table
 from shared.cli.paging import all_items
-from shared.contract.state import ImportState, Stage
-from shared.pipeline.genai_ops import GenAiOps, Kind, ResourceBusy
-from shared.pipeline.store import ConflictError, StateStore, StateUnreadable
+from shared.cli.teardown import Teardown, TeardownFailed
+from shared.pipeline.genai_ops import GenAiOps, Kind
+from shared.pipeline.ledger import Ledger
+from shared.pipeline.store import StateStore
 
 RESERVED_TAGS = frozenset({"import-id", "import-name", "step", "managed-by"})
 LIVE_CLUSTER_STATES = frozenset({"CREATING", "ACTIVE", "UPDATING", "NEEDS_ATTENTION"})
@@ -89,9 +88,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "teardown",
         parents=[common],
         help="remove what an import created: endpoint, cluster, model",
-        description="Delete the endpoint, then the hosting cluster, then the imported model (unless "
-        "--keep-model) of import NAME, or of every import with --all. Resources are found through the "
-        "state document and the managed-by/import-name tags, so untracked leftovers go too.",
+        description="Cancel import NAME (or every import of the bucket with --all) and run the "
+        "pipeline's teardown: the endpoint, then the hosting cluster, then the imported model unless "
+        "kept (--keep-model, or keep_model in the import's options). Works with or without the function "
+        "running. Without a state document, the resources tagged with NAME and this bucket are deleted.",
     )
     p.add_argument("name", metavar="NAME", nargs="?", help="import name")
     p.add_argument("--all", action="store_true", help="every import this tool's pipeline manages")
@@ -368,65 +368,6 @@ def run_delete(args: argparse.Namespace) -> int:
 
 
 # --- teardown ----------------------------------------------------------------------------------
-@dataclass
-class TeardownPlan:
-    name: str
-    state: ImportState | None
-    etag: str | None
-    targets: dict[Kind, list[tuple[str, str]]] = field(default_factory=dict)  # kind -> [(id, display)]
-    kept: list[tuple[Kind, str]] = field(default_factory=list)
-
-
-_ORDER = (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL)
-KIND_NAMES = {Kind.ENDPOINT: "endpoint", Kind.CLUSTER: "cluster", Kind.IMPORTED_MODEL: "imported_model"}
-
-
-def _store(ctx: CliContext) -> StateStore | None:
-    try:
-        return StateStore(ctx.object_storage, ctx.namespace, ctx.bucket)
-    except CliError:
-        return None  # no bucket: the tags still find everything
-
-
-def plan_teardown(
-    ctx: CliContext, ops: GenAiOps, store: StateStore | None, names: list[str], keep_model: bool
-) -> list[TeardownPlan]:
-    live = {kind: ops.list_managed(kind) for kind in _ORDER}
-    plans = []
-    for name in names:
-        try:
-            found = store.get(name) if store else None
-        except StateUnreadable as exc:  # the tags still find its resources
-            print(f"warning: {exc}", file=sys.stderr)
-            found = None
-        state, etag = found if found else (None, None)
-        plan = TeardownPlan(name, state, etag)
-        ids: dict[Kind, dict[str, str]] = {kind: {} for kind in _ORDER}
-        for kind in _ORDER:
-            for res in live[kind]:
-                if res.tags.get(IMPORT_NAME_TAG) == name:
-                    ids[kind][res.id] = res.tags.get("step", kind.value)
-        if state is not None:
-            recorded = {
-                Kind.ENDPOINT: state.resources.endpoint_id,
-                Kind.CLUSTER: state.resources.cluster_id,
-                Kind.IMPORTED_MODEL: state.resources.imported_model_id,
-            }
-            for kind, rid in recorded.items():
-                if rid and rid not in ids[kind]:
-                    found_res = ops.get(kind, rid)
-                    if found_res is not None and found_res.lifecycle_state != "DELETED":
-                        ids[kind][rid] = kind.value
-        for kind in _ORDER:
-            targets = sorted(ids[kind])
-            if kind is Kind.IMPORTED_MODEL and keep_model:
-                plan.kept.extend((kind, rid) for rid in targets)
-                continue
-            plan.targets[kind] = [(rid, kind.value) for rid in targets]
-        plans.append(plan)
-    return plans
-
-
 def _wait_deleted(ops: GenAiOps, kind: Kind, resource_id: str, timeout: float, poll: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -436,125 +377,57 @@ def _wait_deleted(ops: GenAiOps, kind: Kind, resource_id: str, timeout: float, p
         if time.monotonic() > deadline:
             raise CliError(
                 f"{kind.value} {resource_id} is still {res.lifecycle_state} after {timeout:.0f}s; "
-                "run the same teardown again later"
+                "run the same command again later"
             )
         time.sleep(poll)
-
-
-def _delete_and_wait(ops: GenAiOps, kind: Kind, resource_id: str, timeout: float, poll: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            ops.delete(kind, resource_id)
-            break
-        except ResourceBusy as exc:  # still CREATING/UPDATING, or its children are still DELETING
-            if time.monotonic() > deadline:
-                raise CliError(f"{exc}; run the same teardown again later") from None
-            time.sleep(poll)
-    _wait_deleted(ops, kind, resource_id, max(1.0, deadline - time.monotonic()), poll)
-
-
-def _mark_torn_down(store: StateStore, plan: TeardownPlan) -> bool:
-    """Record the teardown in the state document so `status` and the pipeline agree."""
-    state, etag = plan.state, plan.etag
-    for _ in range(5):
-        if state is None or etag is None:
-            return False
-        if state.stage is Stage.TORN_DOWN and state.desired == "absent":
-            return False
-        gone = {"endpoint_id": None, "endpoint_work_request_id": None, "cluster_id": None,
-                "cluster_work_request_id": None}  # fmt: skip
-        if not plan.kept:
-            gone |= {"imported_model_id": None, "imported_model_work_request_id": None}
-        update: dict[str, object] = {
-            "desired": "absent",
-            "resources": state.resources.model_copy(update=gone),
-        }
-        if plan.kept:  # so the sweep does not take the kept model for an orphan
-            update["options"] = state.options.model_copy(update={"keep_model": True})
-        new = state.move_to(Stage.TORN_DOWN, note="torn down by `model-import teardown`").model_copy(
-            update=update
-        )
-        try:
-            store.put(new, etag)
-            return True
-        except ConflictError:
-            found = store.get(plan.name)
-            state, etag = found if found else (None, None)
-    raise CliError(
-        f"the state of {plan.name} keeps changing; run `model-import status {plan.name}` and try again"
-    )
-
-
-def _release_ledger(ctx: CliContext, state: ImportState | None) -> None:
-    if state is None:
-        return
-    try:
-        from shared.pipeline.ledger import Ledger
-
-        Ledger(ctx.object_storage, ctx.namespace, ctx.bucket).release(state.import_id)
-    except Exception as exc:  # the ledger is bookkeeping: the teardown itself succeeded
-        print(f"warning: could not release the AI-unit ledger hold of {state.name}: {exc}", file=sys.stderr)
 
 
 def run_teardown(args: argparse.Namespace) -> int:
     if bool(args.name) == bool(args.all):
         raise CliError("name one import, or pass --all", exit_code=2)
     ctx = CliContext(args)
-    ops = GenAiOps(ctx.genai, ctx.compartment_id)
-    store = _store(ctx)
+    json_out = args.output == "json"
+    td = Teardown(
+        GenAiOps(ctx.genai, ctx.compartment_id),
+        StateStore(ctx.object_storage, ctx.namespace, ctx.bucket),
+        Ledger(ctx.object_storage, ctx.namespace, ctx.bucket),
+        timeout=args.timeout,
+        poll=args.poll,
+        say=(lambda line: None) if json_out else (lambda line: print(line, file=sys.stderr)),
+    )
     if args.all:
-        names: set[str] = set()
-        for kind in _ORDER:
-            names |= {r.tags[IMPORT_NAME_TAG] for r in ops.list_managed(kind) if r.tags.get(IMPORT_NAME_TAG)}
-        if store:
-            names |= {s.name for s in store.list() if s.stage is not Stage.TORN_DOWN}
+        names = td.names()
         if not args.dry_run and not args.yes and not _confirm(f"tear down {len(names)} imports?"):
             raise CliError("--all tears down every import: add --yes to confirm", exit_code=2)
-        name_list = sorted(names)
     else:
-        name_list = [args.name]
-    plans = plan_teardown(ctx, ops, store, name_list, args.keep_model)
-    if not args.all and not args.dry_run:
-        plan = plans[0]
-        if plan.state is None and not any(plan.targets.values()) and not plan.kept:
-            raise CliError(f"nothing to tear down: no import and no managed resource is named {args.name!r}")
-    results: list[dict[str, Any]] = []
-    for plan in plans:
-        deleted: list[dict[str, str]] = []
-        for kind in _ORDER:
-            for rid, _ in plan.targets.get(kind, []):
-                if not args.dry_run:
-                    if args.output != "json":
-                        print(f"{plan.name}: deleting {KIND_NAMES[kind]} {rid}", file=sys.stderr)
-                    _delete_and_wait(ops, kind, rid, args.timeout, args.poll)
-                deleted.append({"kind": KIND_NAMES[kind], "id": rid})
-        state_updated = False
-        if not args.dry_run and store is not None:
-            state_updated = _mark_torn_down(store, plan)
-            _release_ledger(ctx, plan.state)
-        results.append(
-            {
-                "name": plan.name,
-                "dry_run": bool(args.dry_run),
-                "deleted": deleted,
-                "kept": [{"kind": KIND_NAMES[k], "id": rid} for k, rid in plan.kept],
-                "state_updated": state_updated,
-            }
+        names = [args.name]
+    live = td.live()
+    plans = [td.plan(name, args.keep_model, live) for name in names]
+    if not args.all and plans[0].state is None and not plans[0].targets and not plans[0].kept:
+        raise CliError(
+            f"nothing to tear down: no import and no managed resource of bucket {ctx.bucket} "
+            f"is named {args.name!r}"
         )
-    if args.output == "json":
-        print_json(results)
-    else:
-        verb = "would delete" if args.dry_run else "deleted"
-        rows = []
-        for r in results:
-            for d in r["deleted"]:
-                rows.append((r["name"], verb, d["kind"], d["id"]))
-            for k in r["kept"]:
-                rows.append((r["name"], "kept", k["kind"], k["id"]))
-            if not r["deleted"] and not r["kept"]:
-                rows.append((r["name"], "nothing left", "", ""))
-        print_table(["import", "action", "kind", "id"], rows)
+    results = []
+    for plan in plans:
+        try:
+            results.append(td.dry_run(plan) if args.dry_run else td.run(plan))
+        except TeardownFailed as exc:
+            raise CliError(str(exc)) from None
+    docs = [r.to_json() for r in results]
+    if json_out:
+        print_json(docs)
+        return 0
+    verb = "would delete" if args.dry_run else "deleted"
+    rows = []
+    for d in docs:
+        for x in d["deleted"]:
+            rows.append((d["name"], verb, x["kind"], x["id"]))
+        for k in d["kept"]:
+            rows.append((d["name"], "kept", k["kind"], k["id"]))
+        if not d["deleted"] and not d["kept"]:
+            rows.append((d["name"], "nothing left", "", ""))
+    print_table(["import", "action", "kind", "id"], rows)
     return 0
 
 

@@ -180,7 +180,8 @@ def test_teardown_keep_model_and_untracked_resources(cli: Any) -> None:
     assert res.code == 0, res.err
     assert "kept" in res.out and d.model_id in res.out
     assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "DELETED"
-    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
+    cli.wait_ready(Kind.IMPORTED_MODEL, d.model_id, None)  # tagging it kept is an update: back to ACTIVE
+    assert cli.genai.get_imported_model(d.model_id).data.freeform_tags.get("kept") == "true"
 
 
 def test_teardown_keep_model_is_recorded_so_the_sweep_keeps_it(cli: Any) -> None:
@@ -192,7 +193,7 @@ def test_teardown_keep_model_is_recorded_so_the_sweep_keeps_it(cli: Any) -> None
     swept = cli("sweep", "--fix", "--json")
     assert swept.code == 0, swept.err
     assert swept.json()["orphans_deleted"] == []
-    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
+    cli.wait_ready(Kind.IMPORTED_MODEL, d.model_id, None)
 
 
 def test_teardown_all_needs_confirmation_then_removes_everything(cli: Any) -> None:
