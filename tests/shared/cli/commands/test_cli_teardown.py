@@ -12,6 +12,7 @@ from oci.generative_ai import models as gm
 from localcloud.context import Timings
 from shared.contract import tags
 from shared.contract.state import Stage
+from shared.pipeline.finish import finish_teardown
 from shared.pipeline.genai_ops import Kind
 from shared.pipeline.ledger import Ledger
 
@@ -178,3 +179,36 @@ def test_teardown_while_the_pipeline_creates_ends_with_nothing_live(
         time.sleep(0.1)
         assert live() == []
     assert cli.store.get("racing")[0].stage is Stage.TORN_DOWN
+
+
+def test_finish_teardown_never_finishes_a_live_or_newer_import(cli: Any) -> None:
+    d = cli.deploy("fin")
+    ledger = Ledger(cli.os, cli.namespace, cli.bucket)
+    ledger.reserve(d.state.import_id, "fin", 1.77, max_per_import=10, max_total=10)
+
+    alive = finish_teardown(cli.store, ledger, cli.ops, "fin", d.state.import_id, note="test")
+    assert alive.status == "alive" and not alive.finished
+    assert {r.id for r in alive.alive} == {d.endpoint_id, d.cluster_id, d.model_id}
+    assert cli.store.get("fin")[0].stage is Stage.DONE  # nothing written
+    assert d.state.import_id in ledger.holds()  # the hold stays while its cluster lives
+
+    # a newer upload replaced the import: finishing the old one leaves the new one as it is
+    cli.store.delete("fin", cli.store.get("fin")[1])
+    newer = cli.deploy("fin", endpoint=False)
+    replaced = finish_teardown(cli.store, ledger, cli.ops, "fin", d.state.import_id, note="test")
+    assert replaced.status == "replaced" and replaced.hold_released  # the old import holds nothing
+    current, _ = cli.store.get("fin")
+    assert current.import_id == newer.state.import_id and current.stage is Stage.DONE
+    assert current.resources.imported_model_id == newer.model_id
+
+    # the newer one, once its model is gone, is finished exactly once
+    cli.ops.delete(Kind.IMPORTED_MODEL, newer.model_id)
+    deadline = time.monotonic() + 30
+    while cli.ops.get(Kind.IMPORTED_MODEL, newer.model_id).lifecycle_state != "DELETED":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    done = finish_teardown(cli.store, ledger, cli.ops, "fin", newer.state.import_id, note="test")
+    assert done.status == "torn_down" and done.state is not None and done.state.desired == "absent"
+    assert cli.store.get("fin")[0].stage is Stage.TORN_DOWN
+    again = finish_teardown(cli.store, ledger, cli.ops, "fin", newer.state.import_id, note="test")
+    assert again.status == "already"
