@@ -20,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 import oci
 
-from functions.common import StageContext, Step, deadline_passed, fail
+from functions.common import StageContext, Step, deadline_passed, fail, move
 from functions.create_endpoint import create_endpoint
 from functions.import_model import import_model
 from functions.intake import SourceDoc, new_import
@@ -35,10 +36,10 @@ from functions.validate import validate
 from functions.wait_for_files import wait_for_files
 from shared.contract.manifest import MAX_DOCUMENT_BYTES
 from shared.contract.paths import ObjectKind, classify, manifest_object, model_prefix, request_object
-from shared.contract.state import HISTORY_LIMIT, ImportState, Stage, Transition, make_import_id
+from shared.contract.state import HISTORY_LIMIT, ImportState, LastError, Stage, Transition, make_import_id
 from shared.findings import finding
 from shared.pipeline import logs
-from shared.pipeline.genai_ops import ResourceBusy
+from shared.pipeline.genai_ops import Kind, ResourceBusy
 from shared.pipeline.notifier import (
     Message,
     failure_message,
@@ -226,6 +227,11 @@ def start(
 
 
 def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
+    """Run the stage's handler; an error either waits for the next delivery or, past the deadline, fails.
+
+    Raising (a 502) lets the platform deliver again and the sweep nudge the import; that is right
+    only while the stage deadline has not passed, or the import hangs forever with no FAILED state.
+    """
     handler = STAGES.get(state.stage)
     if handler is None:
         return settle(state, ctx)
@@ -233,13 +239,57 @@ def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
     try:
         return handler(state, ctx)
     except oci.exceptions.ServiceError as exc:
-        if is_transient(exc) and not deadline_passed(state, ctx):
-            raise  # the platform delivers the event again; the sweep nudges if it does not
-        code = "LIMIT_EXCEEDED" if "limit" in f"{exc.code} {exc.message}".lower() else "OCI_API_ERROR"
         detail = f"{exc.operation_name or 'call'}: HTTP {exc.status} {exc.code}: {exc.message}"
-        if state.stage is Stage.TEARING_DOWN:
-            raise  # a teardown never gives up on its own; its deadline ends it in FAILED
+        if state.stage is Stage.TEARING_DOWN or (is_transient(exc) and not deadline_passed(state, ctx)):
+            if not deadline_passed(state, ctx):
+                raise  # the platform delivers the event again; the sweep nudges if it does not
+            return teardown_stuck(state, ctx, detail)
+        code = "LIMIT_EXCEEDED" if "limit" in f"{exc.code} {exc.message}".lower() else "OCI_API_ERROR"
         return fail(state, ctx, code, detail[:1000])
+    except Exception as exc:
+        if not deadline_passed(state, ctx):
+            raise
+        detail = f"{type(exc).__name__}: {exc}"
+        if state.stage is Stage.TEARING_DOWN:
+            return teardown_stuck(state, ctx, detail)
+        log.error("stage kept failing until its deadline", extra={"error": detail[:300]})
+        return fail(
+            state,
+            ctx,
+            "STAGE_DEADLINE_EXCEEDED",
+            f"{state.stage.value} kept failing until its deadline {state.stage_deadline}: {detail}"[:1000],
+        )
+
+
+def left_over(state: ImportState) -> str:
+    r = state.resources
+    parts = [
+        f"{what} {rid}"
+        for what, rid in (
+            ("endpoint", r.endpoint_id),
+            ("cluster", r.cluster_id),
+            ("model", r.imported_model_id),
+        )
+        if rid
+    ]
+    return ", ".join(parts) or "nothing recorded (look for resources tagged with the import id)"
+
+
+def teardown_stuck(state: ImportState, ctx: StageContext, detail: str) -> Step:
+    """TEARING_DOWN past its deadline on errors: FAILED, naming what may still be running."""
+    left = left_over(state)
+    err = LastError(
+        stage=Stage.TEARING_DOWN,
+        code="STAGE_DEADLINE_EXCEEDED",
+        message=f"teardown stuck: {detail}; left: {left}"[:2000],
+    )
+    stuck = move(state.model_copy(update={"last_error": err}), ctx, Stage.FAILED, note="teardown stuck")
+    body = (
+        f"The teardown of {state.name} (import {state.import_id}) kept failing until its deadline: "
+        f"{detail[:1000]}\nStill there: {left}.\n"
+        f"Check them in the console, then run `model-import teardown {state.name}` again."
+    )
+    return Step(stuck, notify=Message("failed:TEARING_DOWN", f"Model {state.name} teardown stuck", body))
 
 
 def is_transient(exc: oci.exceptions.ServiceError) -> bool:

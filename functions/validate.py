@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import oci
+
 from functions.common import StageContext, Step, move
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, Plan, Stage
@@ -44,6 +46,53 @@ def _source(state: ImportState, ctx: StageContext) -> Any:
     return ObjectStorageSource(ctx.rt.object_storage, src.namespace, src.bucket, src.prefix or "")
 
 
+class SourceTemporarilyUnreadable(Exception):
+    """Object Storage or the Hub answered 429/5xx or the connection failed: ask again later."""
+
+
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 416})
+
+
+def is_transient(cause: BaseException | None) -> bool:
+    """Would asking again plausibly give another answer? (A SourceError's cause is what failed.)"""
+    if cause is None:
+        return False  # the source itself decided (too many files, ...): permanent
+    if isinstance(cause, oci.exceptions.ServiceError):
+        return cause.status not in PERMANENT_STATUSES
+    response = getattr(cause, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):
+        return status == 429 or status >= 500
+    if isinstance(cause, OSError | oci.exceptions.RequestException | oci.exceptions.ConnectTimeout):
+        return True  # requests' errors are OSErrors: refused, reset, timed out
+    # The Hub client's transport errors (httpx or requests, depending on the version) by name.
+    return any(word in type(cause).__name__ for word in ("Connect", "Timeout", "Transport", "Protocol"))
+
+
+def watch_transient(source: Any) -> Any:
+    """Make the source raise SourceTemporarilyUnreadable instead of a SourceError for a passing failure.
+
+    The inspector turns every SourceError into a SOURCE_UNREADABLE finding, which would reject
+    the import for good; a throttled or briefly unreachable store must only delay it.
+    """
+    from shared.inspection.sources.base import SourceError
+
+    def guarded(method: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except SourceError as exc:
+                if is_transient(exc.__cause__):
+                    raise SourceTemporarilyUnreadable(f"{exc.subject}: {exc.message}") from exc
+                raise
+
+        return call
+
+    source._list = guarded(source._list)
+    source._read = guarded(source._read)
+    return source
+
+
 def reject(state: ImportState, ctx: StageContext, findings: list[Any], note: str) -> Step:
     rejected = move(state.model_copy(update={"findings": findings}), ctx, Stage.REJECTED, note=note)
     return Step(rejected, notify=rejection_message(rejected))
@@ -59,7 +108,10 @@ def validate(state: ImportState, ctx: StageContext) -> Step:
             state, ctx, [finding("HF_TOKEN_UNAVAILABLE", "HF_TOKEN_SECRET_ID", str(exc))], "no token"
         )
     report = inspect_artifacts(
-        source, declared=state.options.capability, unit_shape=state.options.unit_shape, policy=_policy(ctx)
+        watch_transient(source),
+        declared=state.options.capability,
+        unit_shape=state.options.unit_shape,
+        policy=_policy(ctx),
     )
     findings = list(report.findings)
     if not report.ok or has_errors(findings) or report.capability is None:

@@ -17,7 +17,13 @@ from shared.pipeline import logs
 
 
 class SecretUnavailable(Exception):
-    """The secret could not be read; the message says why, never what it holds."""
+    """The secret cannot be read and asking again will not change that; says why, never what it holds."""
+
+
+# Answers that stay the same however often we ask: a wrong OCID, a missing policy, a bad request.
+# Anything else (429, 5xx) and connection errors propagate: the invocation is retried and the
+# stage deadline decides when to give up.
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404})
 
 
 def read_hf_token(secrets_client: Any, secret_id: str) -> str:
@@ -25,6 +31,8 @@ def read_hf_token(secrets_client: Any, secret_id: str) -> str:
     try:
         bundle = secrets_client.get_secret_bundle(secret_id).data
     except oci.exceptions.ServiceError as exc:
+        if exc.status not in PERMANENT_STATUSES:
+            raise
         raise SecretUnavailable(f"Vault secret {secret_id}: {exc.status} {exc.code}") from None
     content = getattr(bundle.secret_bundle_content, "content", None)
     if not content:
