@@ -16,7 +16,7 @@ import io
 import json
 import os
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fdk import response
@@ -58,7 +58,9 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
             return answer(ctx, {"action": "ignored", "reason": "not an object of the pipeline"})
         with logs.bound(name=ref.name, trigger=ref.kind.value, event_type=event.event_type):
             try:
-                return answer(ctx, route(ref.name, ref.kind, event.event_id, event.bucket_name))
+                return answer(
+                    ctx, route(ref.name, ref.kind, event.event_id, event.bucket_name, platform_deadline(ctx))
+                )
             except SettingsError as exc:
                 log.error("function configuration is invalid", extra={"error": str(exc)})
                 raise
@@ -68,11 +70,29 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
                 raise
 
 
-def route(name: str, kind: Any, event_id: str, bucket: str | None) -> dict[str, Any]:
+def platform_deadline(ctx: Any) -> datetime | None:
+    """The invocation's Fn-Deadline header, if the platform sent one (fdk invents now+30 s otherwise)."""
+    headers = ctx.Headers() if hasattr(ctx, "Headers") else {}
+    raw = next((v for k, v in (headers or {}).items() if str(k).lower() == "fn-deadline"), None)
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def route(
+    name: str, kind: Any, event_id: str, bucket: str | None, deadline: datetime | None = None
+) -> dict[str, Any]:
     from functions.reconcile import reconcile
     from functions.runtime import runtime_from_env
 
     rt = runtime_from_env()
+    rt.begin_invocation(deadline)
     if bucket and bucket != rt.bucket:
         log.info("event from another bucket", extra={"bucket": bucket})
         return {"action": "ignored", "reason": f"bucket {bucket} is not the watched bucket"}
@@ -109,5 +129,6 @@ def sweep_now() -> dict[str, Any]:
     from shared.pipeline.sweep import sweep
 
     rt = runtime_from_env()
+    rt.begin_invocation()
     report = sweep(rt.store, now=rt.now(), stall_after=stall_after(rt), ops=rt.ops, ledger=rt.ledger)
     return report.to_json_dict()

@@ -101,6 +101,7 @@ def holds_something(state: ImportState) -> bool:
 
 
 def reconcile(rt: Runtime, name: str, trigger: ObjectKind, event_id: str | None) -> Outcome:
+    rt.fit_waits()  # whatever ran before in this invocation (the sweep) shortens the stage's wait
     ctx = StageContext(rt, event_id, rt.now())
     try:
         found = rt.store.get(name)
@@ -337,12 +338,15 @@ def commit(ctx: StageContext, step: Step, etag: str | None) -> Outcome:
     try:
         new_etag = rt.store.put(new, etag)
     except ConflictError:
-        log.info(
-            "lost the write: another invocation moved this import first", extra={"stage": new.stage.value}
-        )
-        if step.created:
-            clean_lost_creates(ctx, new, step)
-        return Outcome(new.name, "conflict", new.stage.value, step.note)
+        won = written_after_all(ctx, new)
+        if won is None:
+            log.info(
+                "lost the write: another invocation moved this import first", extra={"stage": new.stage.value}
+            )
+            if step.created:
+                clean_lost_creates(ctx, new, step)
+            return Outcome(new.name, "conflict", new.stage.value, step.note)
+        new_etag = won
     logs.bind(import_id=new.import_id, stage=new.stage.value, attempt=new.attempt)
     log.info(
         "state written",
@@ -357,6 +361,22 @@ def commit(ctx: StageContext, step: Step, etag: str | None) -> Outcome:
     return Outcome(new.name, "wrote", new.stage.value, step.note)
 
 
+def written_after_all(ctx: StageContext, ours: ImportState) -> str | None:
+    """Did our write land although put answered 412? Then the ETag of the document, else None.
+
+    A PUT that succeeded but whose answer was lost (a 5xx, a dropped connection) is sent again
+    by the SDK's retry, which the If-Match then refuses: the conflict is with ourselves.
+    """
+    try:
+        found = ctx.rt.store.get(ours.name)
+    except StateUnreadable:
+        return None
+    if found is not None and found[0] == ours:
+        log.info("the write had landed before its retry was refused: it is ours")
+        return found[1]
+    return None
+
+
 def publish(ctx: StageContext, state: ImportState, etag: str, message: Message) -> None:
     rt = ctx.rt
     try:
@@ -369,7 +389,7 @@ def publish(ctx: StageContext, state: ImportState, etag: str, message: Message) 
             log.error("notification failed; giving up", extra={"key": message.key, "error": str(exc)[:300]})
             return
         log.error("notification failed; will retry", extra={"key": message.key, "error": str(exc)[:300]})
-        rt.sleep(ctx.settings.poll_interval_seconds)
+        rt.nap(ctx.settings.poll_interval_seconds)
         note = Transition(
             at=ctx.now,
             stage=state.stage,

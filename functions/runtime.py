@@ -6,6 +6,7 @@ OCI, the resource-principal signer) once per container keeps each invocation che
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -23,14 +24,50 @@ from shared.pipeline.secrets import read_hf_token
 from shared.pipeline.store import StateStore
 from shared.settings import Settings
 
+# OCI Functions stops an invocation at 300 s; leave room for the answer. Every wait inside one
+# invocation (the stage's poll, the publish retry) fits in what is left of this budget.
+INVOCATION_BUDGET_SECONDS = 270.0
+# What one stage needs after its wait: the If-Match write, the publish and its one retry.
+RESERVE_AFTER_WAIT_SECONDS = 30.0
+
 
 @dataclass
 class Runtime:
-    settings: Settings
+    settings: Settings  # as configured, with poll_seconds cut to fit the invocation (see fit_waits)
     factory: ClientFactory
     env: Mapping[str, str] = field(default_factory=dict)
     now: Callable[[], datetime] = utcnow
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    budget_ends: float | None = None  # clock() value at which this invocation must be answering
+    configured: Settings | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.configured is None:
+            self.configured = self.settings
+
+    def begin_invocation(self, deadline: datetime | None = None) -> None:
+        """Start one invocation's time budget; the platform's deadline, if given, can only shorten it."""
+        start = self.clock()
+        ends = start + INVOCATION_BUDGET_SECONDS
+        if deadline is not None:
+            ends = min(ends, start + (deadline - self.now()).total_seconds() - 5.0)
+        self.budget_ends = ends
+        self.fit_waits()
+
+    def remaining_seconds(self) -> float:
+        return math.inf if self.budget_ends is None else max(0.0, self.budget_ends - self.clock())
+
+    def fit_waits(self) -> None:
+        """Cut the stage wait (poll_seconds) to what is left of the budget, keeping the reserve."""
+        base = self.configured or self.settings
+        room = self.remaining_seconds() - RESERVE_AFTER_WAIT_SECONDS
+        poll = base.poll_seconds if room >= base.poll_seconds else max(0, int(room))
+        self.settings = base if poll == base.poll_seconds else base.model_copy(update={"poll_seconds": poll})
+
+    def nap(self, seconds: float) -> None:
+        """Sleep, but never past the invocation's budget."""
+        self.sleep(max(0.0, min(seconds, self.remaining_seconds() - RESERVE_AFTER_WAIT_SECONDS / 2)))
 
     @cached_property
     def object_storage(self) -> Any:

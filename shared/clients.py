@@ -28,6 +28,25 @@ import oci
 LOCALCLOUD_ENV = "MODEL_IMPORT_LOCALCLOUD"
 
 
+def bounded_retry_strategy() -> Any:
+    """Retries for throttling (429), 5xx and lost connections, at most 3 attempts and ~30 s per call.
+
+    The SDK's default (8 attempts, up to 600 s, and 409 IncorrectState too) can hold one call
+    longer than a whole 300 s function invocation; a 409 is a state question the pipeline answers
+    itself on its next look. Callers wanting other bounds (the CLI) set their own strategy.
+    """
+    return oci.retry.RetryStrategyBuilder(
+        max_attempts_check=True,
+        max_attempts=3,
+        total_elapsed_time_check=True,
+        total_elapsed_time_seconds=30,
+        retry_max_wait_between_calls_seconds=10,
+        service_error_check=True,
+        service_error_retry_config={429: []},
+        service_error_retry_on_any_5xx=True,
+    ).get_retry_strategy()
+
+
 class AuthMode(StrEnum):
     API_KEY = "api_key"
     INSTANCE_PRINCIPAL = "instance_principal"
@@ -123,7 +142,7 @@ class ClientFactory:
             kwargs["signer"] = signer
         if self.endpoint:
             kwargs["service_endpoint"] = self.endpoint
-        kwargs.setdefault("retry_strategy", oci.retry.DEFAULT_RETRY_STRATEGY)
+        kwargs.setdefault("retry_strategy", bounded_retry_strategy())
         return cls(config, **kwargs)
 
     # --- clients ------------------------------------------------------------------------
