@@ -408,25 +408,74 @@ def publish(ctx: StageContext, state: ImportState, etag: str, message: Message) 
             rt.store.put(unclaimed, etag)
 
 
+RESOURCE_FIELD = {
+    Kind.IMPORTED_MODEL: "imported_model_id",
+    Kind.CLUSTER: "cluster_id",
+    Kind.ENDPOINT: "endpoint_id",
+}
+RECORD_ATTEMPTS = 3  # CAS retries when recording a lost create; the sweep covers the rest
+
+
 def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None:
-    """We created a resource but lost the write: delete it if the winner does not want it."""
+    """We created a resource but lost the write: hand it to the winner, or delete it if nobody wants it.
+
+    Never waits: a fresh resource cannot be deleted until it is ACTIVE, and a wait here would
+    hold the invocation for minutes. If the state is still about our import, the resource is
+    recorded in it and the import (re)enters TEARING_DOWN, whose loop deletes it once it can.
+    """
     rt = ctx.rt
-    found = rt.store.get(ours.name)
-    current = found[0] if found else None
-    wanted = (
-        current is not None
-        and current.import_id == ours.import_id
-        and current.desired == "present"
-        and current.stage not in (Stage.TORN_DOWN, Stage.REJECTED, Stage.FAILED, Stage.TEARING_DOWN)
-    )
-    if wanted:
-        return  # the next invocation finds it by tag
-    s = ctx.settings
+    for _ in range(RECORD_ATTEMPTS):
+        try:
+            found = rt.store.get(ours.name)
+        except StateUnreadable:
+            found = None
+        if found is None:
+            break
+        current, etag = found
+        if current.import_id != ours.import_id:
+            break
+        wanted = current.desired == "present" and current.stage not in (
+            Stage.TORN_DOWN,
+            Stage.REJECTED,
+            Stage.FAILED,
+            Stage.TEARING_DOWN,
+        )
+        if wanted:
+            return  # the next invocation finds it by tag
+        recorded = record_lost_creates(ctx, current, step)
+        if recorded is None:
+            break  # a slot already holds another resource: only deleting is left
+        try:
+            rt.store.put(recorded, etag)
+        except ConflictError:
+            continue
+        log.warning(
+            "a resource created for this import is recorded for teardown",
+            extra={"resource": [rid for _, rid in step.created], "stage": recorded.stage.value},
+        )
+        return
     for kind, rid in step.created:
-        # A fresh resource is still CREATING and cannot be deleted yet: wait for it (bounded).
-        rt.ops.wait(kind, rid, None, s.poll_seconds, s.poll_interval_seconds)
         try:
             rt.ops.delete(kind, rid)
             log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})
         except ResourceBusy:
-            log.warning("orphan still busy; the sweep deletes it later", extra={"resource": rid})
+            # Tagged with its import id, which no live state holds: the sweep deletes it.
+            log.warning(
+                "orphan still busy; the sweep deletes it", extra={"resource": rid, "kind": kind.value}
+            )
+
+
+def record_lost_creates(ctx: StageContext, current: ImportState, step: Step) -> ImportState | None:
+    """`current` with the created resources in `resources`, in TEARING_DOWN; None if a slot is taken."""
+    update: dict[str, str] = {}
+    for kind, rid in step.created:
+        slot = RESOURCE_FIELD[kind]
+        held = getattr(current.resources, slot)
+        if held not in (None, rid):
+            return None
+        update[slot] = rid
+    resources = current.resources.model_copy(update=update)
+    note = "recording " + ", ".join(f"{k.value} {rid}" for k, rid in step.created) + " created by a lost race"
+    if current.stage is Stage.TEARING_DOWN:
+        return current.model_copy(update={"resources": resources, "updated_at": ctx.now})
+    return move(current.model_copy(update={"resources": resources}), ctx, Stage.TEARING_DOWN, note=note[:300])

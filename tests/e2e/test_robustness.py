@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import oci
 from e2e_pipeline import Pipeline
 
 from functions.common import StageContext, Step
@@ -211,3 +212,56 @@ def outcome_state(pipeline: Pipeline, name: str) -> ImportState:
     st = pipeline.state(name)
     assert st is not None
     return st
+
+
+# --- one invocation stays inside the platform's 300 s ---
+
+
+def fired(pipeline: Pipeline, fault_id: str) -> int:
+    return next(
+        int(f["fired"]) for f in pipeline.cloud.cloud.faults.describe()["faults"] if f["id"] == fault_id
+    )
+
+
+def test_function_clients_retry_5xx_a_bounded_number_of_times_and_never_409(pipeline: Pipeline) -> None:
+    env = pipeline.cloud.cloud.function_env()
+    client = ClientFactory(env=env).object_storage()
+    info = pipeline.cloud.info
+    pipeline.put("probe-5xx.json", b"{}")
+    pipeline.put("probe-409.json", b"{}")
+    unavailable = pipeline.cloud.set_fault(
+        service="objectstorage", method="HEAD", resource="probe-5xx", status=503
+    )
+    conflict = pipeline.cloud.set_fault(
+        service="objectstorage", method="HEAD", resource="probe-409", status=409, code="IncorrectState"
+    )
+    for name, status in (("probe-5xx.json", 503), ("probe-409.json", 409)):
+        try:
+            client.head_object(info.namespace, info.bucket, name)
+        except oci.exceptions.ServiceError as exc:
+            assert exc.status == status
+        else:
+            raise AssertionError("the fault did not fire")
+    assert fired(pipeline, unavailable) == 3
+    assert fired(pipeline, conflict) == 1
+
+
+def test_the_invocation_budget_caps_the_stage_wait(pipeline: Pipeline) -> None:
+    env = {**pipeline.cloud.cloud.function_env(), "POLL_SECONDS": "280"}
+    ticks = [1000.0]
+    rt = Runtime(
+        settings=Settings.from_env(env), factory=ClientFactory(env=env), env=env, clock=lambda: ticks[0]
+    )
+    rt.begin_invocation()
+    assert rt.settings.poll_seconds == 240  # 270 s budget less the 30 s kept for the write and publish
+    ticks[0] += 100  # the sweep took 100 s
+    rt.fit_waits()
+    assert rt.settings.poll_seconds == 140
+    ticks[0] += 200
+    rt.fit_waits()
+    assert rt.settings.poll_seconds == 0 and rt.remaining_seconds() == 0
+    # a platform deadline 60 s away shortens the budget; a new invocation starts afresh
+    rt.begin_invocation(utcnow() + timedelta(seconds=60))
+    assert 20 <= rt.settings.poll_seconds <= 25
+    rt.begin_invocation()
+    assert rt.settings.poll_seconds == 240 and rt.configured is not None and rt.configured.poll_seconds == 280
