@@ -8,6 +8,7 @@ request that does not parse is REJECTED right here, with its findings, and nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from functions.common import StageContext, Step, stage_deadline
 from shared.contract.manifest import DocumentError, ImportOptions, parse_manifest, parse_request
@@ -23,6 +24,7 @@ class SourceDoc:
     kind: ObjectKind  # MANIFEST, REQUEST or CONFIG (config-trigger mode)
     object_name: str
     etag: str
+    last_modified: datetime | None = None  # Object Storage's Last-Modified of this version
 
 
 def new_import(
@@ -36,6 +38,7 @@ def new_import(
         bucket=rt.bucket,
         object_name=doc.object_name,
         etag=doc.etag,
+        last_modified=doc.last_modified,
         prefix=None if doc.kind is ObjectKind.REQUEST else model_prefix(name),
     )
     stage = Stage.WAITING_FOR_FILES if doc.kind is ObjectKind.CONFIG else Stage.VALIDATING

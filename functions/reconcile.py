@@ -47,7 +47,7 @@ from shared.pipeline.notifier import (
     success_message,
     unreadable_state_message,
 )
-from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, head_object, read_object
+from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, head_object, read_document
 
 log = logs.get_logger("reconcile")
 PUBLISH_ATTEMPTS = 5  # a topic that refuses this many times is a configuration problem: stop looping
@@ -162,10 +162,14 @@ def decide(ctx: StageContext, name: str, trigger: ObjectKind, state: ImportState
     elif make_import_id(name, candidate, etag_now) != state.import_id:
         if kind is ObjectKind.CONFIG and state.source.object_name != candidate:
             return None  # config.json rewritten under a manifest or request import: not a trigger
+        if candidate != state.source.object_name and not uploaded_after(ctx, state, candidate, named=True):
+            # A duplicate or late event about the other source object: it is older than what this
+            # import serves (a request that replaced a manifest, or the reverse), so it replaces nothing.
+            return Step(None, note=f"{candidate} is older than {state.source.object_name}: ignored")
         if holds_something(state) and state.stage not in NOTHING_CREATED_YET:
             if state.stage is Stage.TEARING_DOWN:
                 return step_stage(state, ctx)
-            return begin_teardown(state, ctx, f"replaced by a new upload of {candidate}")
+            return begin_teardown(state, ctx, replaced_note(candidate))
         return start(
             ctx, name, kind, candidate, state, f"new upload of {candidate} replaces import {state.import_id}"
         )
@@ -184,40 +188,85 @@ def decide(ctx: StageContext, name: str, trigger: ObjectKind, state: ImportState
 
 
 def newer_upload(ctx: StageContext, name: str, state: ImportState) -> tuple[ObjectKind, str] | None:
-    """After a teardown: a manifest or request of this name uploaded after the torn-down import began.
+    """After a teardown: the other source object (manifest or request), if uploaded after this import's.
 
     That is how a request replaces a manifest import (or the reverse): the upload tore the old
     deployment down, and this starts the new one. Only the newer one counts, so a manifest and
     a request left side by side do not replace each other in turn.
     """
-    rt = ctx.rt
     for kind in (ObjectKind.MANIFEST, ObjectKind.REQUEST):
         obj = source_object(kind, name)
-        if obj == state.source.object_name:
-            continue
-        meta = head_meta(rt.object_storage, rt.namespace, rt.bucket, obj)
-        if meta is not None and meta[1] is not None and meta[1] > state.created_at.replace(microsecond=0):
+        if obj != state.source.object_name and uploaded_after(ctx, state, obj, named=False):
             return kind, obj
     return None
+
+
+def uploaded_after(ctx: StageContext, state: ImportState, obj: str, *, named: bool) -> bool:
+    """Was `obj` uploaded after the object `state` serves? Both times come from Object Storage.
+
+    Last-Modified has whole seconds. On a tie the other object wins only if it is a different
+    upload (its ETag differs) and it is the object at issue: the one the event names (`named`),
+    or, after a teardown, the upload that started that teardown.
+    """
+    rt = ctx.rt
+    meta = head_meta(rt.object_storage, rt.namespace, rt.bucket, obj)
+    if meta is None:
+        return False
+    etag, modified = meta
+    if etag == state.source.etag:
+        return False
+    ours = source_time(ctx, state)
+    if modified is None or ours is None:
+        # No object time to compare (a state from before last_modified was recorded and a source
+        # that is gone): fall back to when the import began, second resolution.
+        return modified is not None and modified > state.created_at.replace(microsecond=0)
+    if modified != ours:
+        return modified > ours
+    return named or started_teardown(state, obj)
+
+
+def source_time(ctx: StageContext, state: ImportState) -> datetime | None:
+    """Last-Modified of the upload this import serves: recorded at start, else asked (if unchanged)."""
+    if state.source.last_modified is not None:
+        return state.source.last_modified
+    rt = ctx.rt
+    meta = head_meta(rt.object_storage, rt.namespace, rt.bucket, state.source.object_name)
+    if meta is not None and meta[0] == state.source.etag:
+        return meta[1]
+    return None
+
+
+def started_teardown(state: ImportState, obj: str) -> bool:
+    """Did an upload of `obj` start this import's latest teardown?"""
+    for t in reversed(state.history):
+        if t.stage is Stage.TEARING_DOWN:
+            return t.note == replaced_note(obj)
+    return False
+
+
+def replaced_note(obj: str) -> str:
+    return f"replaced by a new upload of {obj}"
 
 
 def start(
     ctx: StageContext, name: str, kind: ObjectKind, candidate: str, previous: ImportState | None, note: str
 ) -> Step | None:
     rt = ctx.rt
+    modified = None
     try:
-        found = read_object(rt.object_storage, rt.namespace, rt.bucket, candidate, MAX_DOCUMENT_BYTES)
+        doc = read_document(rt.object_storage, rt.namespace, rt.bucket, candidate, MAX_DOCUMENT_BYTES)
     except ValueError:
-        found = (b"", "")
+        meta = head_meta(rt.object_storage, rt.namespace, rt.bucket, candidate)
+        if meta is None:
+            return None
+        raw, (etag, modified) = b"", meta
         too_large = True
     else:
+        if doc is None:
+            return None  # deleted between HEAD and GET
+        raw, etag, modified = doc.data, doc.etag, doc.last_modified
         too_large = False
-    if found is None:
-        return None  # deleted between HEAD and GET
-    raw, etag = found
-    if too_large:
-        etag = head_object(rt.object_storage, rt.namespace, rt.bucket, candidate) or ""
-    step = new_import(ctx, name, SourceDoc(kind, candidate, etag), raw, previous, note)
+    step = new_import(ctx, name, SourceDoc(kind, candidate, etag, modified), raw, previous, note)
     if too_large and step.state is not None:
         big = finding("MANIFEST_TOO_LARGE", candidate, f"over {MAX_DOCUMENT_BYTES} bytes")
         rejected = step.state.model_copy(

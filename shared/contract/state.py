@@ -53,6 +53,9 @@ class Source(BaseModel):
     bucket: str
     object_name: str  # the manifest or request that started this import
     etag: str  # of that object: one upload, one import id
+    # Object Storage's Last-Modified of that upload: which of a manifest and a request is newer is
+    # decided by comparing these object times, never against the function's own clock
+    last_modified: datetime | None = None
     prefix: str | None = None  # Object Storage imports
     model_id: str | None = None  # Hugging Face imports
     revision: str | None = None

@@ -66,6 +66,19 @@ def read_object(
     client: Any, namespace: str, bucket: str, name: str, max_bytes: int
 ) -> tuple[bytes, str] | None:
     """The object's bytes (at most `max_bytes`, else ValueError) and ETag, or None when absent."""
+    found = read_document(client, namespace, bucket, name, max_bytes)
+    return (found.data, found.etag) if found else None
+
+
+@dataclass(frozen=True)
+class Document:
+    data: bytes
+    etag: str
+    last_modified: datetime | None  # Object Storage's clock, whole seconds
+
+
+def read_document(client: Any, namespace: str, bucket: str, name: str, max_bytes: int) -> Document | None:
+    """Like read_object, with the Last-Modified time of the version read."""
     try:
         resp = client.get_object(namespace, bucket, name)
     except oci.exceptions.ServiceError as exc:
@@ -79,7 +92,14 @@ def read_object(
     data = resp.data.raw.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ValueError(f"{name} is over the {max_bytes} byte cap")
-    return data, str(resp.headers.get("etag", ""))
+    return Document(data, str(resp.headers.get("etag", "")), http_time(resp.headers.get("last-modified")))
+
+
+def http_time(raw: str | None) -> datetime | None:
+    try:
+        return parsedate_to_datetime(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
 
 
 def head_object(client: Any, namespace: str, bucket: str, name: str) -> str | None:
@@ -101,12 +121,7 @@ def head_meta(client: Any, namespace: str, bucket: str, name: str) -> tuple[str,
         if exc.status == 404:
             return None
         raise
-    raw = resp.headers.get("last-modified")
-    try:
-        modified = parsedate_to_datetime(raw) if raw else None
-    except (TypeError, ValueError):
-        modified = None
-    return str(resp.headers.get("etag", "")), modified
+    return str(resp.headers.get("etag", "")), http_time(resp.headers.get("last-modified"))
 
 
 def list_entries(client: Any, namespace: str, bucket: str, prefix: str) -> Iterator[ObjectEntry]:
