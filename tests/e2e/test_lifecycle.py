@@ -46,7 +46,9 @@ def test_keep_on_delete_and_keep_model(pipeline: Pipeline) -> None:
     pipeline.delete(manifest_object("model-kept"))
     pipeline.wait_stage("model-kept", "TORN_DOWN")
     pipeline.idle()
-    assert model_kept.resources.imported_model_id in {m.id for m in pipeline.live(Kind.IMPORTED_MODEL)}
+    kept = {m.id: m.is_kept for m in pipeline.ops.list_managed(Kind.IMPORTED_MODEL, include_kept=True)}
+    assert kept.get(model_kept.resources.imported_model_id or "") is True  # tagged kept=true
+    assert model_kept.resources.imported_model_id not in {m.id for m in pipeline.live(Kind.IMPORTED_MODEL)}
     assert model_kept.resources.endpoint_id not in {e.id for e in pipeline.live(Kind.ENDPOINT)}
 
 
