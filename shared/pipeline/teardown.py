@@ -21,9 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
-from shared.contract.state import ImportState, Resources, Stage
+from shared.contract.state import ImportState, Resources
 from shared.pipeline.genai_ops import GenAiOps, Kind, Resource, ResourceBusy
 
 ORDER = (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL)  # what depends on what comes first
@@ -121,24 +120,3 @@ def teardown_step(
             waiting = ", ".join(left[:MAX_NAMED]) + more
             return TeardownProgress(False, res, deleted, waiting_on=waiting, left=left, kept=keep)
         sleep(interval)
-
-
-def reopen_for_lost_create(
-    current: ImportState, import_id: str, *, now: datetime, deadline: timedelta, note: str
-) -> ImportState | None:
-    """The state to write when a create of `import_id` lost its state write to `current`.
-
-    The created resource carries `import_id` in its tags, so the teardown loop of that import
-    finds and deletes it (waiting while it is still CREATING): a TORN_DOWN import goes back to
-    TEARING_DOWN, a TEARING_DOWN one is fired again (attempt + 1). None when this import's
-    teardown loop is not the one to ask (another import id now, still wanted, or FAILED
-    under the 'keep' policy); the sweep deletes it there as an orphan (`sweep.wants`).
-    """
-    if current.import_id != import_id:
-        return None
-    if current.stage is Stage.TEARING_DOWN:
-        return current.next_attempt(now=now)
-    if current.stage is Stage.TORN_DOWN:
-        reopened = current.model_copy(update={"desired": "absent"})
-        return reopened.move_to(Stage.TEARING_DOWN, now=now, deadline=deadline, note=note)
-    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from e2e_pipeline import Pipeline
 
 from localcloud.context import Timings
@@ -182,11 +181,6 @@ def test_retry_recovers_a_failed_cluster_and_teardown_deletes_the_failed_one(mak
     assert ledger_of(pipeline).holds() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs functions/reconcile.clean_lost_creates to hand the lost create to the teardown loop "
-    "(shared.pipeline.teardown.reopen_for_lost_create); remove this mark when it does",
-)
 def test_teardown_racing_a_slow_cluster_create_ends_with_nothing_alive(make_pipeline) -> None:  # type: ignore[no-untyped-def]
     slow = Timings(import_seconds=0.2, cluster_seconds=5, endpoint_seconds=0.3, delete_seconds=0.1)
     pipeline: Pipeline = make_pipeline(timings=slow, pool_size=3)
