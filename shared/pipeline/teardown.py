@@ -45,11 +45,16 @@ class TeardownProgress:
 
 
 def kept_model_id(ops: GenAiOps, state: ImportState) -> str | None:
-    """With keep_model: the model to keep (the recorded one, else the first usable one by tag)."""
+    """With keep_model: the model to keep (the recorded one, else the first usable one by tag).
+
+    A FAILED model is not worth keeping (and the service would not let it be tagged): it goes.
+    """
     if not state.options.keep_model:
         return None
-    if state.resources.imported_model_id:
-        return state.resources.imported_model_id
+    recorded = state.resources.imported_model_id
+    if recorded:
+        current = ops.get(Kind.IMPORTED_MODEL, recorded)
+        return None if current is None or current.is_gone or current.is_failed else recorded
     found = ops.find(Kind.IMPORTED_MODEL, state.import_id)
     return found.id if found else None
 

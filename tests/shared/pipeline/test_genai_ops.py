@@ -6,6 +6,7 @@ import pytest
 from pipeline_states import make_state
 
 from shared.contract.manifest import Capability
+from shared.contract.state import Resources
 from shared.pipeline.genai_ops import MANAGED_BY, GenAiOps, Kind, ResourceBusy, endpoint_display_name
 from shared.pipeline.teardown import teardown_step
 
@@ -95,6 +96,17 @@ def test_keep_model_waits_until_the_model_can_be_tagged(ops: GenAiOps, staged_mo
     assert not progress.done and progress.waiting_on is not None and model.id in progress.waiting_on
     done = teardown_step(ops, state, budget_seconds=15, interval=0.05)
     assert done.done and done.kept == model.id
+
+
+def test_keep_model_does_not_keep_a_failed_model(ops: GenAiOps, staged_model: str, localcloud) -> None:  # type: ignore[no-untyped-def]
+    localcloud.fail_work_request("tiny-chat", "CREATE_IMPORTED_MODEL", "bad weights")
+    state = make_state(keep_model=True)
+    model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
+    assert ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05).status == "FAILED"
+    recorded = state.model_copy(update={"resources": Resources(imported_model_id=model.id)})
+    progress = teardown_step(ops, recorded, budget_seconds=10, interval=0.05)
+    assert progress.done and progress.kept is None and progress.deleted == [f"import-model {model.id}"]
+    assert ops.list_managed(Kind.IMPORTED_MODEL, include_kept=True) == []
 
 
 def test_find_never_reuses_a_failed_resource(ops: GenAiOps, staged_model: str, localcloud) -> None:  # type: ignore[no-untyped-def]
