@@ -99,7 +99,7 @@ def test_a_kept_model_survives_a_new_upload_of_its_name_and_the_sweep(pipeline: 
     assert still is not None and still.lifecycle_state == "ACTIVE" and still.is_kept
 
 
-def test_a_corrupt_ledger_does_not_stop_the_sweep(pipeline: Pipeline) -> None:
+def test_a_corrupt_ledger_or_a_refused_delete_does_not_stop_the_sweep(pipeline: Pipeline) -> None:
     pipeline.upload_model("tiny-chat", "chat", {"deploy": False})
     done = pipeline.wait_stage("tiny-chat", "DONE", "FAILED")
     pipeline.idle()
@@ -107,14 +107,23 @@ def test_a_corrupt_ledger_does_not_stop_the_sweep(pipeline: Pipeline) -> None:
     torn = pipeline.wait_stage("tiny-chat", "TORN_DOWN")
     pipeline.idle()
     assert done.plan is not None
-    late = pipeline.ops.create_imported_model(torn.model_copy(update={"retries": 7}), done.plan.capability)
-    pipeline.ops.wait(Kind.IMPORTED_MODEL, late.id, None, 10, 0.05)
+    late = [
+        pipeline.ops.create_imported_model(torn.model_copy(update={"retries": n}), done.plan.capability)
+        for n in (7, 8)
+    ]
+    for created in late:
+        pipeline.ops.wait(Kind.IMPORTED_MODEL, created.id, None, 10, 0.05)
     info = pipeline.cloud.info
     pipeline.os.put_object(info.namespace, info.bucket, LEDGER_OBJECT, b"{not json")
+    pipeline.cloud.set_fault(service="generativeai", method="DELETE", status=500, count=1)
 
     report = run_sweep(pipeline)
-    assert report.orphans_deleted == [f"import-model {late.id} ({torn.import_id})"]
-    assert len(report.errors) == 1 and report.errors[0].startswith("reading the ledger")
+    assert sorted(report.orphans_deleted) == sorted(f"import-model {m.id} ({torn.import_id})" for m in late)
+    assert len(report.errors) == 2
+    assert report.errors[0].startswith("reading the ledger")
+    assert report.errors[1].startswith("deleting import-model")  # the 500: the next orphan still goes
+    assert len(pipeline.live(Kind.IMPORTED_MODEL)) == 1
+    assert run_sweep(pipeline).orphans_deleted != []  # the next pass deletes the one left
     pipeline.cloud.wait_for(lambda: pipeline.live(Kind.IMPORTED_MODEL) == [], timeout=10)
 
 
