@@ -205,6 +205,8 @@ def test_teardown_racing_a_slow_cluster_create_ends_with_nothing_alive(make_pipe
     )
     pipeline.upload_model("tiny-chat", "chat")
     provisioning = pipeline.wait_stage("tiny-chat", "PROVISIONING")
+    # The units are reserved just before the create call: once the hold is there, the create is in flight.
+    pipeline.cloud.wait_for(lambda: provisioning.import_id in ledger_of(pipeline).holds(), timeout=30)
     pipeline.delete(manifest_object("tiny-chat"))
 
     def settled() -> bool:
