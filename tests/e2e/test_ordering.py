@@ -7,6 +7,7 @@ times, compared with each other, never with the function's clock.
 from __future__ import annotations
 
 import json
+import time
 
 from e2e_pipeline import Pipeline
 
@@ -74,8 +75,9 @@ def test_a_request_replaces_a_manifest_import_although_object_storage_clock_lags
 
 def test_a_cluster_created_while_the_teardown_won_is_recorded_and_deleted(make_pipeline) -> None:  # type: ignore[no-untyped-def]
     # The create call is slow (3 s): the manifest is deleted meanwhile, the teardown writes first,
-    # and the create's state write loses. The new cluster must not be left running untracked.
-    slow = Timings(import_seconds=0.2, cluster_seconds=5, endpoint_seconds=0.3, delete_seconds=0.1)
+    # and the create's state write loses. The new cluster stays CREATING for a minute, so it
+    # cannot be deleted at once: it must not be left running untracked behind a TORN_DOWN state.
+    slow = Timings(import_seconds=0.2, cluster_seconds=60, endpoint_seconds=0.3, delete_seconds=0.1)
     pipeline: Pipeline = make_pipeline(timings=slow, pool_size=3)
     pipeline.cloud.set_fault(
         action="latency",
@@ -85,23 +87,30 @@ def test_a_cluster_created_while_the_teardown_won_is_recorded_and_deleted(make_p
         resource="/dedicatedAiClusters",
         count=1,
     )
+    # A CREATING cluster refuses deletion (409) for a while: a single delete attempt fails.
+    pipeline.cloud.set_fault(
+        service="generativeai",
+        method="DELETE",
+        resource="/dedicatedAiClusters",
+        status=409,
+        code="IncorrectState",
+        count=3,
+    )
     pipeline.upload_model("race", "chat")
     pipeline.wait_stage("race", "PROVISIONING")
     pipeline.delete(manifest_object("race"))
+    pipeline.cloud.wait_for(lambda: "lost the write" in pipeline.function_log(), timeout=30)
+    time.sleep(1)
+    assert len(pipeline.live(Kind.CLUSTER)) == 1  # the lost create's cluster, still CREATING
+    pipeline.cloud.advance_clock(61)  # now it is ACTIVE
 
     def settled() -> ImportState | None:
         s = pipeline.state("race")
-        return (
-            s
-            if s is not None
-            and s.stage in (Stage.TORN_DOWN, Stage.FAILED)
-            and not pipeline.live(Kind.CLUSTER)
-            else None
-        )
+        done = s is not None and s.stage in (Stage.TORN_DOWN, Stage.FAILED)
+        return s if done and not pipeline.live(Kind.CLUSTER) else None
 
     final: ImportState = pipeline.cloud.wait_for(settled, timeout=90, interval=0.5)
     pipeline.idle()
     assert final.stage is Stage.TORN_DOWN, [t.note for t in final.history]
-    assert "recorded for teardown" in pipeline.function_log()  # the lost create took that path
     assert pipeline.live(Kind.CLUSTER) == []
     assert final.import_id not in pipeline.ledger_text()

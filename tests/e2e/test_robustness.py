@@ -92,9 +92,10 @@ def hf_request(pipeline: Pipeline, name: str) -> None:
 
 
 def test_vault_503_delays_the_import_instead_of_rejecting_it(pipeline: Pipeline) -> None:
-    # More failures than one invocation's SDK retries absorb: the invocation answers 502 and the
-    # platform delivers again; then Vault answers and the import goes on.
-    pipeline.cloud.set_fault(service="secrets", status=503, count=5)
+    # 8 failures: more than one invocation's SDK retries absorb (3 attempts; the SDK default of 8
+    # would have turned them into a rejection), so invocations answer 502 and the platform
+    # delivers again (4 deliveries); then Vault answers and the import goes on.
+    pipeline.cloud.set_fault(service="secrets", status=503, count=8)
     hf_request(pipeline, "vault-flaky")
     state = pipeline.wait_stage("vault-flaky", "DONE", "REJECTED", "FAILED", timeout=90)
     assert state.stage is Stage.DONE, (state.findings, state.last_error)
@@ -111,7 +112,7 @@ def test_vault_404_is_a_rejection_naming_the_secret(pipeline: Pipeline) -> None:
 
 def test_object_storage_503_on_the_artifacts_delays_validation(pipeline: Pipeline) -> None:
     pipeline.cloud.set_fault(
-        service="objectstorage", method="GET", resource="models/flaky/config.json", status=503, count=5
+        service="objectstorage", method="GET", resource="models/flaky/config.json", status=503, count=8
     )
     pipeline.upload_model("flaky", "chat", {"deploy": False})
     state = pipeline.wait_stage("flaky", "DONE", "REJECTED", "FAILED", timeout=90)
