@@ -12,5 +12,7 @@ STEP = "step"  # which step created it: imported_model, cluster, endpoint
 MANAGED_BY = "managed-by"
 MANAGED_BY_VALUE = "oci-model-import"
 IMPORT_BUCKET = "import-bucket"  # the watched bucket: one stack's sweep never touches another's
+KEPT = "kept"  # "true" on a model a keep_model teardown left behind: no sweep or teardown deletes it
+KEPT_VALUE = "true"
 
-RESERVED_KEYS = frozenset({IMPORT_ID, IMPORT_NAME, STEP, MANAGED_BY, IMPORT_BUCKET})
+RESERVED_KEYS = frozenset({IMPORT_ID, IMPORT_NAME, STEP, MANAGED_BY, IMPORT_BUCKET, KEPT})

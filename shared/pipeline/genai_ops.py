@@ -32,8 +32,8 @@ FAILED_STATES = frozenset({"FAILED", "NEEDS_ATTENTION"})
 WR_FAILED = frozenset({"FAILED", "CANCELED", "CANCELING"})
 # Put on an imported model a `keep_model` teardown leaves behind: it outlives its import, so
 # neither the orphan sweep nor a later teardown of the same import id (or name) may delete it.
-KEPT_TAG = "kept"
-KEPT_VALUE = "true"
+KEPT_TAG = tag_keys.KEPT
+KEPT_VALUE = tag_keys.KEPT_VALUE
 
 
 class Kind(StrEnum):
