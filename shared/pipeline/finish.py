@@ -45,13 +45,6 @@ class FinishOutcome:
         return self.status != "alive"
 
 
-def teardown_kinds(keep_model: bool) -> tuple[Kind, ...]:
-    """What a teardown deletes, in order: endpoint, cluster, then the model unless it is kept."""
-    if keep_model:
-        return (Kind.ENDPOINT, Kind.CLUSTER)
-    return (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL)
-
-
 def alive_resources(ops: GenAiOps, state: ImportState) -> tuple[list[Resource], str | None]:
     """What of this import still lives (the teardown step's own look), and the kept model's id."""
     keep = kept_model_id(ops, state)
