@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 from shared.contract.state import ImportState, Stage, utcnow
-from shared.pipeline.genai_ops import GenAiOps, Kind, Resource
+from shared.pipeline.genai_ops import GenAiOps, Resource
 from shared.pipeline.ledger import Ledger, LedgerUnreadable
 from shared.pipeline.store import ConflictError, StateStore
 from shared.pipeline.teardown import ORDER, alive, kept_model_id
