@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import oci
 from huggingface_hub import HfApi
 
+from bench.local_up import start_local_up
 from shared.clients import ClientFactory, LocalCloudInfo
 
 SHARDS = 170
@@ -47,29 +48,7 @@ IM = oci.generative_ai_inference.models
 
 
 def start_server(state_dir: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared.cli.main",
-            "local",
-            "up",
-            "--port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    info_file = state_dir / "localcloud.json"
-    deadline = time.monotonic() + 60
-    while not info_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the local cloud did not start")
-        time.sleep(0.05)
-    return proc, info_file
+    return start_local_up(state_dir)
 
 
 def write_sharded_repo(folder: Path) -> None:

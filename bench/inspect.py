@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import signal
 import urllib.request
 
+from bench.local_up import start_local_up
 from shared.clients import LOCALCLOUD_ENV, ClientFactory, LocalCloudInfo
 from shared.inspection import ArtifactSource, LocalFolderSource, ObjectStorageSource, inspect_artifacts
 
@@ -301,29 +302,7 @@ def main() -> None:
 
 def start_localcloud(state_dir: Path, root: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """`model-import local up` in its own process, with the model staged under models/bench/ by links."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared.cli.main",
-            "local",
-            "up",
-            "--port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-            "--no-function",
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    info_file = state_dir / "localcloud.json"
-    deadline = time.monotonic() + 60
-    while not info_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the local cloud did not start")
-        time.sleep(0.05)
+    proc, info_file = start_local_up(state_dir, "--no-function")
     info = LocalCloudInfo.load(info_file)
     body = json.dumps({"folder": str(root), "prefix": "models/bench/"}).encode()
     request = urllib.request.Request(

@@ -33,6 +33,7 @@ import time
 import urllib.request
 from typing import Any
 
+from bench.local_up import start_local_up
 from shared.clients import ClientFactory, LocalCloudInfo
 
 OBJECT_SIZE = 16 * 1024 * 1024
@@ -40,33 +41,8 @@ RANGE_SIZE = 64 * 1024
 
 
 def start_server(state_dir: Path, pool_size: int) -> tuple[subprocess.Popen[bytes], Path]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared.cli.main",
-            "local",
-            "up",
-            "--port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-            "--function",
-            str(REPO_ROOT / "bench" / "fn_noop.py"),
-            "--pool-size",
-            str(pool_size),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    info_file = state_dir / "localcloud.json"
-    deadline = time.monotonic() + 60
-    while not info_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the local cloud did not start")
-        time.sleep(0.05)
-    return proc, info_file
+    noop = str(REPO_ROOT / "bench" / "fn_noop.py")
+    return start_local_up(state_dir, "--function", noop, "--pool-size", str(pool_size))
 
 
 def bench_ranged_gets(

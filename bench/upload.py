@@ -33,6 +33,7 @@ from typing import Any
 
 import psutil
 
+from bench.local_up import start_local_up
 from shared.clients import LOCALCLOUD_ENV, ClientFactory, LocalCloudInfo
 
 MiB = 1024 * 1024
@@ -40,19 +41,7 @@ MODEL_IMPORT = [sys.executable, "-m", "shared.cli.main"]
 
 
 def start_server(state_dir: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    proc = subprocess.Popen(
-        [*MODEL_IMPORT, "local", "up", "--port", "0", "--state-dir", str(state_dir), "--no-function"],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    info_file = state_dir / "localcloud.json"
-    deadline = time.monotonic() + 60
-    while not info_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the local cloud did not start")
-        time.sleep(0.05)
-    return proc, info_file
+    return start_local_up(state_dir, "--no-function")
 
 
 def write_model(folder: Path, size_mib: int, shards: int) -> int:
