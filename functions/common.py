@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functions.runtime import Runtime
 from shared.contract.state import ImportState, LastError, Stage
 from shared.pipeline.genai_ops import Kind, Progress
-from shared.pipeline.notifier import Message, failure_message
+from shared.pipeline.notifier import Message, failure_message, success_message
 from shared.settings import FailurePolicy, Settings
 
 
@@ -54,6 +54,18 @@ def move(state: ImportState, ctx: StageContext, stage: Stage, note: str = "") ->
     return state.move_to(
         stage, now=ctx.now, deadline=stage_deadline(ctx.settings, stage), note=note, event_id=ctx.event_id
     )
+
+
+def finish_done(state: ImportState, ctx: StageContext, note: str) -> Step:
+    """DONE, with the success notification (endpoint, cost, example call) for the import."""
+    done = move(state, ctx, Stage.DONE, note=note)
+    msg = success_message(
+        done,
+        openai_base_url=ctx.rt.openai_base_url,
+        inference_url=ctx.rt.inference_url,
+        compartment_id=ctx.settings.compartment_id,
+    )
+    return Step(done, notify=msg)
 
 
 def deadline_passed(state: ImportState, ctx: StageContext) -> bool:

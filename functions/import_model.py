@@ -5,11 +5,10 @@ With `deploy: false` the import ends here, in DONE, with a notification that say
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, fail, keep_waiting, move, progress_failed
+from functions.common import StageContext, Step, fail, finish_done, keep_waiting, move, progress_failed
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import Kind
-from shared.pipeline.notifier import success_message
 from shared.pipeline.secrets import SecretUnavailable
 
 
@@ -51,14 +50,7 @@ def import_model(state: ImportState, ctx: StageContext) -> Step:
     )
     if prog.status == "ACTIVE":
         if not state.options.deploy:
-            done = move(state, ctx, Stage.DONE, note="imported; deploy: false")
-            msg = success_message(
-                done,
-                openai_base_url=rt.openai_base_url,
-                inference_url=rt.inference_url,
-                compartment_id=ctx.settings.compartment_id,
-            )
-            return Step(done, notify=msg)
+            return finish_done(state, ctx, note="imported; deploy: false")
         return Step(move(state, ctx, Stage.PROVISIONING, note="imported model ACTIVE"))
     if prog.done:
         return progress_failed(state, ctx, Kind.IMPORTED_MODEL, prog)

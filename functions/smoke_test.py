@@ -6,9 +6,8 @@ SMOKE_ATTEMPTS times within the stage deadline, then the import FAILS with SMOKE
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, deadline_passed, fail, move
+from functions.common import StageContext, Step, deadline_passed, fail, finish_done, move
 from shared.contract.state import ImportState, Stage
-from shared.pipeline.notifier import success_message
 from shared.pipeline.smoke import smoke_test as run_smoke_test
 
 SMOKE_ATTEMPTS = 3
@@ -28,14 +27,7 @@ def smoke_test(state: ImportState, ctx: StageContext) -> Step:
     )
     tested = state.model_copy(update={"smoke_test": result.to_json_dict()})
     if result.passed:
-        done = move(tested, ctx, Stage.DONE, note=f"smoke test passed ({result.route})")
-        msg = success_message(
-            done,
-            openai_base_url=rt.openai_base_url,
-            inference_url=rt.inference_url,
-            compartment_id=ctx.settings.compartment_id,
-        )
-        return Step(done, notify=msg)
+        return finish_done(tested, ctx, note=f"smoke test passed ({result.route})")
     if state.attempt + 1 >= SMOKE_ATTEMPTS or deadline_passed(state, ctx):
         return fail(tested, ctx, "SMOKE_TEST_FAILED", f"{result.route}: {result.error}")
     rt.sleep(ctx.settings.poll_interval_seconds)
