@@ -504,18 +504,23 @@ class GenAiService:
 
     # ---------------------------------------------------------------- update
 
+    def _active_for_change(
+        self, req: Request, kind: Kind, model: type[Any], body: Any, now: float, verb: str
+    ) -> tuple[dict[str, Any], Any]:
+        """The resource an update or move acts on: found, If-Match checked, body valid, ACTIVE."""
+        doc = self._require(kind, req.params[kind.id_param])
+        self._check_if_match(req, doc)
+        details = parse_body(model, body)
+        state, _ = self._lifecycle(doc, now)
+        if state != "ACTIVE":
+            raise incorrect_state(f"{kind.entity} {doc['id']} is {state}; only an ACTIVE one can be {verb}")
+        return doc, details
+
     def _update(self, req: Request, kind: Kind, model: type[Any], duration: float) -> Response:
         body = req.json()
         with self.store.lock:
             now = self.ctx.now()
-            doc = self._require(kind, req.params[kind.id_param])
-            self._check_if_match(req, doc)
-            details = parse_body(model, body)
-            state, _ = self._lifecycle(doc, now)
-            if state != "ACTIVE":
-                raise incorrect_state(
-                    f"{kind.entity} {doc['id']} is {state}; only an ACTIVE one can be updated"
-                )
+            doc, details = self._active_for_change(req, kind, model, body, now, "updated")
             doc.update(details.model_dump(exclude_unset=True, exclude_none=True))
             doc["_updated"] = now
             doc["_version"] += 1
@@ -584,14 +589,9 @@ class GenAiService:
             body = req.json()
             with self.store.lock:
                 now = self.ctx.now()
-                doc = self._require(kind, req.params[kind.id_param])
-                self._check_if_match(req, doc)
-                details = parse_body(ChangeCompartmentDetails, body)
-                state, _ = self._lifecycle(doc, now)
-                if state != "ACTIVE":
-                    raise incorrect_state(
-                        f"{kind.entity} {doc['id']} is {state}; only an ACTIVE one can be moved"
-                    )
+                doc, details = self._active_for_change(
+                    req, kind, ChangeCompartmentDetails, body, now, "moved"
+                )
                 doc["compartmentId"] = details.compartmentId
                 doc["_updated"] = now
                 doc["_version"] += 1
