@@ -183,23 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
         raw_path, path, query = parse_target(self.path)
         req = Request(self.command, path, raw_path, query, headers, body, length)  # type: ignore[arg-type]
         status = 500
-        try:
-            response = cloud.handle(req, self.path, request_id)
-            if response is None:  # dropped connection fault
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:  # already closed by the client
-                    return
-                status = 0
-                return
-            status = response.status
-            self._send(response, request_id)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        finally:
-            if not body.drain(1 << 20):
-                self.close_connection = True
+        logged = False
+
+        def log_request() -> None:
+            # Logged before the answer goes out, so a client that has its answer can rely on the
+            # request log already holding the line (tests count requests from it).
+            nonlocal logged
+            logged = True
             log.debug(
                 "%s %s -> %s (%.1f ms)",
                 self.command,
@@ -207,6 +197,28 @@ class _Handler(BaseHTTPRequestHandler):
                 status or "dropped",
                 (time.monotonic() - started) * 1000,
             )
+
+        try:
+            response = cloud.handle(req, self.path, request_id)
+            if response is None:  # dropped connection fault
+                self.close_connection = True
+                status = 0
+                log_request()
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already closed by the client
+                    return
+                return
+            status = response.status
+            log_request()
+            self._send(response, request_id)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            if not body.drain(1 << 20):
+                self.close_connection = True
+            if not logged:
+                log_request()
 
     def _send(self, response: Response, request_id: str) -> None:
         no_body = self.command == "HEAD" or response.status in (204, 304)
