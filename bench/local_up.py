@@ -21,7 +21,7 @@ def start_local_up(state_dir: Path, *options: str) -> tuple[subprocess.Popen[byt
         [
             sys.executable,
             "-m",
-            "shared.cli.main",
+            "cli.main",
             "local",
             "up",
             "--port",

@@ -37,7 +37,7 @@ from bench.local_up import start_local_up
 from shared.clients import LOCALCLOUD_ENV, ClientFactory, LocalCloudInfo
 
 MiB = 1024 * 1024
-MODEL_IMPORT = [sys.executable, "-m", "shared.cli.main"]
+MODEL_IMPORT = [sys.executable, "-m", "cli.main"]
 
 
 def start_server(state_dir: Path) -> tuple[subprocess.Popen[bytes], Path]:

@@ -71,7 +71,7 @@ def watch(store: StateStore, name: str, started: float, until: set[str], shown: 
 
 
 def upload(folder: Path, env: dict[str, str]) -> None:
-    cli = [sys.executable, "-m", "shared.cli.main", "upload", str(folder), "--name", NAME, "--price", "2.5"]
+    cli = [sys.executable, "-m", "cli.main", "upload", str(folder), "--name", NAME, "--price", "2.5"]
     proc = subprocess.run(cli, env=env, cwd=REPO_ROOT, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"model-import upload exited {proc.returncode}")

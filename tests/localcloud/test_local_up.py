@@ -35,7 +35,7 @@ def test_local_up_serves_until_ctrl_c(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "shared.cli.main",
+            "cli.main",
             "local",
             "up",
             "--port",
@@ -88,7 +88,7 @@ def test_local_stage_command(localcloud, tmp_path: Path) -> None:  # type: ignor
     (model / "import.json").write_text("{}")
     env = {**os.environ, **localcloud.env}
     done = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "local", "stage", str(model), "--json"],
+        [sys.executable, "-m", "cli.main", "local", "stage", str(model), "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -105,7 +105,7 @@ def test_local_stage_command(localcloud, tmp_path: Path) -> None:  # type: ignor
     assert localcloud.cloud.router.history()[-1]["rules"] == ["manifest-written"]
 
     missing = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "local", "stage", str(tmp_path / "nope")],
+        [sys.executable, "-m", "cli.main", "local", "stage", str(tmp_path / "nope")],
         capture_output=True,
         text=True,
         env=env,

@@ -8,8 +8,8 @@ from typing import Any
 import oci
 import pytest
 
-from shared.cli.errors import explain, service_error_line
-from shared.cli.main import main
+from cli.errors import explain, service_error_line
+from cli.main import main
 
 
 def service_error(

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from shared.cli.context import CliContext, add_price_option
-from shared.cli.output import CliError, print_json
+from cli.context import CliContext, add_price_option
+from cli.output import CliError, print_json
 from shared.contract.manifest import COMMIT_PATTERN, MODEL_ID_PATTERN, Capability
 from shared.inspection import (
     ArtifactSource,

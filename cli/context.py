@@ -17,7 +17,7 @@ from typing import Any
 
 import oci
 
-from shared.cli.output import CliError
+from cli.output import CliError
 from shared.clients import ClientFactory
 from shared.contract import tags
 

@@ -15,7 +15,7 @@ from typing import Any
 import oci
 import pytest
 
-from shared.cli.uploader import FolderUploader, LocalFile, MiB, multipart_md5
+from cli.uploader import FolderUploader, LocalFile, MiB, multipart_md5
 from shared.inspection.sources.local import LocalFolderSource
 
 PART_PUT = re.compile(r"PUT /n/[^ ]+/u/[^ ]*uploadPartNum=(\d+)[^ ]* -> 200")

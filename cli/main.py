@@ -15,17 +15,17 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from shared.cli.errors import explain
-from shared.cli.output import CliError
+from cli.errors import explain
+from cli.output import CliError
 
 # Each module registers its subcommands with `register(subparsers, common)`.
 COMMAND_MODULES: tuple[str, ...] = (
-    "shared.cli.commands.findings",
-    "shared.cli.commands.inspect",
-    "shared.cli.commands.local",
-    "shared.cli.commands.upload",
-    "shared.cli.commands.status",
-    "shared.cli.commands.models",
+    "cli.commands.findings",
+    "cli.commands.inspect",
+    "cli.commands.local",
+    "cli.commands.upload",
+    "cli.commands.status",
+    "cli.commands.models",
 )
 
 

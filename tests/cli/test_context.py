@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.cli.context import CliContext, parse_tags
-from shared.cli.output import CliError
+from cli.context import CliContext, parse_tags
+from cli.output import CliError
 
 
 def ns(**kw: Any) -> argparse.Namespace:

@@ -33,8 +33,8 @@ from oci.object_storage.models import (
     CreateMultipartUploadDetails,
 )
 
-from shared.cli.paging import all_items
-from shared.cli.progress import Progress
+from cli.paging import all_items
+from cli.progress import Progress
 
 MiB = 1024 * 1024
 MAX_PARTS = 10_000  # Object Storage's limit per multipart upload

@@ -1,7 +1,7 @@
 """The console's tasks on imported models, plus teardown and cost.
 
 `list`, `get`, `update`, `move`, `delete` act on imported models in OCI Generative AI;
-`teardown` cancels an import and runs the pipeline's own teardown (shared/cli/teardown.py); `cost`
+`teardown` cancels an import and runs the pipeline's own teardown (cli/teardown.py); `cost`
 shows the live hosting clusters and what they cost per hour.
 
 A model is named by its OCID, or by its display name or import name within the compartment.
@@ -16,7 +16,7 @@ from typing import Any
 
 from oci.generative_ai import models as gm
 
-from shared.cli.context import (
+from cli.context import (
     IMPORT_NAME_TAG,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
@@ -25,7 +25,7 @@ from shared.cli.context import (
     add_price_option,
     parse_tags,
 )
-from shared.cli.formatting import (
+from cli.formatting import (
     age,
     age_seconds,
     cluster_ai_units,
@@ -36,9 +36,9 @@ from shared.cli.formatting import (
     sdk_dict,
     units,
 )
-from shared.cli.output import CliError, print_json, print_table
-from shared.cli.paging import all_items
-from shared.cli.teardown import Teardown, TeardownFailed
+from cli.output import CliError, print_json, print_table
+from cli.paging import all_items
+from cli.teardown import Teardown, TeardownFailed
 from shared.pipeline.genai_ops import GenAiOps, Kind
 from shared.pipeline.ledger import Ledger
 from shared.pipeline.store import StateStore

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from shared.cli.main import build_parser, main
+from cli.main import build_parser, main
 
 
 def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,7 +48,7 @@ def test_common_oci_options_on_every_command() -> None:
 
 def test_console_script_runs() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "findings", "--json"],
+        [sys.executable, "-m", "cli.main", "findings", "--json"],
         capture_output=True,
         text=True,
         check=True,

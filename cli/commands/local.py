@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from shared.cli.output import CliError, print_json
+from cli.output import CliError, print_json
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_FUNCTION = REPO_ROOT / "functions" / "func.py"

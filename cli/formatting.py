@@ -7,7 +7,7 @@ from typing import Any
 
 import oci
 
-from shared.cli.progress import human_seconds
+from cli.progress import human_seconds
 from shared.shapes import get_shape
 
 

@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_local_up_json_prints_the_info_file_as_one_json_line(tmp_path: Path) -> None:
     state = tmp_path / "state"
     argv = ["local", "up", "--port", "0", "--state-dir", str(state), "--no-function", "--bucket", "json-drop"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", *argv, "--json"],
+        [sys.executable, "-m", "cli.main", *argv, "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

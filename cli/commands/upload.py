@@ -19,13 +19,13 @@ from typing import Any
 import oci
 from pydantic import ValidationError
 
-from shared.cli.context import CliContext, add_bucket_options, add_price_option, parse_tags
-from shared.cli.errors import explain
-from shared.cli.formatting import units
-from shared.cli.inspect_step import InspectionSummary, inspect_folder, inspect_hub, skipped
-from shared.cli.output import CliError, print_json
-from shared.cli.progress import Progress, human_bytes, human_seconds
-from shared.cli.uploader import FolderUploader, LocalFile, MiB, UploadInterrupted
+from cli.context import CliContext, add_bucket_options, add_price_option, parse_tags
+from cli.errors import explain
+from cli.formatting import units
+from cli.inspect_step import InspectionSummary, inspect_folder, inspect_hub, skipped
+from cli.output import CliError, print_json
+from cli.progress import Progress, human_bytes, human_seconds
+from cli.uploader import FolderUploader, LocalFile, MiB, UploadInterrupted
 from shared.contract.manifest import Capability, HfRequest, Manifest
 from shared.contract.paths import MANIFEST_FILENAME, manifest_object, model_prefix, request_object, valid_name
 from shared.pipeline.store import ConflictError, list_entries, put_if, read_object

@@ -1,6 +1,6 @@
 """Helpers for driving `model-import` in-process against a running local cloud.
 
-`cli(*argv)` runs `shared.cli.main.main` with the local cloud's environment and returns
+`cli(*argv)` runs `cli.main.main` with the local cloud's environment and returns
 (exit code, stdout, stderr). `deploy(name)` creates an imported model, a hosting cluster and an
 endpoint through the pipeline's own `GenAiOps` (so they carry the pipeline's tags), and writes
 a DONE state document for them through the pipeline's `StateStore`.
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from shared.cli.main import main
+from cli.main import main
 from shared.contract.manifest import Capability, ImportOptions
 from shared.contract.paths import SourceKind, manifest_object, model_prefix
 from shared.contract.state import ImportState, Plan, Source, Stage, make_import_id, utcnow

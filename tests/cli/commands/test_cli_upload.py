@@ -16,7 +16,7 @@ import pytest
 
 from shared.contract.manifest import parse_manifest
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[3]
 MODEL_IMPORT = REPO / ".venv" / "bin" / "model-import"
 PART_PUT = re.compile(r"PUT /n/[^ ]+/u/[^ ]*uploadPartNum=(\d+)[^ ]* -> 200")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.cli.main import main
+from cli.main import main
 from tests.shared.inspection.builders import (
     TINY_LLAMA_CONFIG,
     fixture_config,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shared.cli.output import print_json, print_table
+from cli.output import print_json, print_table
 from shared.findings import CATALOGUE
 
 
@@ -18,7 +18,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     rules = [r for r in CATALOGUE.values() if args.code in (None, r.code)]
     if not rules:
-        from shared.cli.output import CliError
+        from cli.output import CliError
 
         raise CliError(f"unknown finding code {args.code!r}; run `model-import findings` for the list", 2)
     if args.output == "json":

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli.main import build_parser
+from cli.main import build_parser
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "cli.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 COMMANDS = (
     "upload", "import-hf", "status", "retry", "cancel", "sweep",
     "list", "get", "update", "move", "delete", "teardown", "cost",

@@ -16,7 +16,7 @@ from shared.pipeline.finish import finish_teardown
 from shared.pipeline.genai_ops import Kind
 from shared.pipeline.ledger import Ledger
 
-FUNCTION = Path(__file__).resolve().parents[4] / "functions" / "func.py"
+FUNCTION = Path(__file__).resolve().parents[3] / "functions" / "func.py"
 FAST_ENV = {"POLL_SECONDS": "2", "POLL_INTERVAL_SECONDS": "0.05", "SWEEP_EVERY_SECONDS": "3600"}
 OTHER_BUCKET = "someone-elses-drop"
 

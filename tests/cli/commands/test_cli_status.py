@@ -13,7 +13,7 @@ from shared.contract.manifest import Capability
 from shared.contract.state import LastError, Stage, Transition, utcnow
 from shared.pipeline.genai_ops import Kind
 
-FUNCTION = Path(__file__).resolve().parents[4] / "functions" / "func.py"
+FUNCTION = Path(__file__).resolve().parents[3] / "functions" / "func.py"
 FAST_ENV = {"POLL_SECONDS": "2", "POLL_INTERVAL_SECONDS": "0.05", "SWEEP_EVERY_SECONDS": "3600"}
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import oci
 
-from shared.cli.context import CliContext, add_bucket_options, add_price_option
-from shared.cli.formatting import age, age_seconds, as_utc, hourly, iso, money, now_utc, units
-from shared.cli.output import CliError, print_json, print_table
+from cli.context import CliContext, add_bucket_options, add_price_option
+from cli.formatting import age, age_seconds, as_utc, hourly, iso, money, now_utc, units
+from cli.output import CliError, print_json, print_table
 from shared.contract.paths import (
     MODELS_PREFIX,
     REQUESTS_PREFIX,

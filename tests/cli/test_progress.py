@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from shared.cli.progress import Progress, human_bytes, human_seconds
+from cli.progress import Progress, human_bytes, human_seconds
 
 
 class FakeClock:
