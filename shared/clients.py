@@ -47,6 +47,27 @@ def bounded_retry_strategy() -> Any:
     ).get_retry_strategy()
 
 
+# The inference client's own template (oci/generative_ai_inference/generative_ai_inference_client.py,
+# `service_endpoint_template`), without its `{dualStack?ds.:}` option: IPv4, the SDK's default for
+# this service (`service_uses_dualstack_endpoints_by_default: False`).
+INFERENCE_ENDPOINT_TEMPLATE = "https://inference.generativeai.{region}.oci.{secondLevelDomain}"
+
+
+def inference_host_url(region: str) -> str:
+    """`https://inference.generativeai.<region>.oci.<realm domain>` for a region, no trailing slash.
+
+    The realm's domain comes from the SDK's own resolution (`oci.regions.endpoint_for`, which
+    maps the region to its realm: oraclecloud.com for oc1, oraclegovcloud.com for oc2/oc3,
+    oraclegovcloud.uk for oc4, ...), so government and sovereign regions get their own host.
+    """
+    if not region:
+        raise ValueError("a region is needed to name the inference host")
+    url = oci.regions.endpoint_for(
+        "generative_ai_inference", region=region, service_endpoint_template=INFERENCE_ENDPOINT_TEMPLATE
+    )
+    return str(url).rstrip("/")
+
+
 class AuthMode(StrEnum):
     API_KEY = "api_key"
     INSTANCE_PRINCIPAL = "instance_principal"
@@ -165,7 +186,7 @@ class ClientFactory:
         """Base of the inference service, for the OpenAI-compatible route and example calls."""
         if self.endpoint:
             return self.endpoint.rstrip("/")
-        return f"https://inference.generativeai.{self.region}.oci.oraclecloud.com"
+        return inference_host_url(self.region)
 
     def openai_base_url(self) -> str:
         return f"{self.inference_base_url()}/openai/v1"
