@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 OBJECT_EVENT_PREFIX = "com.oraclecloud.objectstorage."
 MAX_EVENT_BYTES = 6 * 1024 * 1024  # OCI Functions refuses larger invoke bodies
@@ -30,6 +30,17 @@ class ObjectEventType(StrEnum):
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+
+def _null_is_empty(value: Any) -> Any:
+    """An explicit JSON null where an object belongs means "none": OCI's envelope serialiser
+    writes `"freeformTags": null, "definedTags": null` (the example event in "Contents of an
+    Audit Log Event", https://docs.oracle.com/iaas/Content/Audit/Reference/logeventreference.htm),
+    and an event refused for it would be lost."""
+    return {} if value is None else value
+
+
+NullableObject = BeforeValidator(_null_is_empty)
 
 
 class Extensions(_Lenient):
@@ -53,11 +64,15 @@ class EventData(_Lenient):
     resource_name: str | None = Field(default=None, alias="resourceName")
     resource_id: str | None = Field(default=None, alias="resourceId")
     availability_domain: str | None = Field(default=None, alias="availabilityDomain")
-    freeform_tags: dict[str, str] = Field(
+    freeform_tags: Annotated[dict[str, str], NullableObject] = Field(
         default_factory=dict, validation_alias=AliasChoices("freeformTags", "freeFormTags")
     )
-    defined_tags: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="definedTags")
-    additional_details: ObjectDetails = Field(default_factory=ObjectDetails, alias="additionalDetails")
+    defined_tags: Annotated[dict[str, dict[str, Any]], NullableObject] = Field(
+        default_factory=dict, alias="definedTags"
+    )
+    additional_details: Annotated[ObjectDetails, NullableObject] = Field(
+        default_factory=ObjectDetails, alias="additionalDetails"
+    )
 
 
 class CloudEvent(_Lenient):
@@ -71,8 +86,8 @@ class CloudEvent(_Lenient):
     event_time: datetime | None = Field(default=None, alias="eventTime")
     content_type: str | None = Field(default=None, alias="contentType")
     schema_url: str | None = Field(default=None, alias="schemaURL")
-    extensions: Extensions = Field(default_factory=Extensions)
-    data: EventData = Field(default_factory=EventData)
+    extensions: Annotated[Extensions, NullableObject] = Field(default_factory=Extensions)
+    data: Annotated[EventData, NullableObject] = Field(default_factory=EventData)
 
     # --- object-event accessors ---------------------------------------------------------
     @property

@@ -51,6 +51,8 @@ EXPECTED = {
     "manifest-created": {"manifest-written"},
     "manifest-updated": {"manifest-written"},
     "manifest-deleted": {"source-deleted"},
+    "manifest-created-null-tags": {"manifest-written"},
+    "manifest-deleted-nulls": {"source-deleted"},
     "request-created": {"request-written"},
     "request-deleted": {"source-deleted"},
     "state-updated": {"state-written"},

@@ -52,6 +52,18 @@ def test_freeform_tags_accepts_both_spellings() -> None:
     assert parse_event(json.dumps(doc).encode()).data.freeform_tags == {"team": "ml"}
 
 
+def test_explicit_nulls_in_tags_extensions_and_details_parse() -> None:
+    """OCI's serialiser writes `"freeformTags": null`; such an event must not be refused (and lost)."""
+    created = parse_event(load("manifest-created-null-tags.json"))
+    assert created.data.freeform_tags == {} and created.data.defined_tags == {}
+    assert created.object_name == "models/tiny-chat/import.json"
+    deleted = parse_event(load("manifest-deleted-nulls.json"))
+    assert deleted.is_delete and deleted.extensions.compartment_id is None
+    bare = parse_event(load("objectstorage-null-additional-details.json"))
+    assert bare.bucket_name == "my_bucket" and bare.namespace == "example_namespace"
+    assert bare.etag is None
+
+
 def test_delete_event_has_no_etag() -> None:
     event = parse_event(load("manifest-deleted.json"))
     assert event.is_delete
