@@ -155,6 +155,10 @@ def parse_event(body: bytes) -> CloudEvent:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EventError(f"event body is not JSON: {exc}") from None
+    except ValueError as exc:
+        # Not a syntax error: an integer of more than 4,300 digits, which Python's int-string
+        # limit refuses (sys.get_int_max_str_digits). No OCI event carries such a number.
+        raise EventError(f"event body is not JSON we accept: {str(exc)[:120]}") from None
     except RecursionError:
         # json.loads recurses once per nesting level: a small body of brackets exhausts the stack
         raise EventError("event body is not JSON we accept: nested too deeply") from None

@@ -94,9 +94,9 @@ def make_source(text: str, ctx: CliContext, token_env: str) -> ArtifactSource:
         m = HF_URL.match(text)
         repo, revision = (m["repo"], m["revision"] or "main") if m else ("", "")
         if (
-            not MODEL_ID_PATTERN.match(repo)
+            not MODEL_ID_PATTERN.fullmatch(repo)
             or ".." in repo
-            or not (COMMIT_PATTERN.match(revision) or re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", revision))
+            or not (COMMIT_PATTERN.fullmatch(revision) or re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", revision))
         ):
             raise CliError(f"{text!r} is not hf://org/name[@revision]", exit_code=2)
         token = os.environ.get(token_env) or None

@@ -8,20 +8,54 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from shared.contract.tags import RESERVED_KEYS
 from shared.findings import Finding, finding
 
 MAX_DOCUMENT_BYTES = 64 * 1024
 
-COMMIT_PATTERN = re.compile(r"^[0-9a-f]{40}$")
+# Used with fullmatch only: `$` with match() also accepts a trailing newline ("main\n").
+COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
 # Hub branch names follow git ref rules; this is the safe subset we accept.
-BRANCH_PATTERN = re.compile(r"^(?!.*\.\.)(?!/)(?!.*/$)[A-Za-z0-9._/-]{1,200}$")
-MODEL_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+BRANCH_PATTERN = re.compile(r"(?!.*\.\.)(?!/)(?!.*/\Z)[A-Za-z0-9._/-]{1,200}")
+MODEL_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+
+# OCI's tag limits ("Tagging Overview", section "Tag Limits",
+# https://docs.oracle.com/iaas/Content/Tagging/Concepts/taggingoverview.htm): a free-form tag
+# key of at most 100 characters, a value of at most 256, at most 64 tags on one resource and
+# 5 KB of tag data in all. The pipeline adds its own keys (tags.RESERVED_KEYS) to every
+# resource, so the user's share is what is left of the 64 and of the 5 KB.
+TAG_KEY_MAX_CHARS = 100
+TAG_VALUE_MAX_CHARS = 256
+TAGS_PER_RESOURCE = 64
+USER_TAGS_MAX = TAGS_PER_RESOURCE - len(RESERVED_KEYS)
+USER_TAGS_MAX_JSON_BYTES = 4 * 1024  # of the 5 KB; ours take well under 1 KB
+
+# Unicode categories refused in names, descriptions and tags: controls (Cc: CR, LF, NUL, ESC),
+# format characters (Cf: the bidi overrides U+202A-202E and U+2066-2069, zero-width joiners),
+# line and paragraph separators (Zl, Zp). Any of them lets text forge a line of its own in a
+# notification or show something other than what is stored in the console.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character of `text` that may not appear in a name or tag, as U+XXXX; else None."""
+    for ch in text:
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _plain(value: str) -> str:
+    bad = unsafe_character(value)
+    if bad is not None:
+        raise ValueError(f"contains the control or formatting character {bad}; use plain printable text")
+    return value
 
 
 class Capability(StrEnum):
@@ -37,7 +71,7 @@ class Capability(StrEnum):
         return self in (Capability.TEXT_TO_TEXT, Capability.IMAGE_TEXT_TO_TEXT)
 
 
-FreeformTags = Annotated[dict[str, str], Field(max_length=64)]
+FreeformTags = Annotated[dict[str, str], Field(max_length=USER_TAGS_MAX)]
 
 
 class ImportOptions(BaseModel):
@@ -49,19 +83,38 @@ class ImportOptions(BaseModel):
     description: Annotated[str, Field(max_length=400)] | None = None
     capability: Capability | None = None
     unit_shape: Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,40}$")] | None = None
-    deploy: bool = True
+    # Strict: JSON true/false only. Lax parsing would read "off", "no", "0" (and 0) as false
+    # and "on", "yes", "1" as true, so a typo could quietly decide whether money is spent.
+    deploy: StrictBool = True
     vendor: Annotated[str, Field(max_length=255)] | None = None
     version: Annotated[str, Field(max_length=255)] | None = None
     freeform_tags: FreeformTags = Field(default_factory=dict)
-    keep_on_delete: bool = False
-    keep_model: bool = False
+    keep_on_delete: StrictBool = False
+    keep_model: StrictBool = False
+
+    @field_validator("display_name", "description", "vendor", "version")
+    @classmethod
+    def _plain_text(cls, value: str | None) -> str | None:
+        return None if value is None else _plain(value)
 
     @field_validator("freeform_tags")
     @classmethod
-    def _tags_do_not_shadow_ours(cls, tags: dict[str, str]) -> dict[str, str]:
+    def _tags_within_oci_limits(cls, tags: dict[str, str]) -> dict[str, str]:
         reserved = RESERVED_KEYS & set(tags)
         if reserved:
             raise ValueError(f"tag keys {sorted(reserved)} are reserved for the pipeline")
+        for key, value in tags.items():
+            shown = key[:40].encode("unicode_escape").decode("ascii")
+            if not 1 <= len(key) <= TAG_KEY_MAX_CHARS:
+                raise ValueError(f"tag key '{shown}' must be 1-{TAG_KEY_MAX_CHARS} characters (OCI's limit)")
+            if len(value) > TAG_VALUE_MAX_CHARS:
+                raise ValueError(f"the value of tag '{shown}' is over OCI's {TAG_VALUE_MAX_CHARS} characters")
+            bad = unsafe_character(key) or unsafe_character(value)
+            if bad is not None:
+                raise ValueError(f"tag '{shown}' contains the control or formatting character {bad}")
+        size = len(json.dumps(tags, ensure_ascii=False).encode())
+        if size > USER_TAGS_MAX_JSON_BYTES:
+            raise ValueError(f"tags take {size} bytes as JSON; keep them under {USER_TAGS_MAX_JSON_BYTES}")
         return tags
 
 
@@ -78,20 +131,20 @@ class HfRequest(ImportOptions):
     @field_validator("model_id")
     @classmethod
     def _model_id_shape(cls, value: str) -> str:
-        if not MODEL_ID_PATTERN.match(value) or ".." in value:
+        if not MODEL_ID_PATTERN.fullmatch(value) or ".." in value:
             raise ValueError("must look like 'organisation/name'")
         return value
 
     @field_validator("revision")
     @classmethod
     def _revision_shape(cls, value: str) -> str:
-        if COMMIT_PATTERN.match(value) or BRANCH_PATTERN.match(value):
+        if COMMIT_PATTERN.fullmatch(value) or BRANCH_PATTERN.fullmatch(value):
             return value
         raise ValueError("must be a branch name or a 40-hex commit id")
 
     @property
     def is_commit(self) -> bool:
-        return bool(COMMIT_PATTERN.match(self.revision))
+        return bool(COMMIT_PATTERN.fullmatch(self.revision))
 
 
 M = TypeVar("M", bound="ImportOptions")
@@ -126,6 +179,11 @@ def _parse(model: type[M], raw: bytes, subject: str, invalid_code: str) -> M:
         # json.loads recurses per nesting level: `[[[[...` under the size cap exhausts the stack
         raise DocumentError(
             [finding(invalid_code, subject, "nested too deeply to be a manifest; upload a flat JSON object")]
+        ) from None
+    except ValueError as exc:
+        # Python's int-string limit (an integer of more than 4,300 digits) is not a JSONDecodeError
+        raise DocumentError(
+            [finding(invalid_code, subject, f"not a JSON document we accept: {str(exc)[:120]}")]
         ) from None
     if not isinstance(doc, dict):
         raise DocumentError([finding(invalid_code, subject, "must be a JSON object, e.g. {}")])

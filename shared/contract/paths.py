@@ -22,7 +22,8 @@ STATE_PREFIX = "_imports/state/"
 LEDGER_OBJECT = "_imports/ledger.json"
 MANIFEST_FILENAME = "import.json"
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+# Matched with fullmatch: with match(), `$` also accepts a name ending in a newline ("nl\n").
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
 
 class ObjectKind(StrEnum):
@@ -46,7 +47,7 @@ class ObjectRef:
 
 
 def valid_name(name: str) -> bool:
-    return bool(NAME_PATTERN.match(name)) and ".." not in name
+    return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
 
 
 def classify(object_name: str) -> ObjectRef | None:
