@@ -17,6 +17,7 @@ from typing import Any
 
 import oci
 
+from cli.options import add_bucket_options, add_price_option
 from cli.output import CliError
 from shared.clients import ClientFactory
 from shared.contract import tags
@@ -26,22 +27,7 @@ MANAGED_BY_TAG = tags.MANAGED_BY
 MANAGED_BY_VALUE = tags.MANAGED_BY_VALUE
 IMPORT_NAME_TAG = tags.IMPORT_NAME
 IMPORT_ID_TAG = tags.IMPORT_ID
-
-
-def add_bucket_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("bucket")
-    g.add_argument("--bucket", "--bucket-name", dest="bucket", help="the watched bucket (env BUCKET_NAME)")
-    g.add_argument("--namespace", "--namespace-name", dest="namespace", help="Object Storage namespace")
-
-
-def add_price_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--price",
-        type=float,
-        default=None,
-        metavar="PER_AI_UNIT_HOUR",
-        help="price of one AI unit per hour (env AI_UNIT_PRICE_PER_HOUR); unset shows no cost",
-    )
+__all__ = ["CliContext", "add_bucket_options", "add_price_option", "parse_tags"]
 
 
 class CliContext:

@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cli.commands.local",
     "cli.commands.upload",
     "cli.commands.status",
+    "cli.commands.steer",
+    "cli.commands.sweep",
     "cli.commands.models",
 )
 

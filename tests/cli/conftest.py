@@ -111,6 +111,12 @@ class CliHarness:
             updated_at=now,
         )
 
+    def put_state(self, name: str, stage: Stage, **update: Any) -> ImportState:
+        """Write a state document for `name` at `stage`, the fields in `update` replaced."""
+        state = self.new_state(name).move_to(stage).model_copy(update=update)
+        self.store.put(state, None)
+        return state
+
     def deploy(self, name: str, *, endpoint: bool = True, shape: str = "A10_X1", **options: Any) -> Deployed:
         self.os.put_object(self.namespace, self.bucket, model_prefix(name) + "config.json", b"{}")
         state = self.new_state(name, **options)

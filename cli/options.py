@@ -1,0 +1,41 @@
+"""Options several commands share. Parser-only: importing this module loads no SDK."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_bucket_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("bucket")
+    g.add_argument("--bucket", "--bucket-name", dest="bucket", help="the watched bucket (env BUCKET_NAME)")
+    g.add_argument("--namespace", "--namespace-name", dest="namespace", help="Object Storage namespace")
+
+
+def add_price_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--price",
+        type=float,
+        default=None,
+        metavar="PER_AI_UNIT_HOUR",
+        help="price of one AI unit per hour (env AI_UNIT_PRICE_PER_HOUR); unset shows no cost",
+    )
+
+
+def add_state_options(p: argparse.ArgumentParser, *, watch: bool = True) -> None:
+    """The bucket, the stall threshold and (for commands that can follow an import) --watch timing."""
+    add_bucket_options(p)
+    p.add_argument(
+        "--stall-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="an import not written for this long is stalled (default: the function's poll budget + 60 s)",
+    )
+    if not watch:
+        return
+    p.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="--watch: seconds between looks"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="--watch: give up after this"
+    )
