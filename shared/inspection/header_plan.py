@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from shared.inspection.safetensors import SafetensorsHeader
 
 _DIGITS = re.compile(r"\d+")
+#: the 8-byte length and the smallest header, `{}`: a shorter window could not even hold the length
+MIN_WINDOW = 10
 _BITS = {"F4": 4, "F6_E2M3": 6, "F6_E3M2": 6}
 
 
@@ -42,8 +44,11 @@ def _bits(dtype: str) -> int:
 class HeaderPredictor:
     """Learns from headers read so far; predicts the read window of the next shards."""
 
-    def __init__(self, names: Mapping[str, Sequence[str]], margin: float, slack: int) -> None:
+    def __init__(
+        self, names: Mapping[str, Sequence[str]], margin: float, slack: int, max_header: int = 25_000_000
+    ) -> None:
         self.names = names
+        self.max_header = max_header
         self.margin = margin
         self.slack = slack
         self.shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
@@ -60,22 +65,32 @@ class HeaderPredictor:
             if len(self.shapes) < 4096:
                 self.shapes.setdefault(pattern, spec)
         names = self.names.get(entry.name)
-        if names and len(self.residuals) < 10_000:
+        # Only a shard whose index entry agrees with its header teaches the bytes beyond the tensor
+        # entries: an index that names tensors the shard does not hold (or misses some) would teach
+        # a wrong, even negative, residual, and every later window would inherit it.
+        if names and len(names) == header.tensors and len(self.residuals) < 10_000:
             entries = self._entries(names, entry.size)
             if entries is not None:
-                self.residuals.append(header.header_length - entries)
+                self.residuals.append(max(0.0, header.header_length - entries))
 
     def window(self, entry: FileEntry) -> int | None:
-        """Bytes to read for `entry` in one request (8-byte length included), or None: read exactly."""
+        """Bytes to read for `entry` in one request (8-byte length included), or None: read exactly.
+
+        Whatever the index and the headers so far claim, a window is a valid range: at least the
+        8-byte length plus the smallest header (`{}`), at most the object and the header cap. A
+        window that turns out short costs one exact second read, never a wrong answer."""
+        predicted: float | None = None
         names = self.names.get(entry.name)
         if names and self.residuals:
             entries = self._entries(names, entry.size)
             if entries is not None:
                 predicted = entries + _quantile(self.residuals, 0.9)
-                return 8 + math.ceil(predicted * (1 + self.margin)) + self.slack
-        if self.lengths:
-            return 8 + math.ceil(max(self.lengths) * (1 + self.margin)) + self.slack
-        return None
+        if predicted is None and self.lengths:
+            predicted = max(self.lengths)
+        if predicted is None:
+            return None
+        wanted = 8 + math.ceil(max(0.0, predicted) * (1 + self.margin)) + self.slack
+        return max(MIN_WINDOW, min(wanted, entry.size, 8 + self.max_header))
 
     def _entries(self, names: Sequence[str], object_size: int) -> float | None:
         """Bytes of the tensor entries of a shard holding `names` (None when nothing is known yet)."""

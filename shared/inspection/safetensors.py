@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import struct
 import threading
 from collections.abc import Mapping, Sequence
@@ -167,7 +166,12 @@ def _tensor(name: str, info: object) -> tuple[int, int, str, tuple[int, int]]:
         or offsets[0] > offsets[1]
     ):
         raise HeaderError(f"tensor {_short(name)} has invalid data_offsets")
-    numel = math.prod(shape)
+    numel = _element_count(shape)
+    if numel is None:
+        raise HeaderError(
+            f"tensor {_short(name)} has a shape of {len(shape)} dimensions whose element count "
+            "overflows 64 bits; no real tensor has one"
+        )
     nbytes = (numel * DTYPE_BITS[dtype] + 7) // 8
     if offsets[1] - offsets[0] != nbytes:
         raise HeaderError(
@@ -177,8 +181,27 @@ def _tensor(name: str, info: object) -> tuple[int, int, str, tuple[int, int]]:
     return numel, nbytes, dtype, (offsets[0], offsets[1])
 
 
+def _element_count(shape: list[int]) -> int | None:
+    """The product of the dimensions, or None once it passes 2**64 (as the safetensors crate refuses
+    it: `Metadata::validate` folds the shape with `usize::checked_mul` and fails with
+    `ValidationOverflow`). Stopping there keeps the work linear in the number of dimensions: a
+    product of 224 dimensions of 2**64-1 would otherwise be a 4,300-digit integer built by
+    quadratic multiplications, and too long for Python to turn into a message."""
+    if 0 in shape:
+        return 0
+    count = 1
+    for dim in shape:
+        count *= dim
+        if count >= _U64:
+            return None
+    return count
+
+
+_U64 = 2**64
+
+
 def _is_uint(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _U64
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -235,7 +258,9 @@ def read_headers(
     if not shards:
         return []
     budget = _Budget(IN_FLIGHT_BUDGET)
-    predictor = HeaderPredictor(tensor_names or {}, margin=WINDOW_MARGIN, slack=WINDOW_SLACK)
+    predictor = HeaderPredictor(
+        tensor_names or {}, margin=WINDOW_MARGIN, slack=WINDOW_SLACK, max_header=MAX_HEADER_BYTES
+    )
     results = [_read_one(source, shards[0], None, budget)]
     if results[0].source_error is not None:  # the store refuses us: the other shards would fail alike
         return results + [HeaderResult(e, source_error=results[0].source_error) for e in shards[1:]]
@@ -268,7 +293,7 @@ def _read_one(source: ArtifactSource, entry: FileEntry, window: int | None, budg
             held = budget.acquire(length)
             raw = source.read_range(entry.name, 8, length)
         else:
-            window = min(window, entry.size)
+            window = max(0, min(window, entry.size))  # the predictor keeps it valid; this is the guard
             held = budget.acquire(window)
             first = source.read_range(entry.name, 0, window)
             length = header_length(first, entry.size)

@@ -131,9 +131,21 @@ def has_vision(config: dict[str, Any]) -> bool:
     return any(isinstance(config.get(k), dict) for k in ("vision_config", "vision_tower", "visual"))
 
 
+#: No real dimension, count or context length comes near this (the longest contexts are ~10**7
+#: tokens, the largest vocabularies ~10**6); a larger value makes the config "not a real model"
+#: instead of numbers too large for a float (10**400 once crashed the memory need).
+MAX_CONFIG_INT = 2**31
+
+
+class _Implausible(Exception):
+    """A size key holds a number no real model has; the estimate gives up instead of overflowing."""
+
+
 def _pick(section: dict[str, Any], family: Family | None, *keys: str) -> int | None:
     for key in keys:
         value = as_int(section.get(key))
+        if value is not None and value > MAX_CONFIG_INT:
+            raise _Implausible(key)
         if value is not None and value > 0:
             return value
     if family is not None:
@@ -145,7 +157,15 @@ def _pick(section: dict[str, Any], family: Family | None, *keys: str) -> int | N
 
 
 def text_dims(config: dict[str, Any]) -> TextDims | None:
-    """The language model dimensions, or None when the config lacks the essentials."""
+    """The language model dimensions, or None when the config lacks the essentials or holds a
+    size no real model has."""
+    try:
+        return _text_dims(config)
+    except _Implausible:
+        return None
+
+
+def _text_dims(config: dict[str, Any]) -> TextDims | None:
     section, family = text_section(config)
     hidden = _pick(section, family, "hidden_size", "d_model", "n_embd", "dim")
     layers = _pick(section, family, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
@@ -306,6 +326,13 @@ def _attention_params(d: TextDims, encoder: bool) -> int:
 
 def _vision_params(config: dict[str, Any], text_hidden: int) -> int:
     """A ViT tower (SigLIP, CLIP, Qwen-VL) and the projector into the language model."""
+    try:
+        return _vision_tower_params(config, text_hidden)
+    except _Implausible:
+        return 0
+
+
+def _vision_tower_params(config: dict[str, Any], text_hidden: int) -> int:
     vision = config.get("vision_config")
     if not isinstance(vision, dict):
         return 0

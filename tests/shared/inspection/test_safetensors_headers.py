@@ -153,3 +153,19 @@ def test_the_plan_adapts_to_spaced_unsorted_headers(tmp_path: Path) -> None:
     minimum = sum(8 + r.header.header_length for r in results if r.header)
     assert src.stats.requests <= len(layout) + 2
     assert minimum <= src.stats.bytes_read <= 1.05 * minimum
+
+
+def test_a_shape_whose_element_count_overflows_64_bits_is_invalid_not_a_crash() -> None:
+    """Issue 12: 224 dimensions of 2**64-1 made a 4,300-digit product that no message could print
+    (and cost time quadratic in the dimensions). The safetensors crate refuses an element count
+    that overflows usize; so do we, after at most two multiplications here."""
+    doc = {"w": {"dtype": "BF16", "shape": [2**64 - 1] * 224, "data_offsets": [0, 2]}}
+    with pytest.raises(HeaderError, match="overflows 64 bits"):
+        parse_header(_raw(doc), 10_000)
+    with pytest.raises(HeaderError, match="invalid shape"):
+        parse_header(_raw({"w": {"dtype": "BF16", "shape": [2**64], "data_offsets": [0, 2]}}), 10_000)
+    # a zero dimension makes any other dimension harmless: zero elements, as the crate counts them
+    empty = parse_header(
+        _raw({"w": {"dtype": "BF16", "shape": [0] + [2**64 - 1] * 5, "data_offsets": [0, 0]}}), 1000
+    )
+    assert empty.parameters == 0

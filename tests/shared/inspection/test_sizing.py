@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from shared.inspection import LocalFolderSource, inspect_artifacts
 from shared.inspection.sizing import (
     GIB,
     estimate_parameters,
@@ -13,7 +16,7 @@ from shared.inspection.sizing import (
     quantization,
     text_dims,
 )
-from tests.shared.inspection.builders import fixture_config
+from tests.shared.inspection.builders import TINY_LLAMA_CONFIG, fixture_config, write_model
 
 # The Hub's safetensors parameter totals (model pages / get_safetensors_metadata).
 HUB_PARAMETERS = {
@@ -169,3 +172,22 @@ def test_hostile_dimensions_give_no_estimate() -> None:
         is None
     )
     assert estimate_parameters({"model_type": "llama"}) is None
+
+
+@pytest.mark.parametrize(
+    "key", ["head_dim", "intermediate_size", "num_key_value_heads", "moe_intermediate_size"]
+)
+@pytest.mark.parametrize("with_weights", [False, True])
+def test_a_size_of_ten_to_the_400_is_not_a_model_and_not_a_crash(
+    key: str, with_weights: bool, tmp_path: Path
+) -> None:
+    """Issue 12: 10**400 in a size key raised OverflowError turning the KV cache into GiB (`inspect`
+    and the function alike). Such a config gives no estimate; headers still size the weights."""
+    config = {**TINY_LLAMA_CONFIG, key: 10**400, "num_local_experts": 4}
+    assert text_dims(config) is None and estimate_parameters(config) is None
+    tower = {"hidden_size": 8, "num_hidden_layers": 2, "intermediate_size": 10**400}
+    vision = {**TINY_LLAMA_CONFIG, "vision_config": tower}
+    assert estimate_parameters(vision) == estimate_parameters(TINY_LLAMA_CONFIG)
+    write_model(tmp_path, config, None if with_weights else {})
+    report = inspect_artifacts(LocalFolderSource(tmp_path))
+    assert (report.parameters is not None) == with_weights
