@@ -83,6 +83,9 @@ class SafetensorsHeader:
     shapes: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict, compare=False, repr=False)
     #: whether the header JSON has no spaces after separators (safetensors' Rust writer)
     compact: bool = field(default=True, compare=False, repr=False)
+    #: (dtype, shape) of every tensor by name: the pre-flight checks weights against the config
+    #: (checks/tensors.py) from the headers already read, never a second read
+    by_name: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def serving_bytes(self) -> int:
@@ -119,6 +122,7 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
     bytes_by_dtype: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
     shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
+    by_name: dict[str, tuple[str, tuple[int, ...]]] = {}
     for name, info in doc.items():
         if name == "__metadata__":
             if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
@@ -130,8 +134,9 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
                 f"tensor {_short(name)} ends at byte {data_start + span[1]}, "
                 f"past the {object_size}-byte object"
             )
+        by_name[name] = (dtype, tuple(info["shape"]))
         if len(shapes) < 4096:
-            shapes.setdefault(tensor_pattern(name), (dtype, tuple(info["shape"])))
+            shapes.setdefault(tensor_pattern(name), by_name[name])
         params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + numel
         bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + nbytes
         spans.append(span)
@@ -148,6 +153,7 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
         header_length=len(raw),
         shapes=shapes,
         compact=b'": ' not in raw[:4096],
+        by_name=by_name,
     )
 
 
