@@ -15,6 +15,7 @@ from functions.common import StageContext, Step, move
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, Plan, Stage
 from shared.findings import finding, has_errors
+from shared.pipeline.genai_ops import resolve_revision
 from shared.pipeline.notifier import rejection_message
 from shared.pipeline.secrets import SecretUnavailable
 
@@ -105,7 +106,7 @@ def validate(state: ImportState, ctx: StageContext) -> Step:
         source = _source(state, ctx)
     except SecretUnavailable as exc:
         return reject(
-            state, ctx, [finding("HF_TOKEN_UNAVAILABLE", "HF_TOKEN_SECRET_ID", str(exc))], "no token"
+            state, ctx, [finding(exc.code, "HF_TOKEN_SECRET_ID", str(exc))], "no token"
         )
     report = inspect_artifacts(
         watch_transient(source),
@@ -116,6 +117,19 @@ def validate(state: ImportState, ctx: StageContext) -> Step:
     findings = list(report.findings)
     if not report.ok or has_errors(findings) or report.capability is None:
         return reject(state, ctx, findings, "validation failed")
+    if state.source.kind is SourceKind.HUGGING_FACE:
+        revision = state.source.revision or "main"
+        resolved = resolve_revision(revision, getattr(source, "commit", None))
+        if resolved is None:
+            unresolved = finding(
+                "HF_REVISION_UNRESOLVED",
+                f"revision {revision}",
+                f"the Hub did not resolve {revision!r} of {state.source.model_id} to a full commit",
+            )
+            return reject(state, ctx, [*findings, unresolved], "short commit not resolved")
+        if resolved != revision:
+            source_update = state.source.model_copy(update={"revision": resolved})
+            state = state.model_copy(update={"source": source_update})
     plan = Plan(
         capability=report.capability,
         unit_shape=report.unit_shape or report.recommended_shape,

@@ -51,8 +51,11 @@ API = "/20231130"
 SERVICE = "generativeai"  # the name fault specs select it by (localcloud.faults)
 IMPORT_CAPABILITIES = ("TEXT_TO_TEXT", "IMAGE_TEXT_TO_TEXT", "EMBEDDING", "RERANK")
 MAX_ENDPOINTS_PER_CLUSTER = 50  # documented for hosting clusters (limitations.htm)
+# The SDK documents `limit` without a maximum (oci/generative_ai/generative_ai_client.py,
+# list_imported_models et al.), so a client must not count on a large one: this emulation
+# accepts at most 100, and a client that asks for more (e.g. limit=1000) is refused with 400.
 DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+MAX_LIMIT = 100
 
 LIFECYCLE_STATES = {
     "importedModels": {"ACTIVE", "CREATING", "UPDATING", "DELETING", "DELETED", "FAILED"},

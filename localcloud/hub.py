@@ -128,7 +128,7 @@ class HubService:
 
     def model_info(self, req: Request, repo: LocalRepo) -> Response:
         revision = req.params.get("revision", "main")
-        repo.check_revision(revision)
+        repo.check_revision(revision, short_commit=True)
         files = list(repo.files())
         blobs = _truthy(req.q("blobs"))
         siblings = []
@@ -168,7 +168,7 @@ class HubService:
         return Response.json(doc)
 
     def tree(self, req: Request, repo: LocalRepo) -> Response:
-        repo.check_revision(req.params["revision"])
+        repo.check_revision(req.params["revision"], short_commit=True)
         base = req.params.get("path", "").strip("/")
         recursive = _truthy(req.q("recursive"))
         prefix = f"{base}/" if base else ""
@@ -218,7 +218,7 @@ class HubService:
         return Response.json({"ok": True})
 
     def paths_info(self, req: Request, repo: LocalRepo) -> Response:
-        repo.check_revision(req.params["revision"])
+        repo.check_revision(req.params["revision"], short_commit=True)
         form = parse_qs(req.read_body(1024 * 1024).decode("utf-8", "replace"))
         wanted = form.get("paths", [])
         out: list[dict[str, Any]] = []
@@ -258,7 +258,7 @@ class HubService:
 
     def resolve(self, req: Request, repo: LocalRepo) -> Response:
         revision = req.params["revision"]
-        repo.check_revision(revision)
+        repo.check_revision(revision, short_commit=True)
         repo.check_access(_bearer(req))
         info, full = repo.file(req.params["path"])
         etag = f'"{info.sha256 or info.oid}"'

@@ -180,9 +180,15 @@ class LocalRepo:
                 f"Visit the model page to ask for access.",
             )
 
-    def check_revision(self, revision: str) -> None:
-        if revision not in ("main", self.commit):
-            raise HubError(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+    def check_revision(self, revision: str, *, short_commit: bool = False) -> None:
+        """`main` (the only branch) or the commit; with `short_commit`, also a prefix of 7+ hex
+        digits of the commit, as git (and the Hub's API) resolve one. Generative AI's import
+        check passes False: a short hash sent as a `branch` names no branch."""
+        if revision in ("main", self.commit):
+            return
+        if short_commit and 7 <= len(revision) < 40 and self.commit.startswith(revision):
+            return
+        raise HubError(404, "RevisionNotFound", f"Invalid rev id: {revision}")
 
     # -------------------------------------------------------------- files
 

@@ -284,6 +284,15 @@ _RULES: tuple[Rule, ...] = (
     ),
     # --- Hugging Face ---------------------------------------------------------------------
     Rule(
+        "HF_REVISION_UNRESOLVED",
+        _E,
+        "The revision looks like a short commit hash, and the Hub did not resolve it to a full "
+        "commit; OCI's import takes a branch name or a full commit (a short hash would be sent "
+        "as a branch and not found).",
+        "Give the full 40-character commit id (or a branch name) as revision in requests/<name>.json.",
+        "huggingface",
+    ),
+    Rule(
         "HF_REPO_NOT_FOUND",
         _E,
         "The Hugging Face repository or revision does not exist.",

@@ -34,6 +34,9 @@ WR_FAILED = frozenset({"FAILED", "CANCELED", "CANCELING"})
 # neither the orphan sweep nor a later teardown of the same import id (or name) may delete it.
 KEPT_TAG = tag_keys.KEPT
 KEPT_VALUE = tag_keys.KEPT_VALUE
+# Pages one listing may take: thousands of resources at any service default page size; more
+# than that in one compartment means something loops, and an invocation must not spin on it.
+MAX_LIST_PAGES = 200
 
 
 class Kind(StrEnum):
@@ -92,6 +95,10 @@ class Progress:
         return self.status != "PENDING"
 
 
+class ListTooLong(Exception):
+    """A list call still had a next page after MAX_LIST_PAGES pages."""
+
+
 class ResourceBusy(Exception):
     """A delete was refused because the resource is mid-change (e.g. still CREATING); try later."""
 
@@ -110,6 +117,28 @@ def resource_tags(state: ImportState, kind: Kind) -> dict[str, str]:
 def step_token(state: ImportState, kind: Kind) -> str:
     """The opc-retry-token of this import's create of `kind`; a retry after a deletion gets a new one."""
     return retry_token(state.import_id, f"{kind.value}#{state.retries}")
+
+
+FULL_COMMIT = re.compile(r"[0-9a-f]{40}")
+SHORT_COMMIT = re.compile(r"[0-9a-f]{7,39}")
+
+
+def resolve_revision(revision: str, hub_commit: str | None) -> str | None:
+    """The revision to import: a short commit hash becomes the full commit the Hub resolved it to.
+
+    OCI's HuggingFaceModel data source has `branch` and `commit` (oci/generative_ai/models/
+    hugging_face_model.py); nothing says `commit` takes a short hash, and a short hash sent as
+    `branch` names no branch. So a revision that looks like one (7-39 hex digits) is resolved
+    through the Hub (model_info's `sha`): if the Hub's commit starts with it, that full commit
+    is imported; if the Hub answered another commit, the revision was a branch with a hex-looking
+    name and stays one. None: it looks like a short hash and the Hub gave no commit to check it
+    against (refuse rather than guess).
+    """
+    if not SHORT_COMMIT.fullmatch(revision):
+        return revision
+    if hub_commit is None or not FULL_COMMIT.fullmatch(hub_commit):
+        return None
+    return hub_commit if hub_commit.startswith(revision) else revision
 
 
 def endpoint_display_name(name: str) -> str:
@@ -144,17 +173,22 @@ class GenAiOps:
             Kind.CLUSTER: self.client.list_dedicated_ai_clusters,
             Kind.ENDPOINT: self.client.list_endpoints,
         }[kind]
+        # No `limit`: no document states the maximum page size of these list calls, so the
+        # service's default page size is used and `opc-next-page` followed. Our own loop, not
+        # `oci.pagination.list_call_get_all_results`: that wraps each page in the SDK's default
+        # retry strategy (8 attempts, up to 600 s: oci/retry/__init__.py DEFAULT_RETRY_STRATEGY),
+        # longer than a 300 s function; here each page gets the client's bounded strategy, and
+        # the number of pages is capped so a page token that never ends cannot hold the call.
         items: list[Any] = []
         page: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"limit": 1000}
-            if page:
-                kwargs["page"] = page
+        for _ in range(MAX_LIST_PAGES):
+            kwargs: dict[str, Any] = {"page": page} if page else {}
             resp = method(self.compartment_id, **kwargs)
             items.extend(resp.data.items or [])
             page = resp.headers.get("opc-next-page")
             if not page:
                 return items
+        raise ListTooLong(f"listing {kind.value} resources did not end within {MAX_LIST_PAGES} pages")
 
     def list_managed(self, kind: Kind, *, include_kept: bool = False) -> list[Resource]:
         """Every live (not DELETED/DELETING) resource of `kind` this pipeline created.
@@ -255,7 +289,8 @@ class GenAiOps:
         src = state.source
         data_source: gm.ModelDataSource
         if src.kind is SourceKind.HUGGING_FACE:
-            is_commit = bool(src.revision and re.fullmatch(r"[0-9a-f]{40}", src.revision))
+            # validation replaced a short commit hash with the full one (resolve_revision)
+            is_commit = bool(src.revision and FULL_COMMIT.fullmatch(src.revision))
             data_source = gm.HuggingFaceModel(
                 source_type="HUGGING_FACE_MODEL",
                 model_id=src.model_id,

@@ -44,6 +44,7 @@ class HubSource(ArtifactSource):
         self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
         self._token = token
         self._api = HfApi(endpoint=self.endpoint, token=token if token else False)
+        self.commit: str | None = None  # the full commit the Hub resolved `revision` to, once listed
 
     def __repr__(self) -> str:  # never shows the token
         return f"HubSource({self.repo_id!r}, revision={self.revision!r}, endpoint={self.endpoint!r})"
@@ -61,6 +62,7 @@ class HubSource(ArtifactSource):
             info = self._api.model_info(self.repo_id, revision=self.revision, files_metadata=True)
         except Exception as exc:
             raise _hub_error(exc, self.description) from exc
+        self.commit = info.sha if isinstance(info.sha, str) else None
         return [FileEntry(s.rfilename, int(s.size or 0)) for s in (info.siblings or [])]
 
     def _read(self, name: str, start: int, length: int) -> bytes:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import oci
 import pytest
 from pipeline_states import make_state
 
 from shared.contract.manifest import Capability
 from shared.contract.state import Resources
-from shared.pipeline.genai_ops import MANAGED_BY, GenAiOps, Kind, ResourceBusy, endpoint_display_name
+from shared.pipeline.genai_ops import (
+    MANAGED_BY,
+    GenAiOps,
+    Kind,
+    ResourceBusy,
+    endpoint_display_name,
+    resolve_revision,
+)
 from shared.pipeline.teardown import teardown_step
 
 
@@ -150,3 +158,29 @@ def test_failed_work_request_reports_its_errors(ops: GenAiOps, staged_model: str
 def test_endpoint_names_follow_the_service_rule() -> None:
     assert endpoint_display_name("tiny.chat-1") == "tiny-chat-1"
     assert endpoint_display_name("7b-model") == "_7b-model"
+
+
+def test_listing_sends_no_limit_and_follows_every_page(
+    ops: GenAiOps, staged_model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No document states a maximum page size: the pager sends none (the local cloud refuses more
+    than 100) and follows `opc-next-page` through the service's default pages."""
+    import localcloud.genai
+
+    monkeypatch.setattr(localcloud.genai, "DEFAULT_LIMIT", 1)  # one item per page
+    created = {
+        ops.create_imported_model(make_state(name=f"m{i}"), Capability.TEXT_TO_TEXT).id for i in range(3)
+    }
+    assert {item.id for item in ops.list_all(Kind.IMPORTED_MODEL)} == created
+    with pytest.raises(oci.exceptions.ServiceError) as refused:
+        ops.client.list_imported_models(ops.compartment_id, limit=1000)
+    assert refused.value.status == 400
+
+
+def test_a_short_commit_resolves_to_the_hubs_full_commit_or_is_refused() -> None:
+    full = "0123456789abcdef0123456789abcdef01234567"
+    assert resolve_revision("0123456", full) == full  # a short hash: the full commit is imported
+    assert resolve_revision("main", full) == "main"
+    assert resolve_revision(full, full) == full
+    assert resolve_revision("deadbeef", full) == "deadbeef"  # a branch with a hex-looking name
+    assert resolve_revision("0123456", None) is None  # unresolved: refuse, never send it as a branch
