@@ -25,6 +25,8 @@ if __package__ in (None, ""):  # fdk loads this file by path: make the project i
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from events.models import EventError, parse_event
+from functions.misnamed import answer_misnamed
+from shared.contract.naming import misnamed_upload
 from shared.contract.paths import classify
 from shared.pipeline import logs
 from shared.settings import SettingsError
@@ -54,6 +56,10 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
     with logs.bound(event_id=event.event_id):
         ref = classify(event.object_name or "") if event.is_object_event else None
         if ref is None:
+            name = event.object_name or ""
+            misnamed = misnamed_upload(name) if event.is_object_event and not event.is_delete else None
+            if misnamed is not None:  # meant as an import: say why nothing starts, never stay silent
+                return answer(ctx, answer_misnamed(name, misnamed, event.etag, event.bucket_name))
             log.info("not about an import", extra={"object": event.object_name, "type": event.event_type})
             return answer(ctx, {"action": "ignored", "reason": "not an object of the pipeline"})
         with logs.bound(name=ref.name, trigger=ref.kind.value, event_type=event.event_type):

@@ -28,7 +28,7 @@ def import_model(state: ImportState, ctx: StageContext) -> Step:
             try:
                 token = rt.hf_token()
             except SecretUnavailable as exc:
-                return fail(state, ctx, "OCI_API_ERROR", f"Hugging Face token unavailable: {exc}")
+                return fail(state, ctx, exc.code, f"Hugging Face token unavailable: {exc}")
         created = rt.ops.create_imported_model(state, state.plan.capability, token)
         res = res.model_copy(
             update={

@@ -14,6 +14,7 @@ from functions.common import StageContext, Step, stage_deadline
 from shared.contract.manifest import DocumentError, ImportOptions, parse_manifest, parse_request
 from shared.contract.paths import ObjectKind, SourceKind, model_prefix
 from shared.contract.state import ImportState, Source, Stage, Transition, make_import_id
+from shared.findings import finding
 from shared.pipeline.notifier import rejection_message
 
 
@@ -53,6 +54,12 @@ def new_import(
             source = source.model_copy(update={"model_id": req.model_id, "revision": req.revision})
     except DocumentError as exc:
         findings = exc.findings
+        stage = Stage.REJECTED
+    except Exception as exc:
+        # Parsing a document already read is deterministic: an error here would repeat on every
+        # delivery, and before this a crash here was never notified. Reject it, naming the error.
+        code = "REQUEST_INVALID" if doc.kind is ObjectKind.REQUEST else "MANIFEST_INVALID"
+        findings = [finding(code, doc.object_name, f"could not be parsed: {type(exc).__name__}: {exc}"[:500])]
         stage = Stage.REJECTED
     history = list(previous.history) if previous else []
     history.append(

@@ -24,6 +24,7 @@ from datetime import datetime
 
 import oci
 
+from functions import errors
 from functions.common import StageContext, Step, deadline_passed, fail, move
 from functions.create_endpoint import create_endpoint
 from functions.import_model import import_model
@@ -32,7 +33,7 @@ from functions.provision_cluster import provision_cluster
 from functions.runtime import Runtime
 from functions.smoke_test import smoke_test
 from functions.teardown import begin_teardown, teardown
-from functions.validate import validate
+from functions.validate import reject, validate
 from functions.wait_for_files import wait_for_files
 from shared.contract.manifest import MAX_DOCUMENT_BYTES
 from shared.contract.paths import ObjectKind, classify, manifest_object, model_prefix, request_object
@@ -43,6 +44,7 @@ from shared.pipeline.genai_ops import Kind, ResourceBusy
 from shared.pipeline.notifier import (
     Message,
     failure_message,
+    lines_body,
     rejection_message,
     success_message,
     unreadable_state_message,
@@ -298,6 +300,8 @@ def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
         return fail(state, ctx, code, detail[:1000])
     except Exception as exc:
         if not deadline_passed(state, ctx):
+            if state.stage is not Stage.TEARING_DOWN and not errors.is_transient(exc):
+                return unhandled(state, ctx, exc)
             raise
         detail = f"{type(exc).__name__}: {exc}"
         if state.stage is Stage.TEARING_DOWN:
@@ -309,6 +313,43 @@ def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
             "STAGE_DEADLINE_EXCEEDED",
             f"{state.stage.value} kept failing until its deadline {state.stage_deadline}: {detail}"[:1000],
         )
+
+
+def unhandled(state: ImportState, ctx: StageContext, exc: Exception) -> Step:
+    """An unclassified error: record its fingerprint and try once more; the same error twice ends it.
+
+    Teardown is never ended this way (what it deletes costs money): it retries until its deadline.
+    """
+    fp = errors.fingerprint(state.stage.value, exc)
+    last = state.history[-1] if state.history else None
+    repeated = (
+        last is not None and last.stage is state.stage and last.note.startswith(errors.NOTE_PREFIX + fp)
+    )
+    log.error(
+        "unhandled error" + (" again: giving up" if repeated else ": one more attempt"),
+        exc_info=exc,
+        extra={"fingerprint": fp},
+    )
+    if not repeated:
+        note = Transition(
+            at=ctx.now,
+            stage=state.stage,
+            attempt=state.attempt,
+            note=errors.note_for(fp, exc),
+            event_id=ctx.event_id,
+        )
+        retry = state.next_attempt(now=ctx.now)
+        return Step(
+            retry.model_copy(update={"history": [*retry.history, note][-HISTORY_LIMIT:]}),
+            note="retrying once",
+        )
+    detail = f"{errors.describe(exc)} (raised twice in a row at {state.stage.value})"
+    if state.stage in NOTHING_CREATED_YET:
+        subject = state.source.object_name if state.source.prefix is None else state.source.prefix
+        return reject(
+            state, ctx, [*state.findings, finding("UNHANDLED_ERROR", subject, detail)], "unhandled error"
+        )
+    return fail(state, ctx, "UNHANDLED_ERROR", detail)
 
 
 def left_over(state: ImportState) -> str:
@@ -334,10 +375,13 @@ def teardown_stuck(state: ImportState, ctx: StageContext, detail: str) -> Step:
         message=f"teardown stuck: {detail}; left: {left}"[:2000],
     )
     stuck = move(state.model_copy(update={"last_error": err}), ctx, Stage.FAILED, note="teardown stuck")
-    body = (
-        f"The teardown of {state.name} (import {state.import_id}) kept failing until its deadline: "
-        f"{detail[:1000]}\nStill there: {left}.\n"
-        f"Check them in the console, then run `model-import teardown {state.name}` again."
+    body = lines_body(
+        [
+            f"The teardown of {state.name} (import {state.import_id}) kept failing until its deadline: "
+            f"{detail[:1000]}",
+            f"Still there: {left}.",
+            f"Check them in the console, then run `model-import teardown {state.name}` again.",
+        ]
     )
     return Step(stuck, notify=Message("failed:TEARING_DOWN", f"Model {state.name} teardown stuck", body))
 

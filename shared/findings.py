@@ -313,6 +313,14 @@ _RULES: tuple[Rule, ...] = (
         "Check HF_TOKEN_SECRET_ID and the policy that lets the function read that secret.",
         "huggingface",
     ),
+    Rule(
+        "HF_TOKEN_MALFORMED",
+        _E,
+        "The Hugging Face token read from Vault cannot be sent as an HTTP header value "
+        "(a line break, a control character or non-ASCII text inside it).",
+        "Store the bare token (one line, `hf_...`) as the secret's content; asking again will not help.",
+        "huggingface",
+    ),
     # --- the pipeline ---------------------------------------------------------------------
     Rule(
         "AI_UNITS_CEILING_IMPORT",
@@ -368,6 +376,14 @@ _RULES: tuple[Rule, ...] = (
         _E,
         "OCI refused a create because a service limit or quota is reached.",
         "Request a limit increase for the named unit shape, or choose another shape.",
+        "pipeline",
+    ),
+    Rule(
+        "UNHANDLED_ERROR",
+        _E,
+        "Handling this import raised the same unexpected error twice in a row; retrying cannot help.",
+        "If the message names a file or field, fix it and upload the manifest (or request) again; "
+        "otherwise report it with the import id (the function log has the traceback).",
         "pipeline",
     ),
 )

@@ -7,12 +7,18 @@
 
 Secrets registered with `register_secret` are replaced by `***` in every log record the
 process makes (a record factory redacts them at creation, whatever the logger), and the
-SDK's own loggers (`oci`, `urllib3`) are held at WARNING, so a Hub token can never be
-printed, even by a debug switch such as the SDK's `log_requests`.
+HTTP stacks' own loggers (`oci`, `urllib3`, `requests`, `httpx`, `httpcore`,
+`huggingface_hub`) are held at WARNING with `http.client`'s debug printing off, so a Hub
+token can never be printed, even by a debug switch such as the SDK's `log_requests`.
+
+Redaction is by value and by every form a value takes in a message: the whole secret, each
+of its lines (a token with a line break reached the log through an HTTP library's "Illegal
+header value b'...\\n'" message, which shows it escaped), and its escaped spellings.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import sys
@@ -27,21 +33,39 @@ _EMPTY: dict[str, Any] = {}  # never mutated: every bind makes a new dict
 _context: ContextVar[dict[str, Any]] = ContextVar("model_import_log_context", default=_EMPTY)
 _secrets: set[str] = set()
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-_QUIET_LOGGERS = ("oci", "urllib3", "requests", "fdk")
+_QUIET_LOGGERS = ("oci", "urllib3", "requests", "fdk", "httpx", "httpcore", "huggingface_hub", "filelock")
+MIN_SECRET_PIECE = 6  # a line of a secret shorter than this is left alone (it would mangle words)
+_ordered: list[str] = []  # _secrets, longest first, so a whole secret is replaced before its lines
+
+
+def secret_forms(value: str) -> set[str]:
+    """Every spelling of `value` a log line can carry: as is, each line, escaped (repr, JSON, bytes)."""
+    forms = {value, value.strip()}
+    forms.update(line.strip() for line in value.splitlines())
+    forms.add(value.encode("unicode_escape").decode("ascii"))
+    forms.add(json.dumps(value)[1:-1])
+    forms.add(repr(value)[1:-1])
+    forms.add(repr(value.encode("utf-8", "replace"))[2:-1])
+    return {f for f in forms if len(f) >= MIN_SECRET_PIECE}
 
 
 def register_secret(value: str | None) -> None:
-    """Never log `value` (only values of 8+ characters, so short strings are not mangled)."""
-    if value and len(value) >= 8:
-        _secrets.add(value)
+    """Never log `value`, nor any line of it, nor its escaped forms (pieces of 6+ characters)."""
+    global _ordered
+    if value and len(value.strip()) >= MIN_SECRET_PIECE:
+        _secrets.update(secret_forms(value))
+        _ordered = sorted(_secrets, key=len, reverse=True)
 
 
 def forget_secret(value: str | None) -> None:
-    _secrets.discard(value or "")
+    global _ordered
+    if value:
+        _secrets.difference_update(secret_forms(value))
+        _ordered = sorted(_secrets, key=len, reverse=True)
 
 
 def redact(text: str) -> str:
-    for secret in _secrets:
+    for secret in _ordered:
         if secret in text:
             text = text.replace(secret, "***")
     return text
@@ -111,6 +135,7 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> logging.Logg
         _configured = handler
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    http.client.HTTPConnection.debuglevel = 0  # it prints headers (the token) with print(), not logging
     _install_redacting_record_factory()
     return logger
 

@@ -8,11 +8,18 @@ rule code, the work request errors, what happens to what was created, what to do
 Deduplication is the caller's: each message has a `key`; the pipeline records the key in
 `state.notified` in the same compare-and-swap write that makes the transition, and only
 the writer that won publishes. Bodies are cut to fit OCI's 64 KB message limit.
+
+User text (names, display names, finding messages quoting a file, error messages) cannot make
+lines of its own: every body is built from a list of lines, and `one_line` escapes line breaks,
+control and bidi characters inside each one (a CR/LF in a display name once forged a
+"Model other-model is live" line); titles are one line the same way.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +51,29 @@ class Notifier:
         self.client.publish_message(self.topic_id, MessageDetails(title=title, body=body))
 
 
+# Controls (CR, LF, NUL, ESC...), format characters (bidi overrides and isolates, zero-width),
+# line and paragraph separators, surrogates, private-use and unassigned code points.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that could break or reorder a line shown as an escape (\\n, \\u202e)."""
+    if all(unicodedata.category(c) not in _ESCAPED_CATEGORIES for c in text):
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in _ESCAPED_CATEGORIES else c
+        for c in text
+    )
+
+
+def lines_body(lines: Iterable[str]) -> str:
+    """A body from lines: each element is one line, whatever characters its values bring."""
+    return "\n".join(one_line(line) for line in lines)
+
+
 def fit(title: str, body: str) -> tuple[str, str]:
     """Cut the title to 200 characters and the body to the message size limit, on a line boundary."""
+    title = one_line(title)
     if len(title) > MAX_TITLE_CHARS:
         title = title[: MAX_TITLE_CHARS - 1] + "…"
     raw = body.encode("utf-8")
@@ -113,7 +141,7 @@ def success_message(
         raise ValueError("a success message needs the plan")
     if not state.options.deploy:
         title = f"Model {name} imported ({plan.capability.value}); not deployed (deploy: false)"
-        body = "\n".join(
+        body = lines_body(
             [
                 f"Imported model {name} is ACTIVE: {res.imported_model_id}",
                 f"Capability: {plan.capability.value}",
@@ -143,12 +171,14 @@ def success_message(
         f"Smoke test:   {json.dumps(state.smoke_test or {}, default=str)[:500]}",
         "",
         "Call it (Python, with your OCI config):",
-        example_call(plan.capability, openai_base_url, inference_url, res.endpoint_id or "", compartment_id),
+        *example_call(
+            plan.capability, openai_base_url, inference_url, res.endpoint_id or "", compartment_id
+        ).split("\n"),
         "",
         f"Stop paying for it: delete models/{name}/import.json (or `model-import teardown {name}`).",
     ]
     title = f"Model {name} is live: {plan.capability.value} on {plan.unit_shape}, {_money(cost)}/h"
-    return Message("success", title, "\n".join(lines))
+    return Message("success", title, lines_body(lines))
 
 
 def rejection_message(state: ImportState) -> Message:
@@ -163,7 +193,7 @@ def rejection_message(state: ImportState) -> Message:
         "",
         "Fix the files, then upload the manifest (or request) again to start a new import.",
     ]
-    return Message("rejected", title, "\n".join(lines))
+    return Message("rejected", title, lines_body(lines))
 
 
 def unreadable_state_message(name: str, object_name: str, reason: str) -> Message:
@@ -177,7 +207,22 @@ def unreadable_state_message(name: str, object_name: str, reason: str) -> Messag
         "What to do: fix the document, or delete it (then nothing tracks what the import created:",
         f"check `model-import status {name}` and the console), then run `model-import retry {name}`.",
     ]
-    return Message("state-unreadable", title, "\n".join(lines))
+    return Message("state-unreadable", title, lines_body(lines))
+
+
+def name_invalid_message(object_name: str, given: str, bucket: str) -> Message:
+    """An upload meant as a manifest or request whose import name is unusable: nothing was started."""
+    rule = CATALOGUE["NAME_INVALID"]
+    title = f"Upload {given[:80]} ignored: NAME_INVALID"
+    lines = [
+        f"The object {object_name} in bucket {bucket} looks like an import, but '{given}' cannot be "
+        "an import name, so nothing was started.",
+        "",
+        f"- NAME_INVALID [error] {object_name}: {rule.meaning} → {rule.remedy}",
+        "",
+        "Upload it again as models/<name>/import.json or requests/<name>.json with a valid name.",
+    ]
+    return Message("name-invalid", title, lines_body(lines))
 
 
 def failure_message(state: ImportState, *, policy: FailurePolicy, cost_note: str = "") -> Message:
@@ -218,7 +263,7 @@ def failure_message(state: ImportState, *, policy: FailurePolicy, cost_note: str
         f"Then: `model-import retry {state.name}`, or upload the manifest again to start over.",
     ]
     title = f"Model {state.name} import FAILED at {stage}: {code}"
-    return Message(f"failed:{stage}", title, "\n".join(lines))
+    return Message(f"failed:{stage}", title, lines_body(lines))
 
 
 def teardown_message(state: ImportState, deleted: list[str]) -> Message:
@@ -229,7 +274,7 @@ def teardown_message(state: ImportState, deleted: list[str]) -> Message:
         *(f"  - deleted {d}" for d in deleted),
         "Its AI units are released.",
     ]
-    return Message("torn_down", title, "\n".join(lines))
+    return Message("torn_down", title, lines_body(lines))
 
 
 def _finding_line(f: Finding) -> str:

@@ -19,6 +19,10 @@ from shared.pipeline import logs
 class SecretUnavailable(Exception):
     """The secret cannot be read and asking again will not change that; says why, never what it holds."""
 
+    def __init__(self, message: str, code: str = "HF_TOKEN_UNAVAILABLE") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 # Answers that stay the same however often we ask: a wrong OCID, a missing policy, a bad request.
 # Anything else (429, 5xx) and connection errors propagate: the invocation is retried and the
@@ -43,5 +47,27 @@ def read_hf_token(secrets_client: Any, secret_id: str) -> str:
         raise SecretUnavailable(f"Vault secret {secret_id} is not base64 text") from None
     if not token:
         raise SecretUnavailable(f"Vault secret {secret_id} is empty")
-    logs.register_secret(token)
+    logs.register_secret(token)  # before any check: not even a refusal may print it
+    bad = header_unsafe(token)
+    if bad is not None:
+        raise SecretUnavailable(
+            f"Vault secret {secret_id} cannot be sent as an HTTP header value: {bad}",
+            code="HF_TOKEN_MALFORMED",
+        )
     return token
+
+
+def header_unsafe(token: str) -> str | None:
+    """Why `token` cannot go in an `Authorization: Bearer` header, never quoting it; None if it can.
+
+    A header value is visible ASCII, spaces and tabs (RFC 9110, section 5.5); a line break
+    inside would end the header, and the HTTP library's refusal quotes the whole value. A
+    token (Hub tokens are `hf_` and letters) has no reason to hold a space either.
+    """
+    for i, ch in enumerate(token):
+        if not 0x21 <= ord(ch) <= 0x7E:
+            what = {"\n": "a line break", "\r": "a carriage return", " ": "a space", "\t": "a tab"}.get(
+                ch, f"the character U+{ord(ch):04X}"
+            )
+            return f"{what} at character {i + 1} of {len(token)}"
+    return None
