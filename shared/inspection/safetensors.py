@@ -61,6 +61,12 @@ DTYPE_BITS: dict[str, int] = {
     "I64": 64,
     "U64": 64,
 }
+# MXFP4 checkpoints (gpt-oss) store two FP4 (E2M1) values per byte in U8 tensors named `*_blocks`
+# (transformers' mxfp4 integration unpacks the low and high nibble of each byte). The Hub's model
+# pages count parameters that way: openai/gpt-oss-20b shows 21,511,953,984, which is the element
+# count of every tensor with each `*_blocks` byte counted twice (scales count once each).
+# `huggingface_hub.get_safetensors_metadata` counts one per byte; we follow the model page.
+MXFP4_BLOCKS_SUFFIX = "_blocks"
 FP8_DTYPES = frozenset({"F8_E5M2", "F8_E4M3"})
 FLOAT_WIDE = frozenset({"F32", "F64"})
 
@@ -74,6 +80,7 @@ class SafetensorsHeader:
     """What one shard's header says, reduced to the numbers sizing needs."""
 
     tensors: int
+    #: as the Hub's model page counts them: elements, and two per byte of packed MXFP4 blocks
     parameters: int
     data_bytes: int
     params_by_dtype: dict[str, int]
@@ -123,6 +130,7 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
     spans: list[tuple[int, int]] = []
     shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
     by_name: dict[str, tuple[str, tuple[int, ...]]] = {}
+    packed = 0  # bytes of packed 4-bit blocks: each holds a second parameter
     for name, info in doc.items():
         if name == "__metadata__":
             if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
@@ -138,6 +146,8 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
         if len(shapes) < 4096:
             shapes.setdefault(tensor_pattern(name), by_name[name])
         params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + numel
+        if dtype == "U8" and name.endswith(MXFP4_BLOCKS_SUFFIX):
+            packed += numel
         bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + nbytes
         spans.append(span)
     spans.sort()
@@ -146,7 +156,7 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
             raise HeaderError("tensor data ranges overlap")
     return SafetensorsHeader(
         tensors=len(spans),
-        parameters=sum(params_by_dtype.values()),
+        parameters=sum(params_by_dtype.values()) + packed,
         data_bytes=sum(bytes_by_dtype.values()),
         params_by_dtype=params_by_dtype,
         bytes_by_dtype=bytes_by_dtype,

@@ -29,6 +29,7 @@ KV_BYTES_PER_ELEMENT = 2  # BF16 KV cache: never assume an FP8 cache the runtime
 
 _NESTED_TEXT_KEYS = ("text_config", "llm_config", "language_config")
 _DTYPE_BYTES = {"float32": 4, "float": 4, "float16": 2, "half": 2, "bfloat16": 2, "float64": 8}
+MXFP4_BLOCK = 32  # values per shared scale in an MX block (OCP Microscaling Formats spec v1.0)
 HOPPER_QUANT = frozenset({"fp8", "fbgemm_fp8", "mxfp4", "modelopt"})
 
 
@@ -62,6 +63,9 @@ class TextDims:
     type_vocab: int = 0
     attention_bias: bool = False
     mlp_bias: bool = False
+    #: `attention_bias: true` puts a bias on o_proj too (Llama, gpt-oss); a family's q/k/v-only biases
+    #: (Qwen2) do not
+    output_bias: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,33 @@ def top_family(config: dict[str, Any]) -> Family | None:
     return by_arch or family_for_model_type(mt if isinstance(mt, str) else None)
 
 
+#: Defaults of the text config classes a multimodal wrapper instantiates for a nested
+#: `text_config` that names only what differs (llava-hf/llava-1.5-7b-hf's names only
+#: `vocab_size` and `max_position_embeddings`: the rest is LlamaConfig's 7B defaults).
+#: Values: the `__init__` defaults of transformers' `LlamaConfig` (configuration_llama.py) and
+#: `MistralConfig` (configuration_mistral.py). Only nested sections get them: a top-level
+#: config without its sizes is not a model to estimate.
+_NESTED_TEXT_DEFAULTS: dict[str, dict[str, int]] = {
+    "llama": {
+        "vocab_size": 32000,
+        "hidden_size": 4096,
+        "intermediate_size": 11008,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "max_position_embeddings": 2048,
+    },
+    "mistral": {
+        "vocab_size": 32000,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "max_position_embeddings": 4096 * 32,
+    },
+}
+
+
 def text_section(config: dict[str, Any]) -> tuple[dict[str, Any], Family | None]:
     """The dict that describes the language model, and the family whose defaults apply to it."""
     top = top_family(config)
@@ -123,7 +154,9 @@ def text_section(config: dict[str, Any]) -> tuple[dict[str, Any], Family | None]
             mt = sub.get("model_type")
             if not isinstance(mt, str) and top is not None:
                 mt = top.defaults.get("text_model_type")
-            return sub, family_for_model_type(mt if isinstance(mt, str) else None) or top
+            mt = mt if isinstance(mt, str) else None
+            section = {**_NESTED_TEXT_DEFAULTS.get(mt or "", {}), **sub}
+            return section, family_for_model_type(mt) or top
     return config, top
 
 
@@ -222,6 +255,7 @@ def _text_dims(config: dict[str, Any]) -> TextDims | None:
         type_vocab=_pick(section, None, "type_vocab_size") or 0,
         attention_bias=section.get("attention_bias") is True or bool(family and family.qkv_bias),
         mlp_bias=section.get("mlp_bias") is True,
+        output_bias=section.get("attention_bias") is True,
     )
 
 
@@ -270,11 +304,16 @@ def estimate_parameters(config: dict[str, Any]) -> ParamEstimate | None:
     dense_mlp = (2 * h * d.intermediate + d.intermediate + h) if encoder else 3 * h * d.intermediate
     if d.mlp_bias:
         dense_mlp += 2 * d.intermediate + h
+    expert_params = 3 * h * d.moe_intermediate
+    if quantization(config).method == "mxfp4":
+        # The Hub counts an MXFP4 expert as its FP4 values (two per stored byte) plus one E8M0 scale
+        # per block of 32 values (OCP Microscaling spec; gpt-oss `*_scales` tensors are U8).
+        expert_params += expert_params // MXFP4_BLOCK
     dense, experts = 0, 0
     for i in range(d.layers):
         dense += attn + norms
         if d.experts and i >= d.dense_layers and (i + 1) % d.moe_step == 0:
-            experts += d.experts * 3 * h * d.moe_intermediate
+            experts += d.experts * expert_params
             dense += h * d.experts + 3 * h * d.shared_intermediate + (h if d.shared_gate else 0)
         else:
             dense += dense_mlp
@@ -318,7 +357,7 @@ def _attention_params(d: TextDims, encoder: bool) -> int:
     if encoder:
         params += q_out + 2 * kv_out + h
     elif d.attention_bias:
-        params += q_out + 2 * kv_out
+        params += q_out + 2 * kv_out + (h if d.output_bias else 0)
     if d.family is not None and d.family.qk_norm:
         params += 2 * d.head_dim
     return params
@@ -364,7 +403,17 @@ def _vision_tower_params(config: dict[str, Any], text_hidden: int) -> int:
         return tower + hv + d * d + d + d * out + out
     image = _pick(vision, None, "image_size") or 224
     positions = (image // patch) ** 2
-    return tower + hv + positions * hv + hv * text_hidden + hv
+    if vision.get("model_type") == "clip_vision_model":
+        # CLIP: a class token with its own position, a pre-encoder LayerNorm, no patch bias.
+        tower += hv + (positions + 1) * hv + 2 * hv
+    else:
+        tower += hv + positions * hv  # SigLIP: a patch-embedding bias and learned positions
+    if "projector_hidden_act" in config:
+        # LLaVA's multi_modal_projector: linear_1 (vision -> text), activation, linear_2 (text -> text),
+        # with biases unless `multimodal_projector_bias` is false (Mistral 3).
+        bias = 0 if config.get("multimodal_projector_bias") is False else 2 * text_hidden
+        return tower + hv * text_hidden + text_hidden * text_hidden + bias
+    return tower + hv * text_hidden + hv
 
 
 def _labels(config: dict[str, Any]) -> int:

@@ -33,9 +33,11 @@ HUB_PARAMETERS = {
     "mistralai/Mixtral-8x7B-Instruct-v0.1": 46_702_792_704,
     "intfloat/e5-mistral-7b-instruct": 7_110_660_096,
     "Qwen/Qwen2.5-VL-7B-Instruct": 8_292_166_656,
-    # exact count of the published architecture (the model card rounds it to 20.91 B; the Hub's
-    # safetensors figure counts packed MXFP4 bytes, not weights)
-    "openai/gpt-oss-20b": 20_914_757_184,
+    # the model page's count: packed MXFP4 `*_blocks` bytes count two parameters, scales one each
+    # (huggingface_hub.get_safetensors_metadata counts one per byte; see test_parameter_counts.py)
+    "openai/gpt-oss-20b": 21_511_953_984,
+    # a nested text_config naming only vocab and context (LlamaConfig defaults fill the rest)
+    "llava-hf/llava-1.5-7b-hf": 7_063_427_072,
 }
 
 
