@@ -26,6 +26,8 @@ def smoke_test(state: ImportState, ctx: StageContext) -> Step:
         inference_client=rt.inference,
     )
     tested = state.model_copy(update={"smoke_test": result.to_json_dict()})
+    if result.passed and not result.tested:
+        return finish_done(tested, ctx, note=f"smoke test not tested ({result.route}): no rerank grant")
     if result.passed:
         return finish_done(tested, ctx, note=f"smoke test passed ({result.route})")
     if state.attempt + 1 >= SMOKE_ATTEMPTS or deadline_passed(state, ctx):

@@ -1,17 +1,34 @@
-"""The smoke test of a new endpoint, by capability.
+"""The smoke test of a new endpoint, by capability: does it speak the protocol?
 
-- chat (TEXT_TO_TEXT, IMAGE_TEXT_TO_TEXT): `POST {openai base}/chat/completions` signed with
-  the OCI request signer, as OCI serves imported chat models; the answer must carry text.
-  If that route refuses the call (4xx), the SDK's `chat` action is tried and the refusal kept.
+It judges the protocol, not the model's wit: a deployment that answers with HTTP 200 and a
+well-formed choice (with a finish reason), embedding or ranking works, even when a reasoning
+model (gpt-oss is on OCI's list) spends its tokens on reasoning and leaves `content` empty.
+
+- chat (TEXT_TO_TEXT, IMAGE_TEXT_TO_TEXT): `POST {openai base}/chat/completions`, signed with
+  the OCI request signer, with the compartment headers OCI's own OpenAI client sends
+  (`CompartmentId` and `opc-compartment-id`: oracle/oci-openai-java, OciOpenAI.java) and, when
+  configured, the Generative AI project as `OpenAI-Project` (the header the OpenAI SDK's
+  `project=` sends; "Using projects is required to call the OCI OpenAI-compatible API",
+  https://docs.oracle.com/en-us/iaas/Content/generative-ai/use-project.htm). If that route
+  refuses the call (4xx), the native `chat` action with `DedicatedServingMode` is the
+  documented fallback, and the refusal is kept.
 - EMBEDDING: the SDK's `embed_text`; one finite, non-empty vector per input.
 - RERANK: the SDK's `rerank_text`; a rank per document with a numeric score.
+
+Verdicts: PASSED; FAILED (a real protocol failure); NOT_TESTED (the inference call answered
+401/404, "not authorized or not found": the function may not call the endpoint, which says
+nothing about the deployment); UNANSWERED (throttled, 5xx, timed out or unreachable on every
+try within the time given: ask again later). Transient errors are retried with exponential
+backoff inside `budget_seconds`.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import oci
@@ -21,123 +38,238 @@ from oci.generative_ai_inference import models as im
 from shared.contract.manifest import Capability
 
 PROMPT = "Reply with one short sentence: what is the capital of France?"
-TIMEOUT_SECONDS = 60
+# Enough for a reasoning model to finish thinking and answer; a cut answer ("length") still
+# counts, as the protocol is what is judged.
+MAX_TOKENS = 512
+CALL_TIMEOUT_SECONDS = 60.0
+NOT_AUTHORIZED = frozenset({401, 404})
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_TESTED = "not_tested"
+    UNANSWERED = "unanswered"
 
 
 @dataclass(frozen=True)
 class SmokeResult:
-    passed: bool
+    verdict: Verdict
     route: str
     seconds: float
     detail: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    attempts: int = 1
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is Verdict.PASSED
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
+            "verdict": self.verdict.value,
             "route": self.route,
             "seconds": round(self.seconds, 3),
+            "attempts": self.attempts,
             **self.detail,
             **({"error": self.error} if self.error else {}),
         }
 
 
-def smoke_test(
-    capability: Capability,
-    *,
-    endpoint_id: str,
-    compartment_id: str,
-    openai_base_url: str,
-    signer: Any,
-    inference_client: Any,
-) -> SmokeResult:
-    started = time.monotonic()
-    try:
-        if capability.is_chat:
-            route, detail = _chat_either(
-                endpoint_id, compartment_id, openai_base_url, signer, inference_client
-            )
-        elif capability is Capability.EMBEDDING:
-            route, detail = _embed(endpoint_id, compartment_id, inference_client)
-        else:
-            route, detail = _rerank(endpoint_id, compartment_id, inference_client)
-    except SmokeFailure as exc:
-        return SmokeResult(False, exc.route, time.monotonic() - started, error=str(exc))
-    except (requests.RequestException, oci.exceptions.ServiceError, oci.exceptions.RequestException) as exc:
-        return SmokeResult(False, "?", time.monotonic() - started, error=f"{type(exc).__name__}: {exc}"[:500])
-    return SmokeResult(True, route, time.monotonic() - started, detail)
-
-
 class SmokeFailure(Exception):
+    """The endpoint answered, and the answer is not the protocol."""
+
     def __init__(self, route: str, message: str, status: int | None = None):
         super().__init__(message)
         self.route = route
         self.status = status
 
 
-def _chat_either(
-    endpoint_id: str, compartment_id: str, base_url: str, signer: Any, client: Any
-) -> tuple[str, dict[str, Any]]:
-    """The OpenAI-compatible route first; if it refuses the call (4xx), the SDK's chat action.
+class NotAuthorized(SmokeFailure):
+    """401/404 on the inference call: the caller may not call it (or cannot see it)."""
 
-    Whether OCI's OpenAI-compatible route serves every imported model is not documented
-    verbatim, so a 4xx there falls back to the native action and the refusal is recorded.
+
+class Transient(SmokeFailure):
+    """429, 5xx, 409 (not ACTIVE yet), a timeout or a lost connection: asking again may work."""
+
+
+@dataclass(frozen=True)
+class SmokeTarget:
+    endpoint_id: str
+    compartment_id: str
+    openai_base_url: str
+    signer: Any
+    inference_client: Any
+    project_id: str | None = None
+    call_timeout: float = CALL_TIMEOUT_SECONDS
+
+
+def smoke_test(
+    capability: Capability,
+    target: SmokeTarget,
+    *,
+    budget_seconds: float,
+    first_delay: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> SmokeResult:
+    """Call the endpoint once; on a transient error, again after 1, 2, 4, ... x first_delay."""
+    started = clock()
+    deadline = started + max(0.0, budget_seconds)
+    delay = max(first_delay, 0.01)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            route, detail = _call(capability, target)
+        except NotAuthorized as exc:
+            return SmokeResult(Verdict.NOT_TESTED, exc.route, clock() - started, error=str(exc), attempts=attempts)
+        except Transient as exc:
+            if clock() + delay >= deadline:
+                return SmokeResult(
+                    Verdict.UNANSWERED, exc.route, clock() - started, error=str(exc), attempts=attempts
+                )
+            sleep(delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        except SmokeFailure as exc:
+            return SmokeResult(Verdict.FAILED, exc.route, clock() - started, error=str(exc), attempts=attempts)
+        return SmokeResult(Verdict.PASSED, route, clock() - started, detail, attempts=attempts)
+
+
+def _call(capability: Capability, target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+    if capability.is_chat:
+        return _chat_either(target)
+    if capability is Capability.EMBEDDING:
+        return _guarded("actions/embedText", _embed, target)
+    return _guarded("actions/rerankText", _rerank, target)
+
+
+def _guarded(
+    route: str, call: Callable[[SmokeTarget], tuple[str, dict[str, Any]]], target: SmokeTarget
+) -> tuple[str, dict[str, Any]]:
+    """Run one SDK call, turning its errors into the verdict they mean."""
+    try:
+        return call(target)
+    except oci.exceptions.ServiceError as exc:
+        raise classify(route, exc.status, f"HTTP {exc.status} {exc.code}: {exc.message}") from None
+    except (oci.exceptions.RequestException, oci.exceptions.ConnectTimeout, requests.RequestException) as exc:
+        raise Transient(route, f"{type(exc).__name__}: {exc}"[:500]) from None
+
+
+def classify(route: str, status: int, message: str) -> SmokeFailure:
+    if status == 429 or status >= 500 or status == 409:
+        return Transient(route, message[:500], status)
+    if status in NOT_AUTHORIZED:
+        return NotAuthorized(route, message[:500], status)
+    return SmokeFailure(route, message[:500], status)
+
+
+def _chat_either(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+    """The OpenAI-compatible route first; if it refuses the call (any 4xx), the native chat action.
+
+    Whether OCI's OpenAI-compatible route serves every imported model (and without a project)
+    is not documented verbatim, so its refusal falls back to the native action and is recorded;
+    the native action's own 401/404 is what makes the test "not tested".
     """
     try:
-        return _chat(endpoint_id, compartment_id, base_url, signer)
+        return _openai_chat(target)
+    except Transient:
+        raise
     except SmokeFailure as exc:
         if exc.status is None or not 400 <= exc.status < 500:
             raise
-        route, detail = _chat_action(endpoint_id, compartment_id, client)
+        route, detail = _guarded("actions/chat", _chat_action, target)
         return route, {**detail, "openai_route_error": str(exc)[:300]}
 
 
-def _chat_action(endpoint_id: str, compartment_id: str, client: Any) -> tuple[str, dict[str, Any]]:
+def openai_headers(compartment_id: str, project_id: str | None) -> dict[str, str]:
+    """The headers OCI's OpenAI-compatible route takes besides the signature (see the module doc)."""
+    headers = {"CompartmentId": compartment_id, "opc-compartment-id": compartment_id}
+    if project_id:
+        headers["OpenAI-Project"] = project_id
+    return headers
+
+
+def _openai_chat(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+    route = "openai/v1/chat/completions"
+    body = {
+        "model": target.endpoint_id,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "max_tokens": MAX_TOKENS,
+    }
+    try:
+        resp = requests.post(
+            f"{target.openai_base_url.rstrip('/')}/chat/completions",
+            json=body,
+            auth=target.signer,
+            headers=openai_headers(target.compartment_id, target.project_id),
+            timeout=target.call_timeout,
+        )
+    except requests.RequestException as exc:
+        raise Transient(route, f"{type(exc).__name__}: {exc}"[:500]) from None
+    if resp.status_code != 200:
+        raise classify(route, resp.status_code, f"HTTP {resp.status_code}: {resp.text[:300]}")
+    try:
+        doc = resp.json()
+    except ValueError:
+        raise SmokeFailure(route, f"the answer is not JSON: {resp.text[:300]}") from None
+    choices = doc.get("choices") if isinstance(doc, dict) else None
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        raise SmokeFailure(route, f"no choices[0].message in the answer: {resp.text[:300]}")
+    finish = choice.get("finish_reason") if isinstance(choice, dict) else None
+    if not isinstance(finish, str) or not finish:
+        raise SmokeFailure(route, f"choices[0] has no finish_reason: {resp.text[:300]}")
+    content = message.get("content")
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if content is not None and not isinstance(content, str):
+        raise SmokeFailure(route, "choices[0].message.content is neither text nor null")
+    return route, _answer_detail(content, reasoning, finish)
+
+
+def _answer_detail(content: str | None, reasoning: Any, finish: str) -> dict[str, Any]:
+    detail: dict[str, Any] = {"finish_reason": finish, "answer": (content or "")[:200]}
+    if not (content or "").strip():
+        # a reasoning model at its token limit: the answer is still to come, the protocol is fine
+        detail["note"] = "empty content" + (" (reasoning present)" if reasoning else "")
+    return detail
+
+
+def _chat_action(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
     route = "actions/chat"
     details = im.ChatDetails(
-        compartment_id=compartment_id,
-        serving_mode=im.DedicatedServingMode(endpoint_id=endpoint_id),
+        compartment_id=target.compartment_id,
+        serving_mode=im.DedicatedServingMode(endpoint_id=target.endpoint_id),
         chat_request=im.GenericChatRequest(
-            messages=[im.UserMessage(content=[im.TextContent(text=PROMPT)])], max_tokens=32, is_stream=False
+            messages=[im.UserMessage(content=[im.TextContent(text=PROMPT)])],
+            max_tokens=MAX_TOKENS,
+            is_stream=False,
         ),
     )
-    choices = client.chat(details).data.chat_response.choices or []
-    parts = choices[0].message.content if choices and choices[0].message else []
-    text = "".join(getattr(p, "text", "") or "" for p in parts or [])
-    if not text.strip():
-        raise SmokeFailure(route, "the chat action answered no text")
-    return route, {"answer": text[:200]}
+    response = target.inference_client.chat(details).data.chat_response
+    choices = getattr(response, "choices", None) or []
+    if not choices or choices[0].message is None:
+        raise SmokeFailure(route, "the chat action answered no choice with a message")
+    finish = choices[0].finish_reason
+    if not finish:
+        raise SmokeFailure(route, "the chat action's choice has no finish reason")
+    parts = choices[0].message.content or []
+    text = "".join(getattr(p, "text", "") or "" for p in parts)
+    reasoning = getattr(choices[0].message, "reasoning_content", None)
+    return route, _answer_detail(text, reasoning, str(finish))
 
 
-def _chat(endpoint_id: str, compartment_id: str, base_url: str, signer: Any) -> tuple[str, dict[str, Any]]:
-    route = "openai/v1/chat/completions"
-    body = {"model": endpoint_id, "messages": [{"role": "user", "content": PROMPT}], "max_tokens": 32}
-    resp = requests.post(
-        f"{base_url.rstrip('/')}/chat/completions",
-        json=body,
-        auth=signer,
-        headers={"opc-compartment-id": compartment_id},
-        timeout=TIMEOUT_SECONDS,
-    )
-    if resp.status_code != 200:
-        raise SmokeFailure(route, f"HTTP {resp.status_code}: {resp.text[:300]}", resp.status_code)
-    try:
-        content = resp.json()["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise SmokeFailure(route, f"no choices[0].message.content in the answer: {resp.text[:300]}") from None
-    if not isinstance(content, str) or not content.strip():
-        raise SmokeFailure(route, "the answer's content is empty")
-    return route, {"answer": content[:200]}
-
-
-def _embed(endpoint_id: str, compartment_id: str, client: Any) -> tuple[str, dict[str, Any]]:
+def _embed(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
     route = "actions/embedText"
     details = im.EmbedTextDetails(
         inputs=["The capital of France is Paris.", "Bananas are yellow."],
-        serving_mode=im.DedicatedServingMode(endpoint_id=endpoint_id),
-        compartment_id=compartment_id,
+        serving_mode=im.DedicatedServingMode(endpoint_id=target.endpoint_id),
+        compartment_id=target.compartment_id,
     )
-    vectors = client.embed_text(details).data.embeddings or []
+    vectors = target.inference_client.embed_text(details).data.embeddings or []
     if len(vectors) != 2:
         raise SmokeFailure(route, f"expected 2 embeddings, got {len(vectors)}")
     for v in vectors:
@@ -146,16 +278,16 @@ def _embed(endpoint_id: str, compartment_id: str, client: Any) -> tuple[str, dic
     return route, {"dimensions": len(vectors[0])}
 
 
-def _rerank(endpoint_id: str, compartment_id: str, client: Any) -> tuple[str, dict[str, Any]]:
+def _rerank(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
     route = "actions/rerankText"
     docs = ["Paris is the capital of France.", "Bananas are yellow."]
     details = im.RerankTextDetails(
         input="What is the capital of France?",
         documents=docs,
-        serving_mode=im.DedicatedServingMode(endpoint_id=endpoint_id),
-        compartment_id=compartment_id,
+        serving_mode=im.DedicatedServingMode(endpoint_id=target.endpoint_id),
+        compartment_id=target.compartment_id,
     )
-    ranks = client.rerank_text(details).data.document_ranks or []
+    ranks = target.inference_client.rerank_text(details).data.document_ranks or []
     if len(ranks) != len(docs):
         raise SmokeFailure(route, f"expected {len(docs)} ranks, got {len(ranks)}")
     scores = [r.relevance_score for r in ranks]
