@@ -1,36 +1,62 @@
-"""SMOKE_TESTING: call the new endpoint by capability; success ends in DONE with the notification.
+"""SMOKE_TESTING: call the new endpoint by capability; it never destroys a working deployment.
 
-A fresh endpoint may need a moment: a failed call is retried (attempt + 1) up to
-SMOKE_ATTEMPTS times within the stage deadline, then the import FAILS with SMOKE_TEST_FAILED.
+- passed: DONE, with the success notification.
+- not tested (401/404 on the inference call: the function may not call the endpoint): DONE,
+  and the notification says plainly that it was not tested and why.
+- unanswered (429, 5xx, timeouts on every try within this invocation): try again on the next
+  invocation (attempt + 1) until the stage deadline.
+- failed (the endpoint answered outside the protocol), or still unanswered at the deadline:
+  FAILED with SMOKE_TEST_FAILED, and the deployment is KEPT whatever FAILURE_POLICY says
+  (that policy governs provisioning failures only): it may well work, and deleting it would
+  throw away an hour-billed cluster; the notification says how to remove it.
 """
 
 from __future__ import annotations
 
 from functions.common import StageContext, Step, deadline_passed, fail, finish_done, move
+from functions.runtime import RESERVE_AFTER_WAIT_SECONDS
 from shared.contract.state import ImportState, Stage
+from shared.pipeline.smoke import SmokeTarget, Verdict
 from shared.pipeline.smoke import smoke_test as run_smoke_test
 
-SMOKE_ATTEMPTS = 3
+# The most one invocation spends retrying a transient answer; the rest of its budget is the
+# state write and the notification.
+SMOKE_BUDGET_SECONDS = 120.0
+KEPT_NOTE = (
+    "The smoke test failed, so the deployment is KEPT whatever FAILURE_POLICY says (that policy "
+    "governs provisioning failures only): it keeps costing money until you remove it."
+)
 
 
 def smoke_test(state: ImportState, ctx: StageContext) -> Step:
-    rt, res = ctx.rt, state.resources
+    rt, res, s = ctx.rt, state.resources, ctx.settings
     if state.plan is None or not res.endpoint_id:
         return Step(move(state, ctx, Stage.DEPLOYING, note="no endpoint yet"))
-    result = run_smoke_test(
-        state.plan.capability,
+    target = SmokeTarget(
         endpoint_id=res.endpoint_id,
-        compartment_id=ctx.settings.compartment_id,
+        compartment_id=s.compartment_id,
         openai_base_url=rt.openai_base_url,
         signer=rt.signer,
         inference_client=rt.inference,
+        project_id=s.genai_project_id,
+        call_timeout=s.smoke_call_timeout_seconds,
+    )
+    budget = min(SMOKE_BUDGET_SECONDS, rt.remaining_seconds() - RESERVE_AFTER_WAIT_SECONDS)
+    result = run_smoke_test(
+        state.plan.capability,
+        target,
+        budget_seconds=budget,
+        first_delay=s.poll_interval_seconds,
+        sleep=rt.sleep,
+        clock=rt.clock,
     )
     tested = state.model_copy(update={"smoke_test": result.to_json_dict()})
-    if result.passed and not result.tested:
-        return finish_done(tested, ctx, note=f"smoke test not tested ({result.route}): no rerank grant")
-    if result.passed:
+    if result.verdict is Verdict.PASSED:
         return finish_done(tested, ctx, note=f"smoke test passed ({result.route})")
-    if state.attempt + 1 >= SMOKE_ATTEMPTS or deadline_passed(state, ctx):
-        return fail(tested, ctx, "SMOKE_TEST_FAILED", f"{result.route}: {result.error}")
-    rt.sleep(ctx.settings.poll_interval_seconds)
-    return Step(tested.next_attempt(now=ctx.now), note=f"smoke test failed, will retry: {result.error}")
+    if result.verdict is Verdict.NOT_TESTED:
+        return finish_done(tested, ctx, note=f"smoke test not run, not authorized: {result.error}")
+    if result.verdict is Verdict.UNANSWERED and not deadline_passed(state, ctx):
+        return Step(tested.next_attempt(now=ctx.now), note=f"smoke test unanswered, will retry: {result.error}")
+    return fail(
+        tested, ctx, "SMOKE_TEST_FAILED", f"{result.route}: {result.error}", cost_note=KEPT_NOTE, keep=True
+    )
