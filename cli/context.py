@@ -13,14 +13,16 @@ import argparse
 import os
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
-
-import oci
+from typing import TYPE_CHECKING, Any
 
 from cli.options import add_bucket_options, add_price_option
 from cli.output import CliError
-from shared.clients import ClientFactory
 from shared.contract import tags
+
+if TYPE_CHECKING:  # the SDK loads on a command's first client, not at start-up (bench/cli_startup.py)
+    import oci
+
+    from shared.clients import ClientFactory
 
 # Tags the pipeline puts on every resource it creates (see docs/contract.md).
 MANAGED_BY_TAG = tags.MANAGED_BY
@@ -36,12 +38,17 @@ class CliContext:
     def __init__(self, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> None:
         self.args = args
         self.env = dict(os.environ if env is None else env)
+
+    @cached_property
+    def factory(self) -> ClientFactory:
+        from shared.clients import ClientFactory
+
         try:
-            self.factory = ClientFactory(
-                auth=getattr(args, "auth", None),
-                config_file=getattr(args, "config_file", None),
-                profile=getattr(args, "profile", None),
-                region=getattr(args, "region", None),
+            return ClientFactory(
+                auth=getattr(self.args, "auth", None),
+                config_file=getattr(self.args, "config_file", None),
+                profile=getattr(self.args, "profile", None),
+                region=getattr(self.args, "region", None),
                 env=self.env,
             )
         except (OSError, ValueError) as exc:
@@ -54,6 +61,8 @@ class CliContext:
         """Retries for throttling, 5xx and lost connections, bounded so a CLI never hangs for minutes."""
         raw = self.env.get("MODEL_IMPORT_MAX_ATTEMPTS", "").strip()
         attempts = int(raw) if raw.isdigit() and int(raw) > 0 else 5
+        import oci
+
         if attempts == 1:
             return oci.retry.NoneRetryStrategy()
         return oci.retry.RetryStrategyBuilder(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import oci
+import sys
+from typing import Any
 
 # What a person can do about each service error, by HTTP status (and code where it matters).
 _HINTS_BY_CODE: dict[str, str] = {
@@ -26,6 +27,11 @@ _HINTS_BY_STATUS: dict[int, str] = {
 
 def explain(exc: BaseException) -> str | None:
     """One line for a failure we recognise, or None for a real surprise."""
+    # An SDK exception can only come from an SDK already loaded: a command that never used it
+    # (`inspect FOLDER`, `findings`) must not pay its import to learn that.
+    oci: Any = sys.modules.get("oci")
+    if oci is None:
+        return _plain_line(exc)
     if isinstance(exc, oci.exceptions.ServiceError):
         return service_error_line(exc)
     if isinstance(exc, oci.exceptions.ConfigFileNotFound | oci.exceptions.ProfileNotFound):
@@ -34,14 +40,23 @@ def explain(exc: BaseException) -> str | None:
         return (
             f"invalid OCI configuration: {exc} — run `oci setup repair-file-permissions` or fix the profile"
         )
-    if isinstance(exc, oci.exceptions.RequestException | ConnectionError):
-        return (
-            f"cannot reach the service: {exc} — check the region, your network or that the local cloud runs"
-        )
+    if isinstance(exc, oci.exceptions.RequestException):
+        return _unreachable(exc)
+    return _plain_line(exc)
+
+
+def _plain_line(exc: BaseException) -> str | None:
+    if isinstance(exc, ConnectionError):
+        return _unreachable(exc)
     return None
 
 
-def service_error_line(exc: oci.exceptions.ServiceError) -> str:
+def _unreachable(exc: BaseException) -> str:
+    return f"cannot reach the service: {exc} — check the region, your network or that the local cloud runs"
+
+
+def service_error_line(exc: Any) -> str:
+    """One line for an `oci.exceptions.ServiceError`."""
     hint = _HINTS_BY_CODE.get(str(exc.code)) or _HINTS_BY_STATUS.get(int(exc.status))
     if hint is None and int(exc.status) >= 500:
         hint = "the service failed; run again later"

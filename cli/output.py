@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from pydantic import BaseModel
-
 
 class CliError(Exception):
     """A failure the user can act on: one readable line, then exit with `exit_code`."""
@@ -19,7 +17,9 @@ class CliError(Exception):
 
 
 def to_jsonable(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    # Duck-typed rather than isinstance(pydantic.BaseModel): importing pydantic costs every
+    # command start-up, and a value with model_dump can only be a model already imported.
+    if callable(getattr(value, "model_dump", None)) and not isinstance(value, type):
         return value.model_dump(mode="json")
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}

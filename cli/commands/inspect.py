@@ -19,10 +19,8 @@ from cli.output import CliError, print_json
 from shared.contract.manifest import COMMIT_PATTERN, MODEL_ID_PATTERN, Capability
 from shared.inspection import (
     ArtifactSource,
-    HubSource,
     InspectionReport,
     LocalFolderSource,
-    ObjectStorageSource,
     SizingPolicy,
     inspect_artifacts,
 )
@@ -89,6 +87,8 @@ def make_source(text: str, ctx: CliContext, token_env: str) -> ArtifactSource:
         m = OCI_URL.match(text)
         if not m:
             raise CliError(f"{text!r} is not oci://bucket@namespace/prefix", exit_code=2)
+        from shared.inspection.sources.object_storage import ObjectStorageSource  # loads the OCI SDK
+
         return ObjectStorageSource(ctx.object_storage, m["namespace"], m["bucket"], m["prefix"] or "")
     if text.startswith("hf://"):
         m = HF_URL.match(text)
@@ -100,6 +100,8 @@ def make_source(text: str, ctx: CliContext, token_env: str) -> ArtifactSource:
         ):
             raise CliError(f"{text!r} is not hf://org/name[@revision]", exit_code=2)
         token = os.environ.get(token_env) or None
+        from shared.inspection.sources.hub import HubSource  # loads huggingface_hub
+
         return HubSource(repo, revision, endpoint=ctx.hub_endpoint, token=token)
     if "://" in text:
         raise CliError(f"unknown source scheme in {text!r}: use a folder, oci:// or hf://", exit_code=2)

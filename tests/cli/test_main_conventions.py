@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +19,50 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'no-such-command'" in err and "model-import --help" in err
+
+
+def test_a_mistyped_command_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "stauts"]) == 2
+    assert "did you mean `model-import status`?" in capsys.readouterr().err
+
+
+def test_global_options_before_or_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "findings", "CONFIG_MISSING"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert main(["findings", "CONFIG_MISSING", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == before
+    assert main(["--output", "json", "findings", "CONFIG_MISSING", "--output", "table"]) == 0
+    assert capsys.readouterr().out.startswith("CODE")  # the later one wins, as in the OCI CLI
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["no-such-command"])
-    assert info.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("model-import 0.")
+
+
+def test_broken_pipe_exits_quietly() -> None:
+    """`model-import findings | head -1`: once the reader has gone, no error line, as git does.
+
+    The read end is closed before the command starts, so its first write meets a closed pipe."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "cli.main", "findings"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.stderr == "" and proc.returncode == 141
 
 
 def test_json_is_short_for_output_json(capsys: pytest.CaptureFixture[str]) -> None:
