@@ -39,11 +39,11 @@ docs: setup
 	$(BIN)/python -m shared.findings > docs/findings.md
 
 bench: setup
-	$(BIN)/python bench/inspect.py
-	$(BIN)/python bench/localcloud.py
-	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/upload.py
-	$(BIN)/python bench/genai_hub.py
+	$(BIN)/python -m bench.inspect_headers
+	$(BIN)/python -m bench.localcloud
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.upload
+	$(BIN)/python -m bench.genai_hub
 	$(BIN)/python bench/cli_startup.py
 
 clean:

@@ -7,19 +7,10 @@
 - inference: chat calls per second through the real inference client.
 
 The server runs as `model-import local up` in its own process, so the client's work is not
-counted against it. Usage: `python bench/genai_hub.py [--seconds S] [--threads N] [--clusters K]`.
+counted against it. Usage: `python -m bench.genai_hub [--seconds S] [--threads N] [--clusters K]`.
 """
 
-# ruff: noqa: E402  (the path fix below must run before the other imports)
-
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ is sys.path[0]: its inspect.py would shadow the standard library's.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 
 import argparse
 import http.client
@@ -32,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 

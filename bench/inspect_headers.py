@@ -12,44 +12,53 @@ shard's 8 + N header bytes; the index, which the checks must read in full, is re
 beside it), requests per shard, wall time and peak RSS. `--latency-ms` adds a per-request
 delay to stand for a network round trip (default 20 ms), which is where concurrency pays.
 
-The same runs go through Object Storage too (`--via localcloud`, default both): the model is
-staged into a local cloud started with `model-import local up` in its own process, and read
-with the real `oci` SDK over HTTP, signed requests and all.
+Three places hold the model (`--via`, default all):
+- `folder`: a local folder, with the latency added per read;
+- `localcloud`: Object Storage of a local cloud (`model-import local up` in its own process),
+  read with the real `oci` SDK over HTTP, signed requests and all;
+- `hub`: the local cloud's Hugging Face Hub, with the latency injected by the server on every
+  Hub request. Side by side in the same run: `inspect hf://bench/llama-405b-shaped` (our
+  `HubSource` through `inspect_artifacts`, as the command runs it) and the Hub client's own
+  `huggingface_hub.HfApi.get_safetensors_metadata`, each in a fresh process, both counted
+  at the HTTP transport of huggingface_hub's shared client (requests and bytes received).
 
-Usage: `python bench/inspect.py [--latency-ms 20] [--via folder|localcloud|both] [--keep DIR]`
+Usage: `python -m bench.inspect_headers [--latency-ms 20] [--via folder|localcloud|hub|all] [--keep DIR]`
 """
 
-# ruff: noqa: E402  (imports must follow the sys.path fix below)
 from __future__ import annotations
-
-import os
-import sys
-
-# This file shares its name with the standard library's `inspect`: keep its own folder off the
-# import path, or `import dataclasses` (which imports `inspect`) would load this script instead.
-_HERE = os.path.dirname(os.path.realpath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _HERE]
 
 import argparse
 import json
 import math
+import os
 import resource
+import signal
 import struct
 import subprocess
+import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-import signal
-import urllib.request
+import httpx2
+from huggingface_hub import HfApi, set_client_factory
+from huggingface_hub.utils._http import hf_request_event_hook
 
 from bench.local_up import start_local_up
 from shared.clients import LOCALCLOUD_ENV, ClientFactory, LocalCloudInfo
-from shared.inspection import ArtifactSource, LocalFolderSource, ObjectStorageSource, inspect_artifacts
+from shared.inspection import (
+    ArtifactSource,
+    HubSource,
+    LocalFolderSource,
+    ObjectStorageSource,
+    inspect_artifacts,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HUB_REPO = "bench/llama-405b-shaped"
 
 HIDDEN, INTER, LAYERS, HEADS, KV_HEADS, VOCAB = 16384, 53248, 126, 128, 8, 128256
 HEAD_DIM = HIDDEN // HEADS
@@ -209,13 +218,57 @@ def minimum_bytes(root: Path) -> dict[str, int]:
     }
 
 
+class CountingTransport(httpx2.HTTPTransport):
+    """huggingface_hub's transport, counting every request and the bytes each response carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests = 0
+        self.bytes_received = 0
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = super().handle_request(request)
+        body = response.read()  # the bytes on the wire (before any content decoding)
+        with self._lock:
+            self.requests += 1
+            self.bytes_received += len(body)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )
+
+
+def count_hub_traffic() -> CountingTransport:
+    """Make huggingface_hub's shared client (which HubSource also uses) go through a counter."""
+    transport = CountingTransport()
+    set_client_factory(
+        lambda: httpx2.Client(
+            transport=transport,
+            event_hooks={"request": [hf_request_event_hook]},
+            follow_redirects=True,
+            timeout=None,
+        )
+    )
+    return transport
+
+
 def child(root: Path, mode: str, latency_ms: float, via: str) -> dict[str, Any]:
+    if via == "hub" and mode == "hub_client":
+        return hub_client_child()
     src: ArtifactSource
+    transport: CountingTransport | None = None
     if via == "localcloud":
         info = LocalCloudInfo.load(os.environ[LOCALCLOUD_ENV])
         src = ObjectStorageSource(
             ClientFactory().object_storage(), info.namespace, info.bucket, "models/bench/"
         )
+    elif via == "hub":
+        transport = count_hub_traffic()
+        src = HubSource(HUB_REPO, endpoint=LocalCloudInfo.load(os.environ[LOCALCLOUD_ENV]).hub_endpoint)
     else:
         src = DelayedFolder(root, latency_ms / 1000)
     src.max_concurrency = 1 if mode == "sequential" else 16
@@ -224,7 +277,7 @@ def child(root: Path, mode: str, latency_ms: float, via: str) -> dict[str, Any]:
     wall = time.perf_counter() - started
     shards = [n for n in src.stats.requests_by_file if n.endswith(".safetensors")]
     header_requests = sum(src.stats.requests_by_file[n] for n in shards)
-    return {
+    run = {
         "via": via,
         "mode": mode,
         "ok": report.ok,
@@ -239,34 +292,71 @@ def child(root: Path, mode: str, latency_ms: float, via: str) -> dict[str, Any]:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "header_bytes_read": sum(src.stats.bytes_by_file[n] for n in shards),
     }
+    if transport is not None:  # the listing (model info) is a request too: count what crossed the wire
+        run["http_requests"] = transport.requests
+        run["http_bytes_received"] = transport.bytes_received
+    return run
+
+
+def hub_client_child() -> dict[str, Any]:
+    """`HfApi.get_safetensors_metadata` on the same repo, measured the same way."""
+    transport = count_hub_traffic()
+    api = HfApi(endpoint=LocalCloudInfo.load(os.environ[LOCALCLOUD_ENV]).hub_endpoint, token=False)
+    started = time.perf_counter()
+    meta = api.get_safetensors_metadata(HUB_REPO)
+    wall = time.perf_counter() - started
+    return {
+        "via": "hub",
+        "mode": "huggingface_hub.get_safetensors_metadata",
+        "parameters": sum(meta.parameter_count.values()),
+        "shards": len(meta.files_metadata),
+        "http_requests": transport.requests,
+        "http_bytes_received": transport.bytes_received,
+        "requests_per_shard": round(transport.requests / max(1, len(meta.files_metadata)), 4),
+        "wall_s": round(wall, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def run_child(root: Path, mode: str, via: str, latency_ms: float, env: dict[str, str]) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "bench.inspect_headers", "--child", str(root), mode, via]
+    argv += ["--latency-ms", str(latency_ms)]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env, cwd=REPO_ROOT).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--via", choices=["folder", "localcloud", "both"], default="both")
+    parser.add_argument("--via", choices=["folder", "localcloud", "hub", "all"], default="all")
     parser.add_argument("--keep", type=Path, help="build the model here and keep it")
     parser.add_argument("--child", nargs=3, metavar=("DIR", "MODE", "VIA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(Path(args.child[0]), args.child[1], args.latency_ms, args.child[2])))
         return
+    vias = ["folder", "localcloud", "hub"] if args.via == "all" else [args.via]
     with tempfile.TemporaryDirectory() as tmp:
-        root = args.keep or Path(tmp) / "llama-405b-shaped"
+        state_dir = Path(tmp) / "localcloud"
+        # Built where the local Hub serves repositories from, so every place reads the same files.
+        root = args.keep or state_dir / "hub" / HUB_REPO
         model = build(root)
+        if args.keep:
+            (state_dir / "hub" / HUB_REPO).parent.mkdir(parents=True, exist_ok=True)
+            (state_dir / "hub" / HUB_REPO).symlink_to(root.resolve())
         minimum = minimum_bytes(root)
         physical_minimum = minimum["config"] + minimum["tokenizer_config"] + minimum["headers"]
         runs = []
-        vias = ["folder", "localcloud"] if args.via == "both" else [args.via]
-        server = start_localcloud(Path(tmp) / "localcloud", root) if "localcloud" in vias else None
+        server = start_localcloud(state_dir, root) if {"localcloud", "hub"} & set(vias) else None
         env = {**os.environ, **({LOCALCLOUD_ENV: str(server[1])} if server else {})}
         try:
             for via in vias:
+                if via == "hub" and server:
+                    add_hub_latency(LocalCloudInfo.load(server[1]), args.latency_ms)
                 for mode in ("sequential", "concurrent"):
-                    argv = [sys.executable, __file__, "--child", str(root), mode, via]
-                    argv += ["--latency-ms", str(args.latency_ms)]
-                    out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
-                    runs.append(json.loads(out))
+                    runs.append(run_child(root, mode, via, args.latency_ms, env))
+            hub_client = run_child(root, "hub_client", "hub", args.latency_ms, env) if "hub" in vias else None
         finally:
             if server:
                 server[0].send_signal(signal.SIGINT)
@@ -282,22 +372,45 @@ def main() -> None:
             runs[i]["via"]: round(runs[i]["wall_s"] / max(runs[i + 1]["wall_s"], 1e-9), 2)
             for i in range(0, len(runs), 2)
         }
-        print(
-            json.dumps(
-                {
-                    "model": {**model, "layers": LAYERS, "hidden": HIDDEN, "disk_kb": _disk_kb(root)},
-                    "latency_ms_per_request": args.latency_ms,
-                    "note": "folder runs add latency_ms per request; localcloud: real HTTP on loopback",
-                    "physical_minimum_bytes": physical_minimum,
-                    "minimum_parts": minimum,
-                    "hub_client_equivalent_bytes": model["shards"] * 100_001,
-                    "targets": {"bytes_vs_minimum": 1.05, "requests_per_shard": 1.1, "peak_rss_mb": 150},
-                    "runs": runs,
-                    "speedup_concurrent": speedup,
-                },
-                indent=2,
+        result: dict[str, Any] = {
+            "model": {**model, "layers": LAYERS, "hidden": HIDDEN, "disk_kb": _disk_kb(root)},
+            "latency_ms_per_request": args.latency_ms,
+            "note": "folder: latency added per read; localcloud: real HTTP on loopback, no added latency; "
+            "hub: the local Hub adds latency_ms to every request",
+            "physical_minimum_bytes": physical_minimum,
+            "minimum_parts": minimum,
+            "targets": {"bytes_vs_minimum": 1.05, "requests_per_shard": 1.1, "peak_rss_mb": 150},
+            "runs": runs,
+            "speedup_concurrent": speedup,
+        }
+        if hub_client is not None:
+            ours = next(r for r in runs if r["via"] == "hub" and r["mode"] == "concurrent")
+            hub_client["header_bytes_vs_minimum"] = round(
+                (hub_client["http_bytes_received"] - minimum["index"]) / minimum["headers"], 4
             )
-        )
+            result["hub_side_by_side"] = {
+                "repo": f"hf://{HUB_REPO}",
+                "inspect_concurrent": {
+                    k: ours[k]
+                    for k in ("http_requests", "http_bytes_received", "wall_s", "peak_rss_mb", "parameters")
+                },
+                "huggingface_hub_get_safetensors_metadata": hub_client,
+                "note": "inspect also lists the repo and reads config.json, tokenizer_config.json "
+                "and the index, and runs every check; the Hub client reads the index and the headers",
+            }
+        print(json.dumps(result, indent=2))
+
+
+def add_hub_latency(info: LocalCloudInfo, latency_ms: float) -> None:
+    """A latency fault on every Hub request, applied by the server before it answers."""
+    if latency_ms <= 0:
+        return
+    body = json.dumps({"action": "latency", "latency_seconds": latency_ms / 1000, "service": "hub"}).encode()
+    request = urllib.request.Request(
+        info.admin + "/faults", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        resp.read()
 
 
 def start_localcloud(state_dir: Path, root: Path) -> tuple[subprocess.Popen[bytes], Path]:

@@ -7,18 +7,10 @@
 - staging: seconds to place a 100 GiB (sparse) model folder in the bucket by hard links.
 
 The server runs as `model-import local up` in its own process, so the client's work is not
-counted against it. Usage: `python bench/localcloud.py [--seconds S] [--threads N] [--events K]`.
+counted against it. Usage: `python -m bench.localcloud [--seconds S] [--threads N] [--events K]`.
 """
 
-# ruff: noqa: E402  (the path fix below must run before the other imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ is sys.path[0]: its inspect.py would shadow the standard library's.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 
 import argparse
 import json
@@ -31,10 +23,13 @@ import tempfile
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from bench.local_up import start_local_up
 from shared.clients import ClientFactory, LocalCloudInfo
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 OBJECT_SIZE = 16 * 1024 * 1024
 RANGE_SIZE = 64 * 1024

@@ -8,18 +8,10 @@
 - the same for N imports uploaded at once (default 50).
 
 The local cloud runs in this process (its request handler is wrapped to count calls); the
-function runs in real fdk worker processes. Usage: `python bench/pipeline.py [--imports N]`.
+function runs in real fdk worker processes. Usage: `python -m bench.pipeline [--imports N]`.
 """
 
-# ruff: noqa: E402  (the path fix below must run before the other imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ is sys.path[0]: its inspect.py would shadow the standard library's.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 
 import argparse
 import http.client
@@ -32,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from localcloud.context import Timings
@@ -40,6 +33,8 @@ from localcloud.runner import fdk_command
 from localcloud.server import CloudConfig, FunctionConfig, LocalCloud
 from shared.clients import LOCALCLOUD_ENV, ClientFactory
 from shared.contract.paths import manifest_object
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 FUNCTION = REPO_ROOT / "functions" / "func.py"
 ZERO = Timings(import_seconds=0.0, cluster_seconds=0.0, endpoint_seconds=0.0, delete_seconds=0.0)

@@ -8,18 +8,10 @@
 
 The local cloud runs as `model-import local up --no-function` in another process, so neither
 side's work is counted against the other. Usage:
-`python bench/upload.py [--size-mib 256] [--shards 2] [--part-size 16] [--parallel 4]`.
+`python -m bench.upload [--size-mib 256] [--shards 2] [--part-size 16] [--parallel 4]`.
 """
 
-# ruff: noqa: E402  (the path fix below must run before the other imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ is sys.path[0]: its inspect.py would shadow the standard library's.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 
 import argparse
 import json
@@ -27,14 +19,18 @@ import os
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
 
 from bench.local_up import start_local_up
 from shared.clients import LOCALCLOUD_ENV, ClientFactory, LocalCloudInfo
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 MiB = 1024 * 1024
 MODEL_IMPORT = [sys.executable, "-m", "cli.main"]

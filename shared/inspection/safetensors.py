@@ -12,7 +12,7 @@ is read exactly (8 bytes, then N), and every other shard in one request whose wi
 is the header length predicted by `header_plan.HeaderPredictor` from the index's tensor
 names and what the headers read so far taught, plus 0.5 % and 16 bytes. A header that
 turns out longer costs a second request for exactly the rest. Shards are read in waves
-of concurrent requests, each wave teaching the next. `bench/inspect.py` measures the
+of concurrent requests, each wave teaching the next. `bench/inspect_headers.py` measures the
 result on a 405B-shaped model: about 1.01 requests a shard and 3 % more header bytes
 than the minimum.
 """
@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import struct
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -34,6 +35,11 @@ from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceErro
 MAX_HEADER_BYTES = 25_000_000
 # Header bytes held in memory at once across concurrent reads; bounds RSS whatever the shards claim.
 IN_FLIGHT_BUDGET = 64 * 1024 * 1024
+# What one header costs in memory per byte of it while it is read and parsed: the bytes, their
+# text, and what is kept per tensor (`by_name`, the spans), measured by bench/memory.py at about
+# 4x. The budget counts this, so a header near the cap is parsed alone, never beside another
+# (three 24.9 MB headers at once took a worker to 570 MB; the function has 256 MB).
+PARSE_COST = 4
 # Extra room on a predicted window: 0.5 % plus two 8-byte paddings.
 WINDOW_MARGIN = 0.005
 WINDOW_SLACK = 16
@@ -119,19 +125,71 @@ def header_length(prefix: bytes, object_size: int) -> int:
 def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
     """Validate the JSON header (without the 8-byte prefix) against the safetensors rules."""
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise HeaderError(f"header is not UTF-8 JSON ({type(exc).__name__})") from None
-    if not isinstance(doc, dict):
+    try:
+        return _summarise(_members(text), raw, object_size)
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, HeaderError):
+            raise
+        raise HeaderError(f"header is not UTF-8 JSON ({type(exc).__name__})") from None
+
+
+_LOW64 = (1 << 64) - 1
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _members(text: str) -> Iterator[tuple[str, object]]:
+    """The members of the top-level JSON object, each value parsed on its own as it is reached.
+
+    json.loads would hold the whole document as Python objects at once (about seven times the
+    header's bytes); this holds one tensor's entry at a time. Same grammar as json.loads
+    (NaN and Infinity included), and a repeated name is simply yielded twice (its second span
+    then overlaps the first, which the caller refuses, as the safetensors crate does).
+    """
+    i = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if text[i : i + 1] != "{":
         raise HeaderError("header is not a JSON object")
+    i = _WHITESPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+    if text[i : i + 1] == "}":
+        i += 1
+    else:
+        while True:
+            if text[i : i + 1] != '"':
+                raise HeaderError(f"header is not UTF-8 JSON (a name expected at character {i})")
+            name, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+            i = _WHITESPACE.match(text, i).end()  # type: ignore[union-attr]
+            if text[i : i + 1] != ":":
+                raise HeaderError(f"header is not UTF-8 JSON (':' expected at character {i})")
+            value, i = _DECODER.raw_decode(text, _WHITESPACE.match(text, i + 1).end())  # type: ignore[union-attr]
+            yield name, value
+            i = _WHITESPACE.match(text, i).end()  # type: ignore[union-attr]
+            separator = text[i : i + 1]
+            i = _WHITESPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+            if separator == "}":
+                break
+            if separator != ",":
+                raise HeaderError(f"header is not UTF-8 JSON (',' or '}}' expected at character {i})")
+    if _WHITESPACE.match(text, i).end() != len(text):  # type: ignore[union-attr]
+        raise HeaderError("header is not UTF-8 JSON (data after the object)")
+
+
+def _summarise(members: Iterator[tuple[str, object]], raw: bytes, object_size: int) -> SafetensorsHeader:
     data_start = 8 + len(raw)
     params_by_dtype: dict[str, int] = {}
     bytes_by_dtype: dict[str, int] = {}
-    spans: list[tuple[int, int]] = []
+    # Each span packed in one int (start above bit 64, end below): sorts by start as the pairs
+    # would, at a third of the memory of a list of tuples. Offsets are < 2**64 (checked).
+    spans: list[int] = []
+    kinds: dict[
+        tuple[str, tuple[int, ...]], tuple[str, tuple[int, ...]]
+    ] = {}  # one object per (dtype, shape)
     shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
     by_name: dict[str, tuple[str, tuple[int, ...]]] = {}
     packed = 0  # bytes of packed 4-bit blocks: each holds a second parameter
-    for name, info in doc.items():
+    for name, info in members:
         if name == "__metadata__":
             if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
                 raise HeaderError("__metadata__ must map strings to strings")
@@ -142,16 +200,18 @@ def parse_header(raw: bytes, object_size: int) -> SafetensorsHeader:
                 f"tensor {_short(name)} ends at byte {data_start + span[1]}, "
                 f"past the {object_size}-byte object"
             )
-        by_name[name] = (dtype, tuple(info["shape"]))
+        kind = (dtype, tuple(info["shape"]))  # type: ignore[index]
+        by_name[name] = kinds.setdefault(kind, kind)
         if len(shapes) < 4096:
             shapes.setdefault(tensor_pattern(name), by_name[name])
         params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + numel
         if dtype == "U8" and name.endswith(MXFP4_BLOCKS_SUFFIX):
             packed += numel
         bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + nbytes
-        spans.append(span)
+        spans.append(span[0] << 64 | span[1])
     spans.sort()
-    for (_, prev_end), (start, _) in itertools.pairwise(spans):
+    for prev, this in itertools.pairwise(spans):
+        prev_end, start = prev & _LOW64, this >> 64
         if start < prev_end:
             raise HeaderError("tensor data ranges overlap")
     return SafetensorsHeader(
@@ -306,17 +366,18 @@ def _read_one(source: ArtifactSource, entry: FileEntry, window: int | None, budg
         if window is None:
             prefix = source.read_range(entry.name, 0, min(8, entry.size))
             length = header_length(prefix, entry.size)
-            held = budget.acquire(length)
+            held = budget.acquire(PARSE_COST * length)
             raw = source.read_range(entry.name, 8, length)
         else:
             window = max(0, min(window, entry.size))  # the predictor keeps it valid; this is the guard
-            held = budget.acquire(window)
+            held = budget.acquire(PARSE_COST * window)
             first = source.read_range(entry.name, 0, window)
             length = header_length(first, entry.size)
             raw = first[8 : 8 + length]
             if len(raw) < length:
                 budget.release(held)
-                held = budget.acquire(length)
+                held = 0
+                held = budget.acquire(PARSE_COST * length)
                 raw += source.read_range(entry.name, 8 + len(raw), length - len(raw))
             del first
         if len(raw) < length:
