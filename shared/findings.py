@@ -136,8 +136,140 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "REMOTE_CODE",
         _E,
-        "config.json has `auto_map`: the model needs custom Python code to load.",
+        "config.json maps an architecture that transformers does not ship to custom Python code "
+        "(`auto_map`): the model loads only with remote code.",
         "OCI does not run remote code; use a model whose architecture is built into transformers.",
+        "artifacts",
+    ),
+    # --- issue 11: what the serving engine will do with the artifacts (kinds 1-8) ----------
+    Rule(
+        "REMOTE_CODE_UNUSED",
+        _W,
+        "config.json has an `auto_map`, but its architecture is built into transformers, which then "
+        "loads the native class without the custom code.",
+        "Nothing to do: the custom code is not run. Remove `auto_map` to silence this warning.",
+        "artifacts",
+    ),
+    Rule(
+        "CONFIG_INVALID",
+        _E,
+        "A config.json key has the wrong type (`architectures` not a list of strings, a size that is "
+        "not an integer, a flag that is not a boolean, a section that is not an object).",
+        "Fix the named key as transformers writes it (`model.config.save_pretrained()`).",
+        "artifacts",
+    ),
+    Rule(
+        "PEFT_ADAPTER",
+        _E,
+        "The folder holds a PEFT (LoRA) adapter (adapter_config.json, adapter_model.*), not a model.",
+        "Merge the adapter into its base model (peft `merge_and_unload()`, then `save_pretrained()`) "
+        "and upload the merged folder: OCI imports whole models only.",
+        "artifacts",
+    ),
+    Rule(
+        "MISTRAL_NATIVE_LAYOUT",
+        _E,
+        "The folder holds Mistral's native format (params.json, consolidated*.safetensors, tekken.json) "
+        "without the Hugging Face layout; vLLM needs --load-format mistral for it, which an import "
+        "cannot pass.",
+        "Upload the Hugging Face-format files (config.json, model-*.safetensors, tokenizer) the model's "
+        "repository also ships, or convert with transformers' convert_mistral_weights_to_hf.py.",
+        "artifacts",
+    ),
+    Rule(
+        "GGUF_WEIGHTS",
+        _E,
+        "The folder holds GGUF files (llama.cpp's format) instead of a Hugging Face checkpoint.",
+        "Upload the original safetensors checkpoint the GGUF files were made from.",
+        "artifacts",
+    ),
+    Rule(
+        "MODEL_IN_SUBFOLDER",
+        _E,
+        "config.json is not at the top of the folder but one folder down.",
+        "Point the import at the sub-folder (the prefix that ends in it), or move its files up one level.",
+        "artifacts",
+    ),
+    Rule(
+        "FOREIGN_FILES_UNUSED",
+        _W,
+        "Files of another layout (Mistral-native, GGUF, a PEFT adapter) sit beside a complete Hugging "
+        "Face model; the runtime ignores them and they are not counted.",
+        "Delete them to save upload time and storage.",
+        "artifacts",
+    ),
+    Rule(
+        "SAFETENSORS_UNLISTED",
+        _W,
+        "A .safetensors file sits beside a complete model.safetensors.index.json that does not list it; "
+        "the engines load only the files the index names, so it is not counted.",
+        "Delete the stray file: it is uploaded for nothing.",
+        "artifacts",
+    ),
+    Rule(
+        "WEIGHTS_TENSOR_MISSING",
+        _E,
+        "A tensor the architecture needs (per config.json) is not in the safetensors weights; the "
+        "engine would refuse to load or serve a randomly initialised layer.",
+        "Re-save the complete model (`save_pretrained()`); for lm_head.weight with untied embeddings, "
+        "restore the head (or set tie_word_embeddings true only if the model was trained tied).",
+        "artifacts",
+    ),
+    Rule(
+        "WEIGHTS_SHAPE_MISMATCH",
+        _E,
+        "A tensor's shape differs from the one config.json implies.",
+        "Upload the config.json saved with these weights: the two describe different models.",
+        "artifacts",
+    ),
+    Rule(
+        "WEIGHTS_FOREIGN_TENSOR",
+        _E,
+        "The weights hold tensors of another layout (PEFT lora_A/lora_B, Mistral-native "
+        "layers.N.attention.wq, optimum-quanto ._data/._scale) that the engine cannot map.",
+        "Convert to the Hugging Face layout: merge an adapter, convert Mistral-native weights, "
+        "dequantize quanto weights; the message names which.",
+        "artifacts",
+    ),
+    Rule(
+        "PARAMETERS_MISMATCH",
+        _E,
+        "The parameter count in the safetensors headers differs from what config.json describes by more "
+        "than the tolerance (15 %).",
+        "Upload the config.json saved with these weights, or the weights the config describes.",
+        "artifacts",
+    ),
+    Rule(
+        "LM_HEAD_UNUSED",
+        _W,
+        "tie_word_embeddings is true but lm_head.weight is stored too; vLLM skips it (some SGLang "
+        "versions failed on it).",
+        "Nothing to do for vLLM; re-save without the duplicate head to be safe on every runtime.",
+        "artifacts",
+    ),
+    Rule(
+        "QUANTIZATION_UNSUPPORTED",
+        _E,
+        "The `quant_method` is one that neither vLLM nor SGLang loads (quanto, eetq, higgs, ...).",
+        "Import the unquantized model, or quantize with a method the engines load (fp8, awq, gptq, "
+        "compressed-tensors, bitsandbytes, mxfp4); docs/preflight.md lists them.",
+        "artifacts",
+    ),
+    Rule(
+        "TOKENIZER_ID_OUT_OF_RANGE",
+        _E,
+        "A token id the tokenizer can emit (vocabulary or added token) is not below the number of "
+        "embedding rows; the engine fails on the first prompt that contains it.",
+        "Resize the embeddings to the tokenizer (`model.resize_token_embeddings(len(tokenizer))`) and "
+        "re-save, or remove the added tokens.",
+        "artifacts",
+    ),
+    Rule(
+        "CHAT_TEMPLATE_INVALID",
+        _E,
+        "The chat template does not render a short conversation (a syntax error, or it raises).",
+        "Fix the template at the named line; try it with "
+        "`tokenizer.apply_chat_template(messages, add_generation_prompt=True)`.",
         "artifacts",
     ),
     Rule(
@@ -178,7 +310,8 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "INDEX_SHARD_UNLISTED",
         _E,
-        "A safetensors shard is present but not listed in the index.",
+        "A safetensors shard is present but not listed in an index that also lists absent shards "
+        "(the index and the shards come from different saves).",
         "Remove the stray shard or regenerate the index.",
         "artifacts",
     ),

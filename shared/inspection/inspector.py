@@ -33,7 +33,12 @@ from shared.inspection.sizing import (
 from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
 from shared.shapes import get_shape
 
-MAX_INDEX_BYTES = 32 * 1024 * 1024  # the largest real indexes (~140k tensors, MoE with scales) are ~15 MB
+MAX_TOKENIZER_BYTES = 48 * 1024 * 1024  # Gemma 3's tokenizer.json is ~33 MB; scanned, never json-loaded
+# The largest real index: moonshotai/Kimi-K2-Instruct-0905, 13.5 MB (384 experts a layer, 62 shards),
+# which made huggingface.js raise its index cap from 10 MB to 20 MB (huggingface/huggingface.js
+# PR #1790). The same 20 MB here: every real index passes, and parsing one stays far inside the
+# function's 256 MB (bench/memory.py measures a 19 MB index).
+MAX_INDEX_BYTES = 20_000_000
 ST_FILES = ("modules.json", "config_sentence_transformers.json")
 
 
@@ -69,6 +74,8 @@ def inspect_artifacts(
     entries, name_findings = checks.check_names(listing)
     state.findings += name_findings
     by_name = {e.name: e for e in entries}
+    layout = checks.check_layout(entries)
+    state.findings += layout.findings
 
     config = _read_config(src, by_name, state)
     if any(f.code in _SOURCE_CODES for f in state.findings):
@@ -76,15 +83,20 @@ def inspect_artifacts(
         report.findings = _collapse(state.findings)
         return report
     files = checks.weight_files(entries)
-    state.findings += checks.check_weights(files)
+    state.findings += _unless_explained(
+        checks.check_weights(files), layout, "WEIGHTS_MISSING", "WEIGHTS_PICKLE_ONLY"
+    )
+    if config is not None:
+        state.findings += checks.check_quantization(config)
     index_doc = _read_small(src, files.index, MAX_INDEX_BYTES, state, not_json_code="INDEX_INVALID")
     index = checks.check_index(files, index_doc)
+    del index_doc  # up to ~4x its 20 MB as Python objects: not held while the headers are read
     state.findings += index.findings
 
     shard_entries = [by_name[n] for n in index.shards if n in by_name]
     headers = read_headers(src, shard_entries, index.tensor_names)
     state.findings += _header_findings(headers)
-    state.findings += checks.check_tokenizer(entries)
+    state.findings += _unless_explained(checks.check_tokenizer(entries), layout, "TOKENIZER_MISSING")
 
     tokenizer_config = _read_small(src, by_name.get("tokenizer_config.json"), MAX_METADATA_BYTES, state, None)
     st_config = _read_small(
@@ -93,10 +105,17 @@ def inspect_artifacts(
 
     capability = _capability(config, by_name, st_config, declared, report, state)
     if capability is not None and capability.is_chat:
-        state.findings += checks.check_chat_template(entries, tokenizer_config)
+        templates = _read_texts(src, by_name, checks.tokenizer.CHAT_TEMPLATE_FILES)
+        state.findings += checks.check_chat_template(entries, tokenizer_config, templates)
 
     counted = set(index.counted) if index.counted is not None else {e.name for e in shard_entries}
     model_headers = [h for h in headers if h.entry.name in counted] if index.complete else []
+    if not layout.is_model:
+        # An adapter or a folder without config.json is not a model: no count, no shape.
+        report.findings = _collapse(state.findings)
+        return report
+    if config is not None:
+        _weights_against_config(src, config, model_headers, by_name, tokenizer_config, state)
     need = _size(config, model_headers, capability, policy, report, state)
     if need is not None:
         _shape(need, config, capability, unit_shape, policy, report, state)
@@ -126,6 +145,72 @@ _SOURCE_CODES = frozenset({"SOURCE_UNREADABLE", "HF_ACCESS_DENIED", "HF_REPO_NOT
 
 
 # --- reading ------------------------------------------------------------------------------
+
+
+def _unless_explained(found: list[Finding], layout: checks.LayoutCheck, *codes: str) -> list[Finding]:
+    """A foreign layout (adapter, Mistral-native, GGUF, a sub-folder) already says why the top of
+    the folder holds no model weights or tokenizer; repeating it as missing would mislead."""
+    return [f for f in found if not (layout.explains_missing and f.code in codes)]
+
+
+def _read_texts(src: ArtifactSource, by_name: dict[str, FileEntry], names: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in names:
+        entry = by_name.get(name)
+        if entry is None or entry.size > MAX_METADATA_BYTES:
+            continue
+        try:
+            out[name] = src.read_range(name, 0, MAX_METADATA_BYTES).decode("utf-8", "replace")
+        except SourceError:
+            continue  # unreadable here means unreadable for the runtime too: has_chat_template decides
+    return out
+
+
+def _weights_against_config(
+    src: ArtifactSource,
+    config: dict[str, Any],
+    headers: list[HeaderResult],
+    by_name: dict[str, FileEntry],
+    tokenizer_config: dict[str, Any] | None,
+    state: _State,
+) -> None:
+    """Tensors and token ids against config.json, from the headers already read (all of them)."""
+    if not headers or any(h.header is None for h in headers):
+        return
+    tensors: dict[str, tuple[str, tuple[int, ...]]] = {}
+    parameters = 0
+    for h in headers:
+        assert h.header is not None
+        tensors.update(h.header.by_name)
+        parameters += h.header.parameters
+    state.findings += checks.check_tensors(config, tensors, parameters)
+    embedding = _embedding(tensors)
+    if embedding is None:
+        return
+    name, rows = embedding
+    found = [checks.ids_from_tokenizer_config(tokenizer_config)]
+    entry = by_name.get("tokenizer.json")
+    if entry is not None and entry.size <= MAX_TOKENIZER_BYTES:
+        try:
+            found.append(checks.ids_from_tokenizer_json(src.read_range(entry.name, 0, MAX_TOKENIZER_BYTES)))
+        except SourceError as exc:
+            state.findings.append(finding(exc.code, exc.subject, exc.message, exc.hint))
+    state.findings += checks.check_token_ids(found, rows, name)
+
+
+def _embedding(tensors: dict[str, tuple[str, tuple[int, ...]]]) -> tuple[str, int] | None:
+    """The language model's input embedding and its rows, as the headers give them."""
+    names = [
+        n
+        for n in tensors
+        if n.endswith(("embed_tokens.weight", "word_embeddings.weight", "wte.weight"))
+        and not any(v in n for v in ("vision", "visual", "image"))
+    ]
+    if not names:
+        return None
+    name = min(names, key=len)
+    shape = tensors[name][1]
+    return (name, shape[0]) if len(shape) == 2 else None
 
 
 def _read_config(src: ArtifactSource, by_name: dict[str, FileEntry], state: _State) -> dict[str, Any] | None:

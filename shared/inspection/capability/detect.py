@@ -11,10 +11,11 @@ Signals, strongest first:
   (TEXT_TO_TEXT), a bare `*Model` or `*ForTextEncoding` embeds (EMBEDDING).
 
 Each rule yields the *strong* candidates (what the artifacts say) and the *compatible* ones
-(what the weights could also serve: a causal LM can back an embedding or reranking model
-that declares so). A declared capability breaks a tie among strong candidates or picks a
-compatible one; a declared capability outside the compatible set is a mismatch, never a
-silent override.
+(what the weights could also serve: a vision-language model serves text; a causal LM backs an
+embedding or reranking model only with sentence-transformers files or a classification head,
+never on a declaration alone, OCI page "imported models": one capability the model supports). A declared
+capability breaks a tie among strong candidates or picks a compatible one; a declared
+capability outside the compatible set is a mismatch, never a silent override.
 """
 
 from __future__ import annotations
@@ -75,9 +76,11 @@ def candidates(s: Signals) -> tuple[set[Capability], set[Capability], str]:
             strong.add(_I)  # a multimodal embedder and a VLM look alike: let the declaration decide
         return strong, {_E, _R} | strong, "sentence-transformers files (modules.json)"
     if arch.endswith(GENERATOR_SUFFIXES) and not (family and family.encoder):
+        # Without sentence-transformers files or a classification head, a generator's weights
+        # give neither embeddings (no pooling is defined) nor relevance scores (no score head).
         if vision:
-            return {_I}, {_I, _T, _E, _R}, f"{arch} with a vision tower"
-        return {_T}, {_T, _E, _R}, f"{arch} generates text"
+            return {_I}, {_I, _T}, f"{arch} with a vision tower"
+        return {_T}, {_T}, f"{arch} generates text"
     if arch.endswith(EMBEDDING_SUFFIXES):
         return {_E}, {_E}, f"{arch} is a bare encoder/decoder without a head (embeddings)"
     if arch.endswith("ForMaskedLM"):
@@ -88,7 +91,7 @@ def candidates(s: Signals) -> tuple[set[Capability], set[Capability], str]:
             return {_I}, {_I, _T}, f"model_type {s.model_type} (vision-language family)"
         if family.encoder:
             return {_E}, {_E}, f"model_type {s.model_type} (encoder family)"
-        return {_T}, {_T, _E, _R}, f"model_type {s.model_type} (decoder family)"
+        return {_T}, {_T}, f"model_type {s.model_type} (decoder family)"
     return set(), set(), f"{arch or 'no architecture'} gives no capability"
 
 
@@ -114,6 +117,7 @@ def detect(signals: Signals, declared: Capability | None, subject: str = "config
                     "CAPABILITY_MISMATCH",
                     "capability",
                     f"declared {declared.value} but the artifacts cannot serve it: {reason}{detected}",
+                    _way_out(declared, strong),
                 )
             ],
         )
@@ -142,3 +146,20 @@ def detect(signals: Signals, declared: Capability | None, subject: str = "config
         reason,
         [finding("CAPABILITY_UNDETECTED", subject, f"no capability could be inferred: {reason}")],
     )
+
+
+def _way_out(declared: Capability, strong: set[Capability]) -> str | None:
+    """How to turn the artifacts into what was declared (None: the catalogue's remedy)."""
+    generator = bool(strong & {_T, _I})
+    if declared is _R and generator:
+        return (
+            "Convert the model to sequence classification with one label (e.g. "
+            "Qwen3ForSequenceClassification with score.weight [1, hidden], as vLLM's Qwen3-Reranker "
+            f"conversion does), or declare {' or '.join(sorted(c.value for c in strong))}."
+        )
+    if declared is _E and generator:
+        return (
+            "Save the model with a sentence-transformers layout (modules.json and a Pooling module) or "
+            f"import an embedding model, or declare {' or '.join(sorted(c.value for c in strong))}."
+        )
+    return None

@@ -18,7 +18,7 @@ class IndexCheck:
     shards: list[str]
     tensor_names: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    #: the shards whose tensors make up the model (listed and present); strays are read but not counted
+    #: the shards whose tensors make up the model (listed and present); strays are never counted
     counted: list[str] | None = None
     #: every shard the index lists is present, so header totals are the model's totals
     complete: bool = True
@@ -72,18 +72,24 @@ def check_index(files: WeightFiles, index_doc: dict[str, Any] | None) -> IndexCh
                 f"{shard[:200]} is listed in {INDEX_NAME} ({len(names[shard])} tensors) but absent",
             )
         )
+    # Beside a complete index a stray file is unused (vLLM and SGLang load the files the index
+    # names); beside an incomplete one the index and the shards come from different saves.
+    unlisted_code = "INDEX_SHARD_UNLISTED" if missing else "SAFETENSORS_UNLISTED"
     for shard in unlisted[:MAX_SHARD_FINDINGS]:
+        why = "" if missing else "; it is not loaded and not counted"
         findings.append(
-            finding("INDEX_SHARD_UNLISTED", shard, f"{shard} is present but {INDEX_NAME} lists it nowhere")
+            finding(unlisted_code, shard, f"{shard} is present but {INDEX_NAME} lists it nowhere{why}")
         )
     extra = max(0, len(missing) - MAX_SHARD_FINDINGS) + max(0, len(unlisted) - MAX_SHARD_FINDINGS)
     if extra:
         findings.append(
             finding(
-                "INDEX_SHARD_MISSING" if len(missing) > MAX_SHARD_FINDINGS else "INDEX_SHARD_UNLISTED",
+                "INDEX_SHARD_MISSING" if len(missing) > MAX_SHARD_FINDINGS else unlisted_code,
                 "(more)",
                 f"{extra} more shard disagreements not listed",
             )
         )
     counted = sorted(present & listed)
-    return IndexCheck(counted + unlisted, names, findings, counted=counted, complete=not missing)
+    # A stray beside a complete index is not read: nothing the engine loads is in it.
+    to_read = counted + unlisted if missing else counted
+    return IndexCheck(to_read, names, findings, counted=counted, complete=not missing)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.findings import Finding, finding
+from shared.inspection.checks.layouts import is_adapter_weights, is_mistral_native_weights
 from shared.inspection.sources.base import FileEntry
 
 INDEX_NAME = "model.safetensors.index.json"
@@ -16,16 +17,17 @@ _NOT_PICKLE = ("training_args.bin",)
 
 @dataclass(frozen=True)
 class WeightFiles:
-    safetensors: list[FileEntry]  # at the model root, excluding Mistral's native duplicate
+    safetensors: list[FileEntry]  # at the model root, excluding Mistral's native files and adapters
     pickles: list[FileEntry]
     index: FileEntry | None
-    native_duplicates: list[FileEntry]  # consolidated*.safetensors, mistral-inference's own format
+    native_duplicates: list[FileEntry]  # consolidated*.safetensors (mistral-inference's), adapter_model.*
 
 
 def weight_files(entries: Sequence[FileEntry]) -> WeightFiles:
     root = [e for e in entries if "/" not in e.name]
     safetensors = [e for e in root if e.name.endswith(".safetensors")]
-    native = [e for e in safetensors if e.name.startswith("consolidated")]
+    # Mistral-native and PEFT adapter weights are not the model's: layouts.py names them.
+    native = [e for e in safetensors if is_mistral_native_weights(e.name) or is_adapter_weights(e.name)]
     pickles = [
         e
         for e in entries

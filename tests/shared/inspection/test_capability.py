@@ -37,10 +37,26 @@ def test_classifier_with_many_labels_is_not_a_reranker() -> None:
     assert "3 labels" in result.findings[0].message
 
 
-def test_causal_lm_declared_as_embedding_or_reranker_is_accepted() -> None:
-    for declared in (E, R):
-        result = detect(Signals(("Qwen3ForCausalLM",), "qwen3"), declared)
-        assert result.capability is declared and result.findings == []
+def test_causal_lm_declared_as_embedding_or_reranker_is_a_mismatch_with_the_way_out() -> None:
+    # A bare *ForCausalLM has no pooling and no score head: the declaration cannot make one.
+    rerank = detect(Signals(("Qwen3ForCausalLM",), "qwen3"), R)
+    assert rerank.capability is None
+    assert [f.code for f in rerank.findings] == ["CAPABILITY_MISMATCH"]
+    assert "sequence classification" in rerank.findings[0].hint
+    embed = detect(Signals(("LlamaForCausalLM",), "llama"), E)
+    assert [f.code for f in embed.findings] == ["CAPABILITY_MISMATCH"]
+    assert "sentence-transformers" in embed.findings[0].hint
+    assert detect(Signals((), "qwen3"), R).capability is None  # no architectures: the family's head
+
+
+def test_a_declaration_breaks_a_tie_the_artifacts_allow() -> None:
+    # sentence-transformers files or a one-label head make the same weights an embedder/reranker.
+    assert detect(Signals(("Qwen2ForCausalLM",), "qwen2", sentence_transformers=True), E).capability is E
+    assert detect(Signals(("Qwen2ForCausalLM",), "qwen2", sentence_transformers=True), R).capability is R
+    seq = Signals(("Qwen3ForSequenceClassification",), "qwen3", num_labels=1)
+    assert detect(seq, R).capability is R
+    assert [f.code for f in detect(seq, T).findings] == ["CAPABILITY_MISMATCH"]
+    assert detect(Signals(("Gemma3ForConditionalGeneration",), "gemma3", has_vision=True), T).capability is T
 
 
 def test_declaration_never_overrides_a_contradiction() -> None:

@@ -73,7 +73,7 @@ def test_pickle_weights(tmp_path: Path) -> None:
 
 def test_index_and_shards_must_agree(tmp_path: Path) -> None:
     layout = split_shards(tiny_llama_tensors(layers=4), 3)
-    write_model(tmp_path, TINY_LLAMA_CONFIG, layout)
+    write_model(tmp_path, {**TINY_LLAMA_CONFIG, "num_hidden_layers": 4}, layout)
     assert run(tmp_path).ok
     missing = sorted(layout)[1]
     (tmp_path / missing).unlink()
@@ -126,8 +126,13 @@ def test_an_embedding_model_needs_no_chat_template(tmp_path: Path) -> None:
 
 
 def test_config_rules(tmp_path: Path) -> None:
-    write_model(tmp_path, {**TINY_LLAMA_CONFIG, "auto_map": {"AutoModel": "modeling_x.XModel"}})
+    custom = {**TINY_LLAMA_CONFIG, "architectures": ["XModelForCausalLM"], "model_type": "xmodel"}
+    write_model(tmp_path, {**custom, "auto_map": {"AutoModelForCausalLM": "modeling_x.XModelForCausalLM"}})
     assert "REMOTE_CODE" in errors(run(tmp_path))
+    # beside an architecture transformers ships, the map is not used: a warning, importable
+    write_model(tmp_path, {**TINY_LLAMA_CONFIG, "auto_map": {"AutoModel": "modeling_x.XModel"}})
+    beside = run(tmp_path)
+    assert beside.ok and "REMOTE_CODE_UNUSED" in beside.codes()
     write_model(tmp_path, {**TINY_LLAMA_CONFIG, "architectures": ["FancyNetForCausalLM"]})
     report = run(tmp_path)
     finding = next(f for f in report.findings if f.code == "ARCHITECTURE_UNSUPPORTED")
@@ -158,7 +163,10 @@ def test_unsafe_object_names(tmp_path: Path) -> None:
 def test_declared_capability_is_checked(tmp_path: Path) -> None:
     write_model(tmp_path, TINY_LLAMA_CONFIG)
     assert "CAPABILITY_MISMATCH" in errors(run(tmp_path, declared=Capability.IMAGE_TEXT_TO_TEXT))
-    assert run(tmp_path, declared=Capability.EMBEDDING).capability is Capability.EMBEDDING
+    # a bare causal LM has no pooling: declaring EMBEDDING does not make it an embedder
+    embedding = run(tmp_path, declared=Capability.EMBEDDING)
+    assert embedding.capability is None and "CAPABILITY_MISMATCH" in errors(embedding)
+    assert run(tmp_path, declared=Capability.TEXT_TO_TEXT).capability is Capability.TEXT_TO_TEXT
 
 
 def _big_model(root: Path, dtype: str = "BF16", layers: int = 3, width: int = 65536) -> int:
@@ -169,7 +177,15 @@ def _big_model(root: Path, dtype: str = "BF16", layers: int = 3, width: int = 65
         }
         for i in range(layers)
     }
-    config = {**TINY_LLAMA_CONFIG, "num_attention_heads": 64, "num_key_value_heads": 8}
+    # Only the sizes sizing reads: without hidden size and vocabulary the config implies no tensor
+    # set, so these few huge tensors are not a model with missing layers (checks/tensors.py).
+    config = {
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+        "num_attention_heads": 64,
+        "num_key_value_heads": 8,
+        "max_position_embeddings": 2048,
+    }
     return write_model(root, config, shards, sparse=True)
 
 

@@ -1,0 +1,239 @@
+"""The weights against config.json, from the safetensors headers already read.
+
+What vLLM does at load time, predicted: every tensor the architecture needs must be there
+with the shape the config implies (vLLM's weight loaders assert the shape; a missing
+`lm_head.weight` with untied embeddings leaves the head uninitialised), tensor names of
+another layout cannot be mapped at all, and the count of parameters must be the one the
+config describes. The expected decoder tensors come from the family's module
+(shared/inspection/expected/); this module finds the language model's prefix, the head and
+the foreign names, and compares.
+
+Packed quantized tensors (integer dtypes: GPTQ/AWQ `qweight`, bitsandbytes, compressed-tensors
+`weight_packed`) are checked for presence only: their shapes are the packing's, not the config's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.findings import Finding, finding
+from shared.inspection.checks.quantization import method_of
+from shared.inspection.config import as_str_list
+from shared.inspection.expected import Shape, family_tensors
+from shared.inspection.sizing import TextDims, estimate_parameters, has_vision, text_dims
+
+#: the header count may differ from the config estimate by this fraction before it is an error;
+#: the estimate is within 3 % on the real configs in tests/fixtures/configs, and a different
+#: model (or an adapter beside a base config) is off by far more
+PARAMETER_TOLERANCE = 0.15
+MAX_TENSOR_FINDINGS = 10
+FLOAT_DTYPES = frozenset({"F16", "BF16", "F32", "F64", "F8_E4M3", "F8_E5M2"})
+#: names a quantized checkpoint stores instead of `X.weight`
+_QUANT_ALTERNATIVES = (".qweight", ".weight_packed")
+_GENERATOR = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+_VISION = ("vision", "visual", "image", "multi_modal_projector", "mm_projector")
+
+Tensors = Mapping[str, tuple[str, Shape]]
+
+
+@dataclass(frozen=True)
+class _Foreign:
+    layout: str
+    pattern: re.Pattern[str]
+    remedy: str
+
+
+FOREIGN = (
+    _Foreign(
+        "a PEFT (LoRA) adapter",
+        re.compile(r"\.lora_(A|B|embedding_A|embedding_B)\b|^base_model\.model\."),
+        "Merge the adapter into its base model (peft `merge_and_unload()`, then `save_pretrained()`).",
+    ),
+    _Foreign(
+        "Mistral's native format",
+        re.compile(r"(^|\.)layers\.\d+\.(attention\.w[qkvo]|feed_forward\.w[123])\.|^tok_embeddings\."),
+        "Upload the Hugging Face-format weights, or convert with transformers' "
+        "convert_mistral_weights_to_hf.py.",
+    ),
+    _Foreign(
+        "optimum-quanto",
+        re.compile(r"\._(data|scale)$"),
+        "Import the unquantized model (or quantize with fp8/awq/gptq/compressed-tensors): "
+        "vLLM and SGLang cannot load quanto tensors.",
+    ),
+)
+
+
+def check_tensors(config: dict[str, Any], tensors: Tensors, header_parameters: int | None) -> list[Finding]:
+    foreign = _foreign(tensors)
+    if foreign:
+        return foreign  # another layout explains every other mismatch
+    dims = text_dims(config)
+    if dims is None or not tensors:
+        return []
+    archs = as_str_list(config.get("architectures"))
+    arch = archs[0] if archs else ""
+    module = family_tensors(dims.family.name if dims.family else None)
+    expected: dict[str, Shape] = {}
+    prefix = _text_prefix(tensors)
+    if module is not None:
+        p = "model." if prefix is None else prefix
+        expected[p + "embed_tokens.weight"] = (dims.vocab, dims.hidden)
+        expected[p + "norm.weight"] = (dims.hidden,)
+        for i in range(dims.layers):
+            for rel, shape in module.layer(dims, i):
+                expected[f"{p}layers.{i}.{rel}"] = shape
+    found = _compare(expected, tensors)
+    found += _head(config, dims, arch, tensors, module is not None)
+    if not any(f.severity == "error" for f in found):
+        found += _count(config, header_parameters)
+    return found
+
+
+def _foreign(tensors: Tensors) -> list[Finding]:
+    out = []
+    for layout in FOREIGN:
+        names = [n for n in tensors if layout.pattern.search(n)]
+        if names:
+            shown = ", ".join(n[:100] for n in names[:3])
+            out.append(
+                finding(
+                    "WEIGHTS_FOREIGN_TENSOR",
+                    names[0][:200],
+                    f"{len(names)} tensors are named as in {layout.layout} ({shown}); "
+                    "the engine cannot map them to the model",
+                    layout.remedy,
+                )
+            )
+    return out
+
+
+def _text_prefix(tensors: Tensors) -> str | None:
+    """The language model's prefix: where `embed_tokens.weight` sits outside any vision tower."""
+    candidates = [
+        n[: -len("embed_tokens.weight")]
+        for n in tensors
+        if n.endswith("embed_tokens.weight") and not any(v in n for v in _VISION)
+    ]
+    with_layers = [c for c in candidates if any(n.startswith(f"{c}layers.0.") for n in tensors)]
+    best = with_layers or candidates
+    return min(best, key=len) if best else None
+
+
+def _lookup(tensors: Tensors, name: str) -> tuple[str, tuple[str, Shape]] | None:
+    if name in tensors:
+        return name, tensors[name]
+    if name.endswith(".weight"):
+        for alt in _QUANT_ALTERNATIVES:
+            other = name[: -len(".weight")] + alt
+            if other in tensors:
+                return other, tensors[other]
+    return None
+
+
+def _compare(expected: Mapping[str, Shape], tensors: Tensors) -> list[Finding]:
+    missing: dict[str, list[str]] = {}
+    wrong: dict[str, list[tuple[str, Shape, Shape]]] = {}
+    for name, shape in expected.items():
+        hit = _lookup(tensors, name)
+        if hit is None:
+            missing.setdefault(_pattern(name), []).append(name)
+            continue
+        dtype, found = hit[1]
+        if dtype in FLOAT_DTYPES and tuple(found) != shape:
+            wrong.setdefault(_pattern(name), []).append((hit[0], shape, tuple(found)))
+    out: list[Finding] = []
+    for names in list(missing.values())[:MAX_TENSOR_FINDINGS]:
+        more = f" (and {len(names) - 1} more layers)" if len(names) > 1 else ""
+        out.append(
+            finding(
+                "WEIGHTS_TENSOR_MISSING",
+                names[0][:200],
+                f"{names[0][:200]}{more} is not in the weights; config.json implies it",
+            )
+        )
+    for cases in list(wrong.values())[:MAX_TENSOR_FINDINGS]:
+        name, want, got = cases[0]
+        more = f" (and {len(cases) - 1} more layers)" if len(cases) > 1 else ""
+        out.append(
+            finding(
+                "WEIGHTS_SHAPE_MISMATCH",
+                name[:200],
+                f"{name[:200]}{more}: expected shape {_fmt(want)} from config.json, found {_fmt(got)}",
+            )
+        )
+    return out
+
+
+def _head(config: dict[str, Any], d: TextDims, arch: str, tensors: Tensors, known: bool) -> list[Finding]:
+    if not known:
+        return []
+    heads = [n for n in tensors if n.endswith("lm_head.weight") and not any(v in n for v in _VISION)]
+    if arch.endswith("ForSequenceClassification"):
+        scores = [n for n in tensors if n.endswith("score.weight")]
+        if not scores:
+            return [finding("WEIGHTS_TENSOR_MISSING", "score.weight", f"{arch} needs score.weight")]
+        return []
+    if not arch.endswith(_GENERATOR):
+        return []
+    if d.tied:
+        if heads:
+            return [
+                finding(
+                    "LM_HEAD_UNUSED",
+                    heads[0],
+                    f"{heads[0]} is stored although tie_word_embeddings is true (the head is the embedding)",
+                )
+            ]
+        return []
+    if not heads:
+        return [
+            finding(
+                "WEIGHTS_TENSOR_MISSING",
+                "lm_head.weight",
+                "lm_head.weight is not in the weights and tie_word_embeddings is false: the engine would "
+                "serve an uninitialised output head",
+            )
+        ]
+    dtype, shape = tensors[heads[0]]
+    want = (d.vocab, d.hidden)
+    if dtype in FLOAT_DTYPES and tuple(shape) != want:
+        return [
+            finding(
+                "WEIGHTS_SHAPE_MISMATCH",
+                heads[0],
+                f"{heads[0]}: expected shape {_fmt(want)} from config.json, found {_fmt(tuple(shape))}",
+            )
+        ]
+    return []
+
+
+def _count(config: dict[str, Any], header_parameters: int | None) -> list[Finding]:
+    """Headers against the config estimate, where the estimate covers the whole model."""
+    if not header_parameters or method_of(config) is not None:
+        return []  # packed quantized tensors count fewer elements than weights
+    estimate = estimate_parameters(config)
+    if estimate is None or estimate.total <= 0 or (has_vision(config) and estimate.vision == 0):
+        return []
+    off = abs(header_parameters - estimate.total) / estimate.total
+    if off <= PARAMETER_TOLERANCE:
+        return []
+    return [
+        finding(
+            "PARAMETERS_MISMATCH",
+            "*.safetensors",
+            f"the headers hold {header_parameters:,} parameters, config.json describes about "
+            f"{estimate.total:,} ({off:.0%} apart; tolerance {PARAMETER_TOLERANCE:.0%})",
+        )
+    ]
+
+
+def _pattern(name: str) -> str:
+    return re.sub(r"\.\d+\.", ".*.", name)
+
+
+def _fmt(shape: Iterable[int]) -> str:
+    return "[" + ", ".join(str(x) for x in shape) + "]"

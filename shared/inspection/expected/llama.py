@@ -1,0 +1,15 @@
+"""Llama and the families that share its decoder names (Mistral, Ministral, Granite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shared.inspection.expected.base import Tensor, attention, gated_mlp, norms
+from shared.inspection.sizing import TextDims
+
+
+class Llama:
+    def layer(self, d: TextDims, i: int) -> Iterator[Tensor]:
+        yield from attention(d, bias=d.attention_bias)
+        yield from gated_mlp(d)
+        yield from norms(d)

@@ -1,0 +1,22 @@
+"""Qwen2 (biased q/k/v) and Qwen3 (per-head RMSNorm on q and k, no bias), dense decoders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shared.inspection.expected.base import Tensor, attention, gated_mlp, norms
+from shared.inspection.sizing import TextDims
+
+
+class Qwen2:
+    def layer(self, d: TextDims, i: int) -> Iterator[Tensor]:
+        yield from attention(d, bias=True)
+        yield from gated_mlp(d)
+        yield from norms(d)
+
+
+class Qwen3:
+    def layer(self, d: TextDims, i: int) -> Iterator[Tensor]:
+        yield from attention(d, bias=d.attention_bias, qk_norm=True)
+        yield from gated_mlp(d)
+        yield from norms(d)
