@@ -13,8 +13,9 @@ resource "oci_objectstorage_bucket" "models" {
   kms_key_id            = var.bucket_kms_key_id
   freeform_tags         = local.tags
 
-  # With a customer-managed key, Object Storage must be allowed to use the key first.
-  depends_on = [oci_identity_policy.services]
+  # With a customer-managed key, Object Storage must be allowed to use the key first, and the
+  # grant must have reached this region (iam.tf, time_sleep.policy_propagation).
+  depends_on = [oci_identity_policy.services, time_sleep.policy_propagation]
 }
 
 # Each state document is rewritten many times per import (every stage, every re-fired wait)
@@ -68,6 +69,6 @@ resource "oci_objectstorage_object_lifecycle_policy" "models" {
 
   # OCI refuses a lifecycle policy while the Object Storage service lacks the permissions to
   # carry it out, so the service policy must exist first (or be applied by an administrator
-  # beforehand when create_policies is false).
-  depends_on = [oci_identity_policy.services]
+  # beforehand when create_policies is false), and have reached this region.
+  depends_on = [oci_identity_policy.services, time_sleep.policy_propagation]
 }

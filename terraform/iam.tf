@@ -1,4 +1,6 @@
-# Identity: who may do what. Every grant is explained beside it. IAM writes go to the home
+# Identity: who may do what. Every grant is explained beside it, with the OCI page that
+# documents its resource type, verb and permissions (tests/terraform/test_tf_policies.py
+# holds the same list and fails on a name no page documents). IAM writes go to the home
 # region (provider oci.home). With create_policies = false nothing here is created and the
 # policy_statements / dynamic_group_matching_rule outputs go to an administrator instead.
 
@@ -8,7 +10,7 @@ locals {
   # otherwise the IAM API creates it (in the Default domain where domains exist).
   create_domain_dynamic_group = local.create_dynamic_group && var.identity_domain_url != null
   create_iam_dynamic_group    = local.create_dynamic_group && var.identity_domain_url == null
-  dynamic_group_name   = coalesce(var.existing_dynamic_group_name, "${var.name_prefix}-function")
+  dynamic_group_name          = coalesce(var.existing_dynamic_group_name, "${var.name_prefix}-function")
 
   # Matches exactly this function. resource.id is safe here: the dynamic group depends on
   # the function, and nothing the function needs at creation depends on the group or the
@@ -24,7 +26,7 @@ locals {
   : local.dynamic_group_name)
   function_subject = (var.identity_domain_name == null
     ? "dynamic-group ${local.dynamic_group_ref}"
-    : "dynamic-group '${var.identity_domain_name}'/'${local.dynamic_group_ref}'")
+  : "dynamic-group '${var.identity_domain_name}'/'${local.dynamic_group_ref}'")
 
   # "in tenancy" only when the compartment given is the root compartment itself.
   in_main     = var.compartment_ocid == var.tenancy_ocid ? "in tenancy" : "in compartment id ${var.compartment_ocid}"
@@ -50,6 +52,8 @@ locals {
     # whoever imports; the function gets `manage objects` cut down to exactly these four
     # permissions: no OBJECT_DELETE, no version delete, no pre-authenticated requests.
     # IAM has no variable for object names, so writes cannot be narrowed to _imports/.
+    # Source (resource types objects and buckets, the OBJECT_* permissions, the variable
+    # target.bucket.name): https://docs.oracle.com/iaas/Content/Identity/Reference/objectstoragepolicyreference.htm
     bucket_objects = {
       enabled   = true
       statement = "Allow ${local.function_subject} to manage objects ${local.in_main} where all {target.bucket.name = '${local.bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}"
@@ -61,7 +65,10 @@ locals {
       enabled   = true
       statement = "Allow ${local.function_subject} to read buckets ${local.in_main} where target.bucket.name = '${local.bucket_name}'"
     }
-    # The three Generative AI resource types the pipeline creates and tears down.
+    # The three Generative AI resource types the pipeline creates and tears down. Sources:
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/imported-model-permissions.htm
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/dedicated-ai-cluster-permissions.htm
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/endpoint-permissions.htm
     imported_models = {
       enabled   = true
       statement = "Allow ${local.function_subject} to manage generative-ai-imported-model ${local.in_genai}"
@@ -74,13 +81,17 @@ locals {
       enabled   = true
       statement = "Allow ${local.function_subject} to manage generative-ai-endpoint ${local.in_genai}"
     }
-    # Polling the work requests that those creates and deletes return.
+    # Polling the work requests that those creates and deletes return (read: GetWorkRequest,
+    # ListWorkRequestErrors). Source:
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/work-request-permissions.htm
     work_requests = {
       enabled   = true
       statement = "Allow ${local.function_subject} to read generative-ai-work-request ${local.in_genai}"
     }
-    # The smoke test: one chat, embedding or rerank call, by capability.
-    # (generative-ai-text-rerank is inferred from the naming of the other two: UNCONFIRMED.)
+    # The smoke test: one chat or embedding call, by capability (use: Chat, EmbedText). Sources:
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/chat-permissions.htm
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/embedding-permissions.htm
+    # Rerank is not here: see rerank_grants below.
     inference_chat = {
       enabled   = contains(var.inference_resource_types, "generative-ai-chat")
       statement = "Allow ${local.function_subject} to use generative-ai-chat ${local.in_genai}"
@@ -89,11 +100,8 @@ locals {
       enabled   = contains(var.inference_resource_types, "generative-ai-text-embedding")
       statement = "Allow ${local.function_subject} to use generative-ai-text-embedding ${local.in_genai}"
     }
-    inference_rerank = {
-      enabled   = contains(var.inference_resource_types, "generative-ai-text-rerank")
-      statement = "Allow ${local.function_subject} to use generative-ai-text-rerank ${local.in_genai}"
-    }
-    # The Hugging Face token: this one secret's bundle, nothing else in the vault.
+    # The Hugging Face token: this one secret's bundle, nothing else in the vault. Source
+    # (secret-bundles, target.secret.id): https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm
     hf_token_secret = {
       enabled   = local.uses_hf_secret
       statement = "Allow ${local.function_subject} to read secret-bundles ${local.in_secret} where target.secret.id = '${local.hf_token_secret_ref}'"
@@ -101,7 +109,8 @@ locals {
     # Publishing only: `use ons-topics` would also allow subscribing endpoints to topics.
     # A single topic cannot be named: the Notifications policy reference supports only the
     # general variables (no target.topic.id), so this covers the topics of the topic's
-    # compartment; topic_compartment_ocid gives the topic a compartment of its own.
+    # compartment; topic_compartment_ocid gives the topic a compartment of its own. Source
+    # (ons-topics, ONS_TOPIC_PUBLISH): https://docs.oracle.com/iaas/Content/Identity/Reference/notificationpolicyreference.htm
     topic_publish = {
       enabled   = true
       statement = "Allow ${local.function_subject} to use ons-topics ${local.in_topic} where request.permission = 'ONS_TOPIC_PUBLISH'"
@@ -109,33 +118,40 @@ locals {
   }
 
   service_grants = {
-    # Events delivers matching events to the function (the rules' FAAS actions). OCI's older
-    # Events docs require authorising the service; fn-function and fn-invocation are the two
-    # types of functions-family an invocation touches.
-    events_function = {
+    # Events delivers matching events to the function (the rules' FAAS actions) as the service
+    # cloudEvents. The form OCI documents, "allow service cloudEvents to use functions-family
+    # in tenancy" ("Events and IAM Policies", Allow the Events Service to Deliver Events to
+    # Action Resources: https://docs.oracle.com/iaas/Content/Events/Concepts/eventspolicy.htm),
+    # scoped to the function's compartment: the rules' only action is this one function. No
+    # page documents which single functions-family type a delivery needs, so the family it is.
+    events_functions = {
       enabled   = true
-      statement = "Allow service cloudEvents to use fn-function ${local.in_main}"
-    }
-    events_invocation = {
-      enabled   = true
-      statement = "Allow service cloudEvents to use fn-invocation ${local.in_main}"
+      statement = "Allow service cloudEvents to use functions-family ${local.in_main}"
     }
     # Object Storage runs the lifecycle rules (delete old versions, abort multipart uploads)
-    # as itself. OCI documents `manage object-family`; this is `manage objects`, only in the
-    # watched bucket. If OCI refuses the lifecycle policy with InsufficientServicePermissions,
-    # widen it to object-family, keeping the bucket condition.
+    # as the service objectstorage-<region>, in OCI's documented form "manage object-family"
+    # ("Using Object Lifecycle Management", Service Permissions:
+    # https://docs.oracle.com/iaas/Content/Object/Tasks/usinglifecyclepolicies.htm). Kept
+    # narrower in one way: only the watched bucket (target.bucket.name applies to buckets and
+    # objects, objectstoragepolicyreference.htm above). If OCI still refuses the lifecycle
+    # policy (PutObjectLifecyclePolicy answers InsufficientServicePermissions on apply, or the
+    # rules never delete: old _imports/ versions piling up), drop the condition.
     objectstorage_lifecycle = {
       enabled   = true
-      statement = "Allow service objectstorage-${var.region} to manage objects ${local.in_main} where target.bucket.name = '${local.bucket_name}'"
+      statement = "Allow service objectstorage-${var.region} to manage object-family ${local.in_main} where target.bucket.name = '${local.bucket_name}'"
     }
-    # Customer-managed key: Object Storage encrypts and decrypts with this one key.
+    # Customer-managed key: Object Storage encrypts and decrypts with this one key. Source
+    # (keys, target.key.id): https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm
     objectstorage_kms = {
       enabled   = var.bucket_kms_key_id != null
       statement = "Allow service objectstorage-${var.region} to use keys ${local.in_key} where target.key.id = '${local.kms_key_ref}'"
     }
   }
 
-  # Resource Scheduler invokes the function as its own principal: the schedule.
+  # Resource Scheduler invokes the function as its own principal: the schedule. Sources: the
+  # any-user + request.principal.type = 'resourceschedule' + request.principal.id form,
+  # https://docs.oracle.com/iaas/Content/resource-scheduler/references/example_policies.htm;
+  # fn-function and fn-invocation, https://docs.oracle.com/iaas/Content/Identity/Reference/functionspolicyreference.htm
   sweep_grants = {
     read_function = {
       enabled   = var.sweep_schedule_cron != null
@@ -148,11 +164,25 @@ locals {
   }
   sweep_schedule_id = var.sweep_schedule_cron == null ? "" : oci_resource_scheduler_schedule.sweep[0].id
 
+  # Rerank: no OCI page documents an IAM resource type for RerankText (the Generative AI
+  # permission pages name generative-ai-chat and generative-ai-text-embedding, nothing for
+  # rerank); generative-ai-text-rerank is only a guess from their naming. IAM refuses a policy
+  # whose statement names an unknown type, so the guess sits in a policy of its own, off by
+  # default (create_rerank_policy): were it in the function's policy, every grant would go
+  # with it. Without it the rerank smoke test reports "not tested" (shared/pipeline/smoke.py).
+  rerank_grants = {
+    inference_rerank = {
+      enabled   = var.create_rerank_policy
+      statement = "Allow ${local.function_subject} to use generative-ai-text-rerank ${local.in_genai}"
+    }
+  }
+
   function_statements = [for name, grant in local.function_grants : grant.statement if grant.enabled]
   service_statements  = [for name, grant in local.service_grants : grant.statement if grant.enabled]
   sweep_statements    = [for name, grant in local.sweep_grants : grant.statement if grant.enabled]
+  rerank_statements   = [for name, grant in local.rerank_grants : grant.statement if grant.enabled]
 
-  policy_statements = concat(local.function_statements, local.service_statements, local.sweep_statements)
+  policy_statements = concat(local.function_statements, local.service_statements, local.sweep_statements, local.rerank_statements)
 }
 
 resource "oci_identity_dynamic_group" "function" {
@@ -215,4 +245,32 @@ resource "oci_identity_policy" "sweep_schedule" {
   description    = "The sweep schedule may invoke the model-import function."
   statements     = local.sweep_statements
   freeform_tags  = local.tags
+}
+
+resource "oci_identity_policy" "rerank" {
+  count    = var.create_policies && var.create_rerank_policy ? 1 : 0
+  provider = oci.home
+
+  compartment_id = local.policy_compartment_id
+  name           = "${var.name_prefix}-rerank"
+  description    = "The model-import function may call rerank on its endpoints (resource type undocumented: kept apart)."
+  statements     = local.rerank_statements
+  freeform_tags  = local.tags
+}
+
+# Policies are written in the home region; the deployment region sees them after a delay that
+# OCI does not bound (the provider's oci_identity_policy docs: "typically within 10 seconds";
+# a function's resource-principal token is cached for up to ~15 minutes on top). The bucket's
+# lifecycle policy and customer-managed key are refused until Object Storage holds its grant
+# in this region, so they wait here after the services policy is created or changed. If an
+# apply still fails with InsufficientServicePermissions, run `terraform apply` again.
+resource "time_sleep" "policy_propagation" {
+  count = var.create_policies ? 1 : 0
+
+  create_duration = "${var.policy_propagation_seconds}s"
+  triggers = {
+    services = join("\n", local.service_statements)
+  }
+
+  depends_on = [oci_identity_policy.services]
 }

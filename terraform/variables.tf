@@ -551,13 +551,30 @@ variable "policy_compartment_ocid" {
 }
 
 variable "inference_resource_types" {
-  description = "Inference resource types the function may use for its smoke test (chat, embeddings, rerank)."
+  description = "Documented inference resource types the function may use for its smoke test: generative-ai-chat (Chat), generative-ai-text-embedding (EmbedText). Rerank: create_rerank_policy."
   type        = list(string)
-  default     = ["generative-ai-chat", "generative-ai-text-embedding", "generative-ai-text-rerank"]
+  default     = ["generative-ai-chat", "generative-ai-text-embedding"]
 
   validation {
-    condition     = alltrue([for t in var.inference_resource_types : contains(["generative-ai-chat", "generative-ai-text-embedding", "generative-ai-text-rerank"], t)])
-    error_message = "inference_resource_types may only hold generative-ai-chat, generative-ai-text-embedding and generative-ai-text-rerank."
+    condition     = alltrue([for t in var.inference_resource_types : contains(["generative-ai-chat", "generative-ai-text-embedding"], t)])
+    error_message = "inference_resource_types may only hold generative-ai-chat and generative-ai-text-embedding (rerank has its own policy: create_rerank_policy)."
+  }
+}
+
+variable "create_rerank_policy" {
+  description = "Also create a separate policy granting `use generative-ai-text-rerank`, so the smoke test can call rerank. No OCI page documents that resource type; if IAM refuses it only this policy fails. Off: a rerank model's smoke test reports \"not tested\"."
+  type        = bool
+  default     = false
+}
+
+variable "policy_propagation_seconds" {
+  description = "Seconds to wait after the services policy is written (home region) before the bucket's lifecycle policy and key are set (deployment region). 0: no wait; re-apply if OCI answers InsufficientServicePermissions."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.policy_propagation_seconds >= 0 && var.policy_propagation_seconds <= 1800 && floor(var.policy_propagation_seconds) == var.policy_propagation_seconds
+    error_message = "policy_propagation_seconds must be a whole number of seconds from 0 to 1800."
   }
 }
 

@@ -10,5 +10,10 @@ terraform {
       version               = ">= 6.0.0"
       configuration_aliases = [oci.home]
     }
+    # time_sleep: the wait for IAM propagation before the bucket's lifecycle policy (iam.tf).
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.9.0"
+    }
   }
 }

@@ -60,5 +60,7 @@ module "model_import" {
   identity_domain_url              = var.identity_domain_url
   policy_compartment_ocid          = var.policy_compartment_ocid
   inference_resource_types         = var.inference_resource_types
+  create_rerank_policy             = var.create_rerank_policy
+  policy_propagation_seconds       = var.policy_propagation_seconds
   sweep_schedule_cron              = var.sweep_schedule_cron
 }
