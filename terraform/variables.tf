@@ -19,7 +19,7 @@ variable "region" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]+-[a-z]+-[0-9]+$", var.region))
+    condition     = can(regex("^[a-z]+(-[a-z]+)+-[0-9]+$", var.region))
     error_message = "region must be a region identifier such as us-chicago-1."
   }
 }
@@ -51,7 +51,7 @@ variable "genai_region" {
   default     = null
 
   validation {
-    condition     = var.genai_region == null ? true : can(regex("^[a-z]+-[a-z]+-[0-9]+$", var.genai_region))
+    condition     = var.genai_region == null ? true : can(regex("^[a-z]+(-[a-z]+)+-[0-9]+$", var.genai_region))
     error_message = "genai_region must be a region identifier such as us-chicago-1, or null."
   }
 }

@@ -53,7 +53,8 @@ def test_entries_are_well_formed() -> None:
             assert other in variables, f"{name} is shown depending on unknown {other}"
         if entry["type"] == "enum":
             default = variables[name].get("default")
-            assert default in entry["enum"], f"{name}: default {default} is not among {entry['enum']}"
+            # The form holds strings (tests/terraform/test_tf_stack_form.py); Terraform converts.
+            assert str(default) in entry["enum"], f"{name}: default {default} is not among {entry['enum']}"
     hidden_ocid = {"tenancy_ocid", "region"}
     assert all(_schema()["variables"][n].get("visible") is False for n in hidden_ocid)
     outputs = {o for group in _schema()["outputGroups"] for o in group["outputs"]}
