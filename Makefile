@@ -44,7 +44,7 @@ bench: setup
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.upload
 	$(BIN)/python -m bench.genai_hub
-	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python -m bench.cli_startup
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,18 +8,11 @@ still in `shared/cli`, checked out in a temporary git worktree) and as it is now
 `python -c pass` in the same rounds, interleaved so that the machine's load falls on all alike.
 
 Reported per command and version: median wall seconds, median peak RSS (MiB, from wait4) and
-both as a ratio to `python -c pass`. Usage: `python bench/cli_startup.py [--repeats 7]
+both as a ratio to `python -c pass`. Usage: `python -m bench.cli_startup [--repeats 7]
 [--before COMMIT]`.
 """
 
-# ruff: noqa: E402  (the path fix below must run before the project's imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 
 import argparse
 import json
@@ -28,12 +21,14 @@ import shutil
 import statistics
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from bench.local_up import start_local_up
+from bench.local_up import REPO_ROOT, start_local_up
 
 BEFORE_COMMIT = "a721cb1"  # the last commit with the command line in shared/cli, importing everything
 
