@@ -44,7 +44,7 @@ class CliContext:
         from shared.clients import ClientFactory
 
         try:
-            return ClientFactory(
+            factory = ClientFactory(
                 auth=getattr(self.args, "auth", None),
                 config_file=getattr(self.args, "config_file", None),
                 profile=getattr(self.args, "profile", None),
@@ -55,6 +55,11 @@ class CliContext:
             raise CliError(
                 f"cannot read the local cloud description: {exc}; run `model-import local up`"
             ) from exc
+        if factory.local is not None:
+            from cli.local_check import ensure_running
+
+            ensure_running(factory.local, self.env.get("MODEL_IMPORT_LOCALCLOUD", ""))
+        return factory
 
     @cached_property
     def retry_strategy(self) -> Any:
