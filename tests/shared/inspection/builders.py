@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.inspection.sources import ArtifactSource, FileEntry
 
-DTYPE_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F8_E4M3": 1, "U8": 1, "I32": 4, "I64": 8}
+DTYPE_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F8_E4M3": 1, "U8": 1, "I8": 1, "I32": 4, "I64": 8}
 
 Tensors = dict[str, tuple[str, list[int]]]
 
