@@ -14,7 +14,7 @@ from shared.contract.state import ImportState, Stage
 from shared.pipeline.store import list_entries, read_object
 
 INDEX_NAME = "model.safetensors.index.json"
-MAX_INDEX_BYTES = 16 * 1024 * 1024
+MAX_INDEX_BYTES = 20_000_000  # the inspector's cap (shared/inspection/inspector.py): every real index fits
 
 
 def missing_files(ctx: StageContext, state: ImportState) -> list[str]:

@@ -31,8 +31,17 @@ from dataclasses import dataclass, field
 from shared.inspection.header_plan import HeaderPredictor, tensor_pattern
 from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
 
-# The Hub refuses headers above 25 MB (huggingface_hub SAFETENSORS_MAX_HEADER_LENGTH); so do we.
-MAX_HEADER_BYTES = 25_000_000
+# What real models need, inside the function's 256 MB (a function container's baseline is
+# ~85 MB with the SDK loaded; the worst accepted input peaks at ~190 MB: bench/memory.py).
+# Real shard headers are small: a GLM-5 NVFP4 shard of 852 tensors has a 100,000-byte header
+# (huggingface/huggingface_hub issue 4602);
+# the largest real model, Kimi-K2 (~140k tensors, the 13.5 MB index of huggingface.js PR
+# 1790), has about 16 MB of headers over all its 62 shards. OME, the engine OCI serves
+# imported models with, caps one header at 10 MB (sgl-project/ome safetensors.go, see
+# reference/peers-and-anchors.md 2.4); the Hub's own cap is 25 MB. One header: 16 MB; all
+# headers of one model together: 40 MB (2.5x Kimi-K2). Beyond, SAFETENSORS_HEADER_INVALID.
+MAX_HEADER_BYTES = 16_000_000
+MAX_MODEL_HEADER_BYTES = 40_000_000
 # Header bytes held in memory at once across concurrent reads; bounds RSS whatever the shards claim.
 IN_FLIGHT_BUDGET = 64 * 1024 * 1024
 # What one header costs in memory per byte of it while it is read and parsed: the bytes, their
@@ -300,11 +309,23 @@ class HeaderResult:
 
 @dataclass
 class _Budget:
-    """Caps the header bytes held at once by concurrent reads."""
+    """Caps the header bytes held at once by concurrent reads, and read in all for one model."""
 
     limit: int
     used: int = 0
     cond: threading.Condition = field(default_factory=threading.Condition)
+    total_limit: int = MAX_MODEL_HEADER_BYTES
+    total: int = 0
+
+    def charge(self, length: int) -> None:
+        """Count one header against the model's total; refuse it (unread) once the total is spent."""
+        with self.cond:
+            if self.total + length > self.total_limit:
+                raise HeaderError(
+                    f"the model's headers pass {self.total_limit} bytes in all with this one "
+                    f"({length} bytes); the largest real models have about 16 MB of headers"
+                )
+            self.total += length
 
     def acquire(self, n: int) -> int:
         n = min(n, self.limit)
@@ -333,7 +354,7 @@ def read_headers(
     """
     if not shards:
         return []
-    budget = _Budget(IN_FLIGHT_BUDGET)
+    budget = _Budget(IN_FLIGHT_BUDGET, total_limit=MAX_MODEL_HEADER_BYTES)
     predictor = HeaderPredictor(
         tensor_names or {}, margin=WINDOW_MARGIN, slack=WINDOW_SLACK, max_header=MAX_HEADER_BYTES
     )
@@ -366,6 +387,7 @@ def _read_one(source: ArtifactSource, entry: FileEntry, window: int | None, budg
         if window is None:
             prefix = source.read_range(entry.name, 0, min(8, entry.size))
             length = header_length(prefix, entry.size)
+            budget.charge(length)
             held = budget.acquire(PARSE_COST * length)
             raw = source.read_range(entry.name, 8, length)
         else:
@@ -373,6 +395,7 @@ def _read_one(source: ArtifactSource, entry: FileEntry, window: int | None, budg
             held = budget.acquire(PARSE_COST * window)
             first = source.read_range(entry.name, 0, window)
             length = header_length(first, entry.size)
+            budget.charge(length)
             raw = first[8 : 8 + length]
             if len(raw) < length:
                 budget.release(held)
