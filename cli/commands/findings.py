@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from cli.output import print_json, print_table
 from shared.findings import CATALOGUE
+
+PROG = "model-import"
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -34,6 +37,17 @@ def run(args: argparse.Namespace) -> int:
                 for r in rules
             ]
         )
+    elif args.code:
+        rule = rules[0]  # one code: everything about it, the remedy above all
+        for key, value in (
+            ("code", rule.code),
+            ("severity", rule.severity.value),
+            ("group", rule.group),
+            ("meaning", rule.meaning),
+            ("remedy", rule.remedy),
+        ):
+            print(f"{key:<8}  {value}")
     else:
         print_table(["code", "severity", "meaning"], [(r.code, r.severity.value, r.meaning) for r in rules])
+        print(f"`{PROG} findings CODE` shows a code's remedy", file=sys.stderr)
     return 0
