@@ -64,6 +64,7 @@ def finish_done(state: ImportState, ctx: StageContext, note: str) -> Step:
         openai_base_url=ctx.rt.openai_base_url,
         inference_url=ctx.rt.inference_url,
         compartment_id=ctx.settings.compartment_id,
+        project_id=ctx.settings.genai_project_id,
     )
     return Step(done, notify=msg)
 
@@ -80,8 +81,12 @@ def fail(
     details: list[str] | None = None,
     *,
     cost_note: str = "",
+    keep: bool = False,
 ) -> Step:
     """End the import in FAILED, notifying once; with the 'delete' policy, tear down first.
+
+    `keep`: whatever the policy, keep what was created (a failed smoke test: the deployment may
+    work, and FAILURE_POLICY governs provisioning failures only).
 
     The failure is recorded in `last_error`; a teardown that carries a `last_error` while the
     import is still wanted ends in FAILED rather than TORN_DOWN.
@@ -91,7 +96,7 @@ def fail(
     has_resources = any(
         (state.resources.imported_model_id, state.resources.cluster_id, state.resources.endpoint_id)
     ) or state.stage in (Stage.IMPORTING, Stage.PROVISIONING, Stage.DEPLOYING, Stage.SMOKE_TESTING)
-    policy = ctx.settings.failure_policy
+    policy = FailurePolicy.KEEP if keep else ctx.settings.failure_policy
     msg = failure_message(failed, policy=policy, cost_note=cost_note)
     if has_resources and policy is FailurePolicy.DELETE:
         nxt = move(failed, ctx, Stage.TEARING_DOWN, note=f"{code}: cleaning up (failure policy delete)")

@@ -399,6 +399,7 @@ def expected_message(state: ImportState, ctx: StageContext) -> Message | None:
             openai_base_url=rt.openai_base_url,
             inference_url=rt.inference_url,
             compartment_id=ctx.settings.compartment_id,
+            project_id=ctx.settings.genai_project_id,
         )
     if state.stage is Stage.REJECTED:
         return rejection_message(state)

@@ -39,7 +39,6 @@ def smoke_test(state: ImportState, ctx: StageContext) -> Step:
         signer=rt.signer,
         inference_client=rt.inference,
         project_id=s.genai_project_id,
-        call_timeout=s.smoke_call_timeout_seconds,
     )
     budget = min(SMOKE_BUDGET_SECONDS, rt.remaining_seconds() - RESERVE_AFTER_WAIT_SECONDS)
     result = run_smoke_test(
@@ -56,7 +55,9 @@ def smoke_test(state: ImportState, ctx: StageContext) -> Step:
     if result.verdict is Verdict.NOT_TESTED:
         return finish_done(tested, ctx, note=f"smoke test not run, not authorized: {result.error}")
     if result.verdict is Verdict.UNANSWERED and not deadline_passed(state, ctx):
-        return Step(tested.next_attempt(now=ctx.now), note=f"smoke test unanswered, will retry: {result.error}")
+        return Step(
+            tested.next_attempt(now=ctx.now), note=f"smoke test unanswered, will retry: {result.error}"
+        )
     return fail(
         tested, ctx, "SMOKE_TEST_FAILED", f"{result.route}: {result.error}", cost_note=KEPT_NOTE, keep=True
     )

@@ -80,11 +80,15 @@ def upload(folder: Path, env: dict[str, str]) -> None:
 def call_endpoint(factory: ClientFactory, endpoint_id: str) -> str:
     from oci._vendor import requests
 
+    from shared.pipeline.smoke import openai_headers
+
     body = {"model": endpoint_id, "messages": [{"role": "user", "content": "What is the capital of France?"}]}
     url = f"{factory.openai_base_url()}/chat/completions"
     say(f"  POST {url}")
     say(f"  {json.dumps(body)}")
-    resp = requests.post(url, json=body, auth=factory.signer(), timeout=30)
+    compartment = factory.local.compartment_id if factory.local else ""
+    headers = openai_headers(compartment, None)  # the route refuses a call without them, as OCI does
+    resp = requests.post(url, json=body, auth=factory.signer(), headers=headers, timeout=30)
     resp.raise_for_status()
     return str(resp.json()["choices"][0]["message"]["content"])
 

@@ -30,7 +30,12 @@ MAX_RERANK_DOCUMENTS = 1000
 DEFAULT_DIMENSIONS = 1024
 MAX_DIMENSIONS = 4096
 DEFAULT_MAX_TOKENS = 256
+REASONING_WORDS = 120  # what an emulated reasoning model "thinks" before it answers
 WORD = re.compile(r"\S+")
+# Headers OCI's own OpenAI client sends on the OpenAI-compatible route (oracle/oci-openai-java,
+# OciOpenAI.java); without one the service answers 400 "Compartment ID must be provided".
+COMPARTMENT_HEADERS = ("opc-compartment-id", "compartmentid")
+PROJECT_HEADER = "openai-project"
 
 
 def invalid(message: str) -> ServiceError:
@@ -71,6 +76,7 @@ class Reply:
     finish_reason: str
     prompt_tokens: int
     completion_tokens: int
+    reasoning: str | None = None  # a reasoning model's thinking; it counts against max_tokens
 
 
 class InferenceService:
@@ -136,12 +142,25 @@ class InferenceService:
             f"model {target.model_name} ({target.model_id}) received {len(messages)} message(s); "
             f'last user message: "{snippet}"'
         )
+        prompt_tokens = sum(count_tokens(t) for _, t in messages)
+        reasoning: str | None = None
+        budget = max_tokens
+        if self._reasons(target):
+            # A reasoning model thinks first; at a small max_tokens nothing is left for the answer.
+            thought = (f"The user asks: {snippet}. Let me think about it step by step. " * 40).split()
+            reasoning = " ".join(thought[: min(REASONING_WORDS, max_tokens)])
+            budget = max_tokens - count_tokens(reasoning)
         words = WORD.findall(text)
         finish = "stop"
-        if len(words) > max_tokens:
-            text, finish = " ".join(words[:max_tokens]), "length"
-        prompt_tokens = sum(count_tokens(t) for _, t in messages)
-        return Reply(text, finish, prompt_tokens, count_tokens(text))
+        if len(words) > budget:
+            text, finish = " ".join(words[:budget]), "length"
+        used = count_tokens(text) + (count_tokens(reasoning) if reasoning else 0)
+        return Reply(text, finish, prompt_tokens, used, reasoning)
+
+    def _reasons(self, target: ServingTarget) -> bool:
+        config = getattr(self.ctx, "config", None)
+        names = tuple(getattr(config, "reasoning_models", ()) or ())
+        return "*" in names or target.model_name in names
 
     # ---------------------------------------------------------------- native API
 
@@ -172,7 +191,8 @@ class InferenceService:
                             "index": 0,
                             "message": {
                                 "role": "ASSISTANT",
-                                "content": [{"type": "TEXT", "text": reply.text}],
+                                "content": [{"type": "TEXT", "text": reply.text}] if reply.text else [],
+                                **({"reasoningContent": reply.reasoning} if reply.reasoning else {}),
                             },
                             "finishReason": reply.finish_reason,
                         }
@@ -301,6 +321,15 @@ class InferenceService:
         body = req.json()
         if not isinstance(body, dict):
             raise invalid("the request body must be a JSON object")
+        if not any(req.headers.get(h) for h in COMPARTMENT_HEADERS):
+            raise invalid(
+                "Compartment ID must be provided: send the opc-compartment-id (or CompartmentId) header"
+            )
+        project = req.headers.get(PROJECT_HEADER)
+        if project is not None and not project.startswith("ocid1.generativeaiproject."):
+            raise invalid(
+                "OpenAI-Project must be a Generative AI project OCID (ocid1.generativeaiproject...)"
+            )
         model = body.get("model")
         if not isinstance(model, str) or not model.startswith("ocid1.generativeaiendpoint."):
             raise invalid(
@@ -339,7 +368,11 @@ class InferenceService:
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": reply.text},
+                        "message": {
+                            "role": "assistant",
+                            "content": reply.text or None,
+                            **({"reasoning_content": reply.reasoning} if reply.reasoning else {}),
+                        },
                         "finish_reason": reply.finish_reason,
                     }
                 ],

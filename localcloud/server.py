@@ -78,6 +78,9 @@ class CloudConfig:
     event_faults: list[dict[str, Any]] = field(default_factory=list)
     subscriber_url: str | None = None
     fault_seed: int | None = None
+    # display names of imported models whose endpoints answer like a reasoning model: the
+    # reasoning comes first and uses the token budget, the content may stay empty ("*": all)
+    reasoning_models: tuple[str, ...] = ()
 
 
 class _Body(io.RawIOBase):

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     topic_id: Annotated[str, Field(min_length=1)]
     namespace: str | None = None  # looked up from Object Storage when unset
     region: str | None = None  # the function's own region when unset
+    genai_project_id: str | None = None  # sent as OpenAI-Project on the OpenAI-compatible route
     hf_token_secret_id: str | None = None
     ai_unit_price_per_hour: Annotated[float, Field(ge=0)] | None = None
     max_ai_units_per_import: Annotated[float, Field(gt=0)] = 50.0
@@ -90,6 +91,9 @@ SETTINGS_DOC: dict[str, str] = {
     "TOPIC_ID": "Notifications topic for success and failure messages (required).",
     "NAMESPACE": "Object Storage namespace; looked up when unset.",
     "REGION": "Region of the Generative AI service; the function's own region when unset.",
+    "GENAI_PROJECT_ID": "Generative AI project OCID sent (as OpenAI-Project) on the OpenAI-compatible route; "
+    "OCI documents projects as required there (use-project.htm). Unset: no project header, and the "
+    "smoke test falls back to the native chat action if the route refuses.",
     "HF_TOKEN_SECRET_ID": "Vault secret OCID holding the Hugging Face token (needed for gated repos).",
     "AI_UNIT_PRICE_PER_HOUR": "Price of one AI unit per hour, to show costs; unset shows no cost.",
     "MAX_AI_UNITS_PER_IMPORT": "Ceiling on AI units for one import's cluster (default 50).",
@@ -102,7 +106,8 @@ SETTINGS_DOC: dict[str, str] = {
     "DEADLINE_CLUSTER_MINUTES": "Deadline of the cluster stage (default 120).",
     "DEADLINE_ENDPOINT_MINUTES": "Deadline of the endpoint stage (default 60).",
     "DEADLINE_SMOKE_MINUTES": "Deadline of the smoke test (default 15).",
-    "FAILURE_POLICY": "'delete' (default) tears down what a failed import created; 'keep' keeps it.",
+    "FAILURE_POLICY": "'delete' (default) tears down what a failed import created; 'keep' keeps it. "
+    "Provisioning failures only: a failed smoke test always keeps the deployment.",
     "TRIGGER_ON_CONFIG": "true: config.json starts an import once every indexed shard is present.",
     "SERVING_CONTEXT_TOKENS": "Context length the sizing reserves KV cache for (default: sizing policy).",
     "SERVING_CONCURRENCY": "Concurrent sequences the sizing reserves KV cache for (default: sizing policy).",

@@ -52,6 +52,7 @@ locals {
     TOPIC_ID                  = oci_ons_notification_topic.notifications.id
     NAMESPACE                 = local.namespace
     REGION                    = var.genai_region
+    GENAI_PROJECT_ID          = var.genai_project_id
     HF_TOKEN_SECRET_ID        = local.hf_token_secret_id
     AI_UNIT_PRICE_PER_HOUR    = var.ai_unit_price_per_hour == null ? null : tostring(var.ai_unit_price_per_hour)
     MAX_AI_UNITS_PER_IMPORT   = tostring(var.max_ai_units_per_import)

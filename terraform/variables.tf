@@ -56,6 +56,17 @@ variable "genai_region" {
   }
 }
 
+variable "genai_project_id" {
+  description = "Generative AI project OCID sent as OpenAI-Project on the OpenAI-compatible route (GENAI_PROJECT_ID); OCI documents projects as required there (use-project.htm). Null: none, and the smoke test falls back to the native chat action if the route refuses."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.genai_project_id == null ? true : can(regex("^ocid1\\.generativeaiproject\\.", var.genai_project_id))
+    error_message = "genai_project_id must be a Generative AI project OCID (ocid1.generativeaiproject...) or null."
+  }
+}
+
 variable "name_prefix" {
   description = "Prefix of every resource name (lower case letters, digits and dashes)."
   type        = string
@@ -329,7 +340,7 @@ variable "stage_deadline_minutes" {
 }
 
 variable "failure_policy" {
-  description = "What a failed import leaves behind (FAILURE_POLICY): delete tears down what it created, keep keeps it for inspection."
+  description = "What a failed import leaves behind (FAILURE_POLICY): delete tears down what it created, keep keeps it for inspection. Provisioning failures only: a failed smoke test always keeps the deployment."
   type        = string
   default     = "delete"
 

@@ -92,20 +92,29 @@ def _money(value: float | None) -> str:
 def example_call(
     capability: Capability, openai_base_url: str, inference_url: str, endpoint_id: str, compartment_id: str
 ) -> str:
-    """A Python snippet that calls the endpoint with the caller's OCI config (~/.oci/config)."""
+    """A Python snippet that calls the endpoint with the caller's OCI config (~/.oci/config).
+
+    It runs as pasted with nothing but the `oci` SDK installed: the native inference client
+    with `DedicatedServingMode` (no `requests`, no OpenAI SDK). A reasoning model may leave the
+    text empty at the token limit, so the snippet prints the finish reason too.
+    """
     if capability.is_chat:
-        payload = {
-            "model": endpoint_id,
-            "messages": [{"role": "user", "content": "Hello!"}],
-            "max_tokens": 64,
-        }
+        call = (
+            "client.chat(m.ChatDetails(compartment_id=COMPARTMENT,\n"
+            "    serving_mode=m.DedicatedServingMode(endpoint_id=ENDPOINT),\n"
+            "    chat_request=m.GenericChatRequest(max_tokens=512,\n"
+            "        messages=[m.UserMessage(content=[m.TextContent(text='Hello!')])])))"
+            ".data.chat_response.choices[0]"
+        )
         return "\n".join(
             [
-                "import oci, requests",
-                "signer = oci.signer.Signer.from_config(oci.config.from_file())",
-                f"r = requests.post({openai_base_url + '/chat/completions'!r}, auth=signer,",
-                f"                  json={json.dumps(payload)})",
-                "print(r.json()['choices'][0]['message']['content'])",
+                "import oci",
+                "from oci.generative_ai_inference import GenerativeAiInferenceClient, models as m",
+                f"ENDPOINT, COMPARTMENT = {endpoint_id!r}, {compartment_id!r}",
+                "client = GenerativeAiInferenceClient(oci.config.from_file(),",
+                f"                                      service_endpoint={inference_url!r})",
+                f"choice = {call}",
+                "print(''.join(c.text for c in choice.message.content or []), choice.finish_reason)",
             ]
         )
     if capability is Capability.EMBEDDING:
@@ -131,8 +140,24 @@ def example_call(
     )
 
 
+def openai_route_lines(openai_base_url: str, compartment_id: str, project_id: str | None) -> list[str]:
+    """How an OpenAI client reaches the endpoint: the route, the model and the headers OCI takes."""
+    headers = f"CompartmentId and opc-compartment-id: {compartment_id}"
+    if project_id:
+        headers += f"; OpenAI-Project: {project_id}"
+    return [
+        f"OpenAI-compatible: POST {openai_base_url}/chat/completions with model = the endpoint OCID,",
+        f"  headers {headers}; signed with OCI IAM (the oci-genai-auth package) or a Generative AI API key.",
+    ]
+
+
 def success_message(
-    state: ImportState, *, openai_base_url: str, inference_url: str, compartment_id: str
+    state: ImportState,
+    *,
+    openai_base_url: str,
+    inference_url: str,
+    compartment_id: str,
+    project_id: str | None = None,
 ) -> Message:
     plan = state.plan
     name = state.name
@@ -155,8 +180,14 @@ def success_message(
         )
         return Message("success", title, body)
     cost = plan.cost_per_hour
+    smoke = state.smoke_test or {}
+    not_tested = smoke.get("verdict") == "not_tested"
     lines = [
-        f"Model {name} is live and answered its smoke test.",
+        f"Model {name} is live. Its smoke test was NOT run: the inference call was refused as not "
+        f"authorized or not found ({str(smoke.get('error', ''))[:200]}), which says nothing about the "
+        "deployment; grant the function `use generative-ai-family`, or call it yourself as below."
+        if not_tested
+        else f"Model {name} is live and answered its smoke test.",
         "",
         f"Model:        {state.options.display_name or name} ({_source_text(state)})",
         f"Capability:   {plan.capability.value}",
@@ -168,6 +199,7 @@ def success_message(
         f"Cluster:      {res.cluster_id}",
         f"Imported model: {res.imported_model_id}",
         f"OpenAI-compatible base URL: {openai_base_url}",
+        *(openai_route_lines(openai_base_url, compartment_id, project_id) if plan.capability.is_chat else []),
         f"Smoke test:   {json.dumps(state.smoke_test or {}, default=str)[:500]}",
         "",
         "Call it (Python, with your OCI config):",
@@ -177,7 +209,8 @@ def success_message(
         "",
         f"Stop paying for it: delete models/{name}/import.json (or `model-import teardown {name}`).",
     ]
-    title = f"Model {name} is live: {plan.capability.value} on {plan.unit_shape}, {_money(cost)}/h"
+    untested = " (NOT smoke-tested)" if not_tested else ""
+    title = f"Model {name} is live{untested}: {plan.capability.value} on {plan.unit_shape}, {_money(cost)}/h"
     return Message("success", title, lines_body(lines))
 
 

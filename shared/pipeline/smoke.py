@@ -124,7 +124,9 @@ def smoke_test(
         try:
             route, detail = _call(capability, target)
         except NotAuthorized as exc:
-            return SmokeResult(Verdict.NOT_TESTED, exc.route, clock() - started, error=str(exc), attempts=attempts)
+            return SmokeResult(
+                Verdict.NOT_TESTED, exc.route, clock() - started, error=str(exc), attempts=attempts
+            )
         except Transient as exc:
             if clock() + delay >= deadline:
                 return SmokeResult(
@@ -134,7 +136,9 @@ def smoke_test(
             delay = min(delay * 2, 30.0)
             continue
         except SmokeFailure as exc:
-            return SmokeResult(Verdict.FAILED, exc.route, clock() - started, error=str(exc), attempts=attempts)
+            return SmokeResult(
+                Verdict.FAILED, exc.route, clock() - started, error=str(exc), attempts=attempts
+            )
         return SmokeResult(Verdict.PASSED, route, clock() - started, detail, attempts=attempts)
 
 

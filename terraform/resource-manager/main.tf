@@ -15,6 +15,7 @@ module "model_import" {
   compartment_ocid                 = var.compartment_ocid
   genai_compartment_ocid           = var.genai_compartment_ocid
   genai_region                     = var.genai_region
+  genai_project_id                 = var.genai_project_id
   name_prefix                      = var.name_prefix
   freeform_tags                    = var.freeform_tags
   bucket_name                      = var.bucket_name

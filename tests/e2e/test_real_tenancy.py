@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import configparser
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from e2e_pipeline import Pipeline
@@ -10,6 +14,7 @@ from e2e_pipeline import Pipeline
 from localcloud.demo_models import write_model
 from shared.contract.paths import manifest_object, request_object
 from shared.contract.state import Stage
+from shared.pipeline.genai_ops import Kind
 
 SAMPLES = Path(__file__).resolve().parents[2] / "events" / "samples"
 
@@ -44,3 +49,69 @@ def test_a_short_commit_hash_is_imported_as_the_full_commit(pipeline: Pipeline) 
     assert state.source.revision == commit
     model = pipeline.ops.client.get_imported_model(state.resources.imported_model_id).data
     assert model.data_source.commit == commit  # (the service reports branch "main" beside it)
+
+
+def test_a_reasoning_model_passes_its_smoke_test(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """gpt-oss-like: the reasoning comes first and eats small token budgets; the protocol is judged."""
+    pipeline: Pipeline = make_pipeline(reasoning_models=("thinker",))
+    pipeline.upload_model("thinker", "chat")
+    state = pipeline.wait_stage("thinker", "DONE", "FAILED")
+    assert state.stage is Stage.DONE, state.last_error
+    assert state.smoke_test is not None and state.smoke_test["verdict"] == "passed"
+    assert state.smoke_test["route"] == "openai/v1/chat/completions"  # the headers were accepted
+    assert state.smoke_test["finish_reason"] in ("stop", "length")
+
+
+def test_transient_inference_errors_are_retried_inside_the_invocation(pipeline: Pipeline) -> None:
+    """Three dropped connections (a call that times out looks the same) and a 503, then answers."""
+    pipeline.cloud.set_fault(service="inference", action="drop", count=3)
+    pipeline.cloud.set_fault(service="inference", status=503, count=1)
+    pipeline.upload_model("flaky", "chat")
+    state = pipeline.wait_stage("flaky", "DONE", "FAILED")
+    assert state.stage is Stage.DONE, state.last_error
+    assert state.smoke_test is not None and state.smoke_test["attempts"] >= 4
+    assert sum(1 for t in state.history if t.stage is Stage.SMOKE_TESTING) == 1
+
+
+def test_a_refused_inference_call_is_not_tested_and_the_deployment_stays(pipeline: Pipeline) -> None:
+    pipeline.cloud.set_fault(
+        service="inference", status=404, code="NotAuthorizedOrNotFound", message="Authorization failed"
+    )
+    pipeline.upload_model("untested", "chat")
+    state = pipeline.wait_stage("untested", "DONE", "FAILED")
+    pipeline.idle()
+    assert state.stage is Stage.DONE, state.last_error
+    assert state.smoke_test is not None and state.smoke_test["verdict"] == "not_tested"
+    (message,) = pipeline.messages()
+    assert "NOT smoke-tested" in message["title"] and "NOT run" in message["body"]
+    assert [e.id for e in pipeline.live(Kind.ENDPOINT)] == [state.resources.endpoint_id]
+
+
+def test_the_notified_call_runs_as_pasted_with_only_the_oci_sdk(pipeline: Pipeline, tmp_path: Path) -> None:
+    pipeline.upload_model("pasted", "chat")
+    assert pipeline.wait_stage("pasted", "DONE", "FAILED").stage is Stage.DONE
+    body = pipeline.messages()[0]["body"].split("\n")
+    start = body.index("Call it (Python, with your OCI config):") + 1
+    snippet = "\n".join(body[start : body.index("", start)])
+    home = tmp_path / "home"
+    (home / ".oci").mkdir(parents=True)
+    config = configparser.ConfigParser()
+    config.read(pipeline.cloud.info.config_file)
+    (home / ".oci" / "config").write_text(
+        "[DEFAULT]\n" + "".join(f"{k}={v}\n" for k, v in config[pipeline.cloud.info.profile].items())
+    )
+    # `requests` (and the OpenAI SDK) made unimportable: the snippet needs the oci SDK only
+    runner = (
+        "import sys; sys.modules['requests'] = None; sys.modules['openai'] = None; exec(sys.stdin.read())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", runner],
+        input=snippet,
+        capture_output=True,
+        text=True,
+        env={"HOME": str(home), "PATH": os.environ.get("PATH", "")},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, (snippet, done.stderr)
+    assert "[localcloud emulation]" in done.stdout and "stop" in done.stdout

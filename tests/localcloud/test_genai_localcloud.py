@@ -289,7 +289,10 @@ def test_garbage_bodies_never_crash_a_handler(localcloud: Any) -> None:
         path = rng.choice(list(valid))
         body = b"\xff{not json" if i % 25 == 0 else json.dumps(mutate(rng, valid[path])).encode()
         r = requests.post(
-            info.endpoint + path, data=body, headers={"content-type": "application/json"}, auth=signer
+            info.endpoint + path,
+            data=body,
+            headers={"content-type": "application/json", "opc-compartment-id": comp},
+            auth=signer,
         )
         assert r.status_code < 500, (path, body[:300], r.text[:300])
         if r.status_code >= 400:

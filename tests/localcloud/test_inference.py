@@ -229,10 +229,13 @@ def test_only_active_known_dedicated_endpoints_answer(deployed: Deployed) -> Non
     assert err.status == 409 and "DELETING" in err.message
 
 
-def openai_post(d: Deployed, body: dict[str, Any], signed: bool = True) -> requests.Response:
+def openai_post(
+    d: Deployed, body: dict[str, Any], signed: bool = True, headers: dict[str, str] | None = None
+) -> requests.Response:
     url = d.handle.factory.openai_base_url() + "/chat/completions"
     auth = d.handle.factory.signer() if signed else None
-    return requests.post(url, data=json.dumps(body), headers={"content-type": "application/json"}, auth=auth)
+    sent = {"content-type": "application/json", "opc-compartment-id": d.handle.info.compartment_id}
+    return requests.post(url, data=json.dumps(body), headers={**sent, **(headers or {})}, auth=auth)
 
 
 def test_openai_compatible_chat_completions(deployed: Deployed) -> None:
@@ -268,3 +271,19 @@ def test_openai_compatible_chat_completions(deployed: Deployed) -> None:
     assert err["code"] == "InvalidParameter" and "EMBEDDING" in err["message"] and err["error"]["message"]
     not_endpoint = openai_post(deployed, {**body, "model": "meta.llama-3.1-8b"})
     assert not_endpoint.status_code == 400 and "endpoint" in not_endpoint.json()["message"]
+
+
+def test_openai_route_needs_the_compartment_header_and_a_project_ocid(deployed: Deployed) -> None:
+    """As OCI: without opc-compartment-id (or CompartmentId) the route answers 400."""
+    body = {"model": deployed.endpoints["TEXT_TO_TEXT"], "messages": [{"role": "user", "content": "hi"}]}
+    bare = openai_post(deployed, body, headers={"opc-compartment-id": ""})
+    assert bare.status_code == 400 and "Compartment ID must be provided" in bare.json()["message"]
+    legacy = openai_post(
+        deployed,
+        body,
+        headers={"opc-compartment-id": "", "CompartmentId": deployed.handle.info.compartment_id},
+    )
+    assert legacy.status_code == 200, legacy.text
+    project = "ocid1.generativeaiproject.oc1.us-chicago-1.p"
+    assert openai_post(deployed, body, headers={"OpenAI-Project": project}).status_code == 200
+    assert openai_post(deployed, body, headers={"OpenAI-Project": "my-project"}).status_code == 400

@@ -46,7 +46,8 @@ def test_success_message_has_what_a_person_needs() -> None:
         "ocid1.generativeaiendpoint.x",
         BASE + "/openai/v1",
         "/chat/completions",
-        "requests.post(",
+        "opc-compartment-id",
+        "DedicatedServingMode",
     ):
         assert needle in msg.body, needle
 
