@@ -365,6 +365,24 @@ _RULES: tuple[Rule, ...] = (
         "Use exactly one of TEXT_TO_TEXT, IMAGE_TEXT_TO_TEXT, EMBEDDING, RERANK.",
         "capability",
     ),
+    # --- listing: which model OCI lists this is (issue 11, shared/inspection/listed_models.py) --
+    Rule(
+        "MODEL_UNLISTED",
+        _W,
+        "OCI's page for this model's family does not list a model with its architecture and "
+        "dimensions; OCI says unlisted models might have compatibility issues.",
+        "Test the model on a dedicated AI cluster before production, or import a model the page lists.",
+        "sizing",
+    ),
+    Rule(
+        "LISTED_FINETUNE_RULE",
+        _W,
+        "The model has the architecture of a model OCI lists but breaks an OCI fine-tune rule: the "
+        "base's transformers version, a parameter count within ±10 % of the base.",
+        "Save the fine-tune with the base's transformers version and keep its architecture; "
+        "otherwise treat it as unlisted and test before production.",
+        "sizing",
+    ),
     Rule(
         "PARAMETERS_ESTIMATED",
         _W,

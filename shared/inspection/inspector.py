@@ -15,9 +15,10 @@ from shared.findings import Finding, finding, has_errors
 from shared.inspection import checks
 from shared.inspection.capability import Signals, detect
 from shared.inspection.config import MAX_CONFIG_BYTES, MAX_METADATA_BYTES, read_json
-from shared.inspection.report import InspectionReport, MemoryBreakdown
+from shared.inspection.listed_models import Listing, identify
+from shared.inspection.report import InspectionReport, ListingReport, MemoryBreakdown
 from shared.inspection.safetensors import FP8_DTYPES, HeaderResult, read_headers
-from shared.inspection.shape_policy import choose_shape, usable_gib
+from shared.inspection.shape_policy import choose_shape, prefer_published, usable_gib
 from shared.inspection.sizing import (
     HOPPER_QUANT,
     MemoryNeed,
@@ -117,8 +118,9 @@ def inspect_artifacts(
     if config is not None:
         _weights_against_config(src, config, model_headers, by_name, tokenizer_config, state)
     need = _size(config, model_headers, capability, policy, report, state)
+    listed = _listing(config, report, state)
     if need is not None:
-        _shape(need, config, capability, unit_shape, policy, report, state)
+        _shape(need, config, capability, unit_shape, policy, report, state, listed)
     report.findings = _collapse(state.findings)
     report.ok = not has_errors(report.findings)
     return report
@@ -351,6 +353,24 @@ def _size(
     return need
 
 
+def _listing(config: dict[str, Any] | None, report: InspectionReport, state: _State) -> Listing | None:
+    """Say which model OCI lists this is; an unlisted model or a broken fine-tune rule is a warning."""
+    listing = identify(config, report.parameters)
+    if listing is None:
+        return None
+    report.listing = ListingReport(
+        status=listing.status,
+        hf_id=listing.model.hf_id if listing.model else None,
+        page=listing.page,
+        reason=listing.reason,
+    )
+    if listing.status == "unlisted":
+        state.findings.append(finding("MODEL_UNLISTED", "config.json: architectures", listing.reason))
+    for broken in listing.broken_rules:
+        state.findings.append(finding("LISTED_FINETUNE_RULE", "config.json", f"{listing.reason}; {broken}"))
+    return listing
+
+
 def _shape(
     need: MemoryNeed,
     config: dict[str, Any] | None,
@@ -359,10 +379,21 @@ def _shape(
     policy: SizingPolicy,
     report: InspectionReport,
     state: _State,
+    listing: Listing | None = None,
 ) -> None:
     dims = text_dims(config) if config else None
     heads = dims.heads if dims else None
     choice = choose_shape(need.total_gib, capability, report.needs_hopper, heads, policy.allowed_shapes)
+    if listing is not None and listing.status == "listed" and listing.model is not None:
+        choice = prefer_published(
+            choice,
+            listing.model.shapes,
+            listing.model.hf_id,
+            need.total_gib,
+            report.needs_hopper,
+            heads,
+            policy.allowed_shapes,
+        )
     report.recommended_shape = choice.recommended.name if choice.recommended else None
     report.runner_up_shape = choice.runner_up.name if choice.runner_up else None
     report.shape_reason = choice.reason

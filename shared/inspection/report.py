@@ -21,6 +21,17 @@ class MemoryBreakdown(BaseModel):
     total_gib: float
 
 
+class ListingReport(BaseModel):
+    """Which model OCI lists this is: listed, a fine-tune of a listed base, unlisted, or unknown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["listed", "fine-tune", "unlisted", "unknown"]
+    hf_id: str | None = None
+    page: str | None = None
+    reason: str
+
+
 class InspectionReport(BaseModel):
     """Whether a model will import and run, what it is, and what it needs; `ok` means no error finding."""
 
@@ -48,6 +59,7 @@ class InspectionReport(BaseModel):
     minimum_commitment_hours: int = 1
     minimum_commitment_cost: float | None = None
     shape_reason: str | None = None
+    listing: ListingReport | None = None
     cost_note: str | None = None
     findings: list[Finding] = []
 

@@ -24,22 +24,28 @@ are not the cheapest fit, and the pattern behind them is:
    models keep no KV cache. This reproduces the headroom in the tables: gemma-2-27b and
    gemma-3-27b (about 51 GiB of weights, which would squeeze onto one 80 GB GPU) get
    A100_80G_X2, while Mistral-Nemo-12B (23 GiB) stays on A100_80G_X1.
-4. **One, two or eight GPUs.** No published recommendation uses four GPUs: a model
-   that outgrows two GPUs gets a whole eight-GPU node (Devstral-2-123B in FP8 needs about
-   165 GiB, which four H100 would hold, and is recommended H100_X8; Mistral-Medium-3.5-128B
-   gets A100_80G_X8/H100_X8). X4 is used only when the X8 shape of that family is not allowed.
+4. **The smallest GPU count that holds the need: 1, 2, 4, 8.** OCI's Meta page
+   (`calibration-shapes-meta.csv`) publishes A100_80G_X4 for Llama-2-70b-chat (about 164 GiB)
+   and H100_X4 for Llama-3.2-90B-Vision FP8, so four GPUs are a step like the others. (An
+   earlier rule, "one, two or eight", came from the Mistral rows alone and contradicts both.)
 5. **Tensor parallelism must divide the attention heads** (vLLM shards heads across
    GPUs), so a GPU count that does not divide `num_attention_heads` is skipped.
 6. **Runner-up** is the first fit in the next family of the same order: the shape to ask
    for when the recommended family is not offered in the region or its limit is used up.
 
-Result: every row of the calibration table whose config.json could be found (13 of 15:
-eight Gemma, four Mistral, e5-mistral) is reproduced from the config alone
-(`tests/shared/inspection/test_shape_policy.py`); Mistral-Medium-3.5-128B and GLM-5.2-FP8
-have no obtainable config. The recommendation comes from the need computed from the
-artifacts only; model names are never looked up. It never goes below the need: a shape
-is a candidate only if its usable memory is at least the need. B200 shapes are outside
-the unit table and ignored.
+Result, on the 21 published rows (`calibration-shapes.csv` and `-meta.csv`) whose
+config.json could be found (16: eight Gemma, four Mistral, e5-mistral, Llama-2 7b/13b/70b;
+`tests/shared/inspection/test_shape_policy.py`): the rule alone reproduces 15. It cannot
+reproduce Devstral-2-123B FP8 (needs about 165 GiB; four H100 hold it with 288 GiB usable and
+the rule says H100_X4; OCI publishes H100_X8): Llama-2-70b needs the same and gets X4, so no
+need-based rule gives both. For a model the listed-model table identifies
+(`listed_models.py`, by architecture and dimensions, never by name), the recommendation is
+OCI's published shape when it holds the need, and says so; Devstral-2 then gets H100_X8.
+No public config.json was found for Mistral-Medium-3.5-128B, GLM-5.2-FP8,
+Llama-3.2-11B-Vision-Instruct, Llama-3.2-90B-Vision-Instruct-FP8-dynamic and
+Llama-4-Maverick-17B-128E-Instruct-FP8, so those rows are not tested. The recommendation
+never goes below the need: a shape is a candidate only if its usable memory is at least the
+need, published or not. B200 shapes are outside the unit table and ignored.
 """
 
 from __future__ import annotations
@@ -93,7 +99,7 @@ def choose_shape(
     usable = [s for s in table.values() if not allowed or s.name in allowed]
     picks: list[UnitShape] = []
     for gpu in gpu_order(capability, needs_hopper):
-        family = sorted((s for s in usable if s.gpu_model == gpu), key=lambda s: _count_rank(s, usable))
+        family = sorted((s for s in usable if s.gpu_model == gpu), key=lambda s: s.gpus)
         first = next((s for s in family if fits(s, need_gib, attention_heads)), None)
         if first is not None:
             picks.append(first)
@@ -113,12 +119,37 @@ def choose_shape(
     return ShapeChoice(best, picks[1] if len(picks) > 1 else None, "; ".join(why))
 
 
-def _count_rank(shape: UnitShape, usable: list[UnitShape]) -> tuple[int, int]:
-    """Order GPU counts 1, 2, 8, then 4 (only reached when no X8 of the family is allowed)."""
-    has_x8 = any(s.gpu_model == shape.gpu_model and s.gpus == 8 for s in usable)
-    if shape.gpus == 4 and has_x8:
-        return (2, shape.gpus)
-    return (1 if shape.gpus == 4 or shape.gpus > 2 else 0, shape.gpus)
+def prefer_published(
+    choice: ShapeChoice,
+    published: Sequence[str],
+    source: str,
+    need_gib: float,
+    needs_hopper: bool,
+    attention_heads: int | None,
+    allowed: Sequence[str] = (),
+) -> ShapeChoice:
+    """OCI's published shape for a model the listed-model table identified, when one of them
+    holds the need (never below it), is allowed and has the GPUs the weights need; else `choice`.
+    The need-based pick stays as the runner-up when it differs."""
+    table = unit_shapes()
+    for name in published:
+        shape = table.get(name)  # B200 shapes are outside the unit table
+        if shape is None or (allowed and name not in allowed) or (needs_hopper and not shape.is_hopper):
+            continue
+        if not fits(shape, need_gib, attention_heads):
+            continue
+        if choice.recommended is not None and shape.name == choice.recommended.name:
+            return ShapeChoice(
+                shape, choice.runner_up, f"{choice.reason}; OCI publishes the same shape for {source}"
+            )
+        return ShapeChoice(
+            shape,
+            choice.recommended or choice.runner_up,
+            f"OCI's published shape for {source}; needs {need_gib:.1f} GiB, {shape.name} offers "
+            f"{usable_gib(shape):.1f} GiB usable (the need alone gives "
+            f"{choice.recommended.name if choice.recommended else 'no shape'})",
+        )
+    return choice
 
 
 def _no_fit_reason(
