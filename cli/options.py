@@ -8,6 +8,11 @@ import argparse
 def add_bucket_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("bucket")
     g.add_argument("--bucket", "--bucket-name", dest="bucket", help="the watched bucket (env BUCKET_NAME)")
+    g.add_argument(
+        "--state-bucket",
+        dest="state_bucket",
+        help="the bucket of state documents and ledger; only the function writes it (env STATE_BUCKET_NAME)",
+    )
     g.add_argument("--namespace", "--namespace-name", dest="namespace", help="Object Storage namespace")
 
 

@@ -5,6 +5,13 @@ Each worker is one `fdk <func.py> <entry point>` process with `FN_FORMAT=http-st
 pool of workers serves concurrent deliveries. An event is POSTed to `/call` over the unix
 socket. 502/504 answers, dropped sockets and dead processes are retried with exponential
 backoff; every attempt is logged to `<state>/functions/deliveries.jsonl`.
+
+Memory: a worker runs under the function's memory limit (256 MB, the design budget and
+Terraform's `memory_in_mbs`). OCI stops a function that goes over its memory; here a
+watchdog reads the worker's peak RSS (`VmHWM`, which also catches a spike between two
+looks) and kills the worker once it passes the limit. That delivery then fails for good (no
+redelivery: the same input would overrun again), so a test sees an overrun as OCI would
+show it. Each delivery records the worker's peak RSS.
 """
 
 from __future__ import annotations
@@ -34,6 +41,54 @@ from localcloud.server import FunctionConfig
 log = logging.getLogger("localcloud.functions")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_SECONDS = 30.0
+FUNCTION_MEMORY_MB = 256  # terraform/ function memory_in_mbs: the design budget
+WATCHDOG_INTERVAL_SECONDS = 0.05
+
+
+def peak_rss_bytes(pid: int) -> int | None:
+    """The process's peak resident set (VmHWM), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Start a new high-water mark (Linux 4.0+: writing 5 to clear_refs); harmless where refused."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+class MemoryWatchdog(threading.Thread):
+    """Kill `proc` once its peak RSS passes `limit` bytes, as OCI stops a function over its memory."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], limit: int) -> None:
+        super().__init__(name=f"localcloud-fn-watchdog-{proc.pid}", daemon=True)
+        self.proc = proc
+        self.limit = limit
+        self.killed_at: int | None = None  # the peak RSS that made it kill
+
+    def run(self) -> None:
+        while self.proc.poll() is None:
+            peak = peak_rss_bytes(self.proc.pid)
+            if peak is not None and peak > self.limit:
+                self.killed_at = peak
+                log.error(
+                    "fdk worker %d over its memory: %d MB > %d MB; killed",
+                    self.proc.pid,
+                    peak >> 20,
+                    self.limit >> 20,
+                )
+                self.proc.kill()
+                return
+            time.sleep(WATCHDOG_INTERVAL_SECONDS)
 
 
 def fdk_command() -> str:
@@ -68,6 +123,8 @@ class Worker:
         self.sock = str(self.sock_dir / "lsnr.sock")
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self.memory_mb = int(env.get("LOCALCLOUD_FN_MEMORY_MB") or FUNCTION_MEMORY_MB)
+        self.watchdog: MemoryWatchdog | None = None
 
     def start(self) -> None:
         env = dict(os.environ)
@@ -80,7 +137,7 @@ class Worker:
                 "FN_APP_NAME": "model-import",
                 "FN_FN_ID": "ocid1.fnfunc.oc1..localcloud",
                 "FN_FN_NAME": self.config.path.stem,
-                "FN_MEMORY": "1024",
+                "FN_MEMORY": str(self.memory_mb),
                 "FN_TYPE": "sync",
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p),
@@ -96,6 +153,8 @@ class Worker:
             stderr=subprocess.STDOUT,
             cwd=str(self.log_dir),
         )
+        self.watchdog = MemoryWatchdog(self.proc, self.memory_mb * 1024 * 1024)
+        self.watchdog.start()
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not os.path.exists(self.sock):
             if self.proc.poll() is not None:
@@ -167,6 +226,8 @@ class Delivery:
     status: int | None = None
     response: str | None = None
     errors: list[str] = field(default_factory=list)
+    peak_rss_mb: float | None = None  # the worker's peak RSS during the last attempt
+    killed_for_memory: bool = False
     queued_at: float = field(default_factory=time.time)
     finished_at: float | None = None
 
@@ -238,6 +299,8 @@ class FunctionRunner:
                 delivery.attempts = attempt
                 try:
                     worker.ensure_running()
+                    assert worker.proc is not None
+                    reset_peak_rss(worker.proc.pid)
                     status, answer = worker.call(
                         body, f"{delivery.delivery_id}-{attempt}", self.config.timeout_seconds
                     )
@@ -248,7 +311,20 @@ class FunctionRunner:
                     delivery.status = None
                     delivery.errors.append(f"attempt {attempt}: {type(exc).__name__}: {exc}")
                 finally:
+                    peak = peak_rss_bytes(worker.proc.pid) if worker.proc is not None else None
+                    if peak is not None:
+                        delivery.peak_rss_mb = round(peak / 2**20, 1)
                     self._idle.put(worker)
+                watchdog = worker.watchdog
+                if watchdog is not None and watchdog.killed_at is not None and status != 200:
+                    # OCI stops a function over its memory; the same input would overrun again.
+                    delivery.killed_for_memory = True
+                    delivery.peak_rss_mb = round(watchdog.killed_at / 2**20, 1)
+                    delivery.errors.append(
+                        f"attempt {attempt}: the function went over its {worker.memory_mb} MB of memory "
+                        f"(peak {delivery.peak_rss_mb} MB) and was stopped; not delivered again"
+                    )
+                    break
                 if status == 200:
                     delivery.outcome = "delivered"
                     break
