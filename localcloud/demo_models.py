@@ -202,7 +202,15 @@ def write_broken(folder: Path, flaw: str) -> Path:
         (folder / "model.safetensors").unlink()
         (folder / "pytorch_model.bin").write_bytes(b"\x80\x02}q\x00." + b"\0" * 64)  # a pickle header
     elif flaw == "remote-code":
-        doc = config("chat") | {"auto_map": {"AutoModelForCausalLM": "modeling_tiny.TinyForCausalLM"}}
+        # A model_type transformers does not ship: its config loads only with the remote code.
+        # (An auto_map beside a built-in architecture and model type is not used, so not a flaw.)
+        doc = config("chat") | {
+            "model_type": "tiny_custom",
+            "auto_map": {
+                "AutoConfig": "configuration_tiny.TinyConfig",
+                "AutoModelForCausalLM": "modeling_tiny.TinyForCausalLM",
+            },
+        }
         (folder / "config.json").write_text(json.dumps(doc, indent=2))
     else:
         raise ValueError(f"unknown flaw {flaw!r}")

@@ -127,7 +127,9 @@ def test_upload_json_output_and_manifest_with_only_the_given_options(cli: Any, t
 def test_upload_refuses_a_model_the_pipeline_would_reject(cli: Any, tiny_model: Any) -> None:
     folder = tiny_model("pickled")
     config = json.loads((folder / "config.json").read_text())
-    config["auto_map"] = {"AutoModelForCausalLM": "modeling_custom.CustomModel"}
+    # a model_type transformers lacks: loading needs the remote code (issue 11)
+    config["model_type"] = "custom"
+    config["auto_map"] = {"AutoConfig": "configuration_custom.CustomConfig"}
     (folder / "config.json").write_text(json.dumps(config))
     res = cli("upload", str(folder), "--part-size", "1")
     assert res.code == 1
