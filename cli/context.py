@@ -111,6 +111,15 @@ class CliContext:
         return value
 
     @cached_property
+    def state_bucket(self) -> str:
+        value = getattr(self.args, "state_bucket", None) or self.env.get("STATE_BUCKET_NAME")
+        if not value and self.factory.local:
+            value = self.factory.local.state_bucket
+        if not value:
+            raise CliError("no state bucket: pass --state-bucket or set STATE_BUCKET_NAME", exit_code=2)
+        return value
+
+    @cached_property
     def compartment_id(self) -> str:
         value = getattr(self.args, "compartment_id", None) or self.env.get("COMPARTMENT_ID")
         if not value and self.factory.local:

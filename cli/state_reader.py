@@ -22,6 +22,7 @@ from shared.contract.paths import (
     REQUESTS_PREFIX,
     ObjectKind,
     classify,
+    classify_state,
     manifest_object,
     request_object,
 )
@@ -55,7 +56,8 @@ def deadline_minutes(ctx: CliContext, stage: Stage) -> int:
 
 
 def store_of(ctx: CliContext) -> StateStore:
-    return StateStore(ctx.object_storage, ctx.namespace, ctx.bucket)
+    # State and ledger live in the state bucket (only the function writes it); sources in the watched one.
+    return StateStore(ctx.object_storage, ctx.namespace, ctx.state_bucket, watched_bucket=ctx.bucket)
 
 
 @dataclass
@@ -65,7 +67,7 @@ class Unreadable:
 
 
 def load_all(store: StateStore) -> list[ImportState | Unreadable]:
-    names = [ref.name for e in store.entries() if (ref := classify(e.name)) is not None]
+    names = [ref.name for e in store.entries() if (ref := classify_state(e.name)) is not None]
 
     def one(name: str) -> ImportState | Unreadable | None:
         try:
@@ -86,7 +88,7 @@ def load_one(store: StateStore, name: str) -> tuple[ImportState, str]:
         raise CliError(f"{exc}; the pipeline writes it, so check the function logs") from None
     if found is None:
         raise CliError(
-            f"no import named {name!r} in {store.bucket}: see `model-import status`; it appears once "
+            f"no import named {name!r} in {store.watched_bucket}: see `model-import status`; it appears once "
             "the manifest or request is written and the function has run"
         )
     return found
@@ -105,7 +107,7 @@ class NotStarted:
 def not_started(store: StateStore, known: set[str]) -> list[NotStarted]:
     found: dict[str, NotStarted] = {}
     for prefix in (REQUESTS_PREFIX, MODELS_PREFIX):
-        for e in list_entries(store.client, store.namespace, store.bucket, prefix):
+        for e in list_entries(store.client, store.namespace, store.watched_bucket, prefix):
             ref = classify(e.name)
             if ref is None or ref.kind not in (ObjectKind.MANIFEST, ObjectKind.REQUEST):
                 continue
@@ -117,7 +119,7 @@ def not_started(store: StateStore, known: set[str]) -> list[NotStarted]:
 def source_of(store: StateStore, name: str) -> NotStarted | None:
     for obj in (manifest_object(name), request_object(name)):
         try:
-            head = store.client.head_object(store.namespace, store.bucket, obj)
+            head = store.client.head_object(store.namespace, store.watched_bucket, obj)
         except oci.exceptions.ServiceError as exc:
             if exc.status == 404:
                 continue

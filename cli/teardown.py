@@ -94,7 +94,7 @@ class Teardown:
 
     # --- finding ------------------------------------------------------------------------
     def ours(self, res: Resource) -> bool:
-        return res.tags.get(tag_keys.IMPORT_BUCKET) == self.store.bucket
+        return res.tags.get(tag_keys.IMPORT_BUCKET) == self.store.watched_bucket
 
     def live(self) -> list[Resource]:
         return [r for kind in ORDER for r in self.ops.list_managed(kind)]

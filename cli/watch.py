@@ -82,9 +82,10 @@ def _get_or_wait(store: StateStore, name: str, *, announced: bool) -> ImportStat
     if found is not None:
         return found[0]
     sources = (manifest_object(name), request_object(name))
-    if not any(head_object(store.client, store.namespace, store.bucket, obj) for obj in sources):
+    if not any(head_object(store.client, store.namespace, store.watched_bucket, obj) for obj in sources):
         raise CliError(
-            f"no import named {name!r} in {store.bucket}: neither {sources[0]} nor {sources[1]} exists; "
+            f"no import named {name!r} in {store.watched_bucket}: "
+            f"neither {sources[0]} nor {sources[1]} exists; "
             "start it with `model-import upload` or `model-import import-hf`"
         )
     if not announced:

@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # fdk loads this file by path: make the project i
 from events.models import EventError, parse_event
 from functions.misnamed import answer_misnamed
 from shared.contract.naming import misnamed_upload
-from shared.contract.paths import classify
+from shared.contract.paths import ObjectKind, classify, classify_state
 from shared.pipeline import logs
 from shared.settings import SettingsError
 
@@ -54,9 +54,9 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
         log.warning("not an event we understand", extra={"code": "EVENT_MALFORMED", "error": str(exc)})
         return answer(ctx, {"action": "ignored", "code": "EVENT_MALFORMED", "error": str(exc)})
     with logs.bound(event_id=event.event_id):
-        ref = classify(event.object_name or "") if event.is_object_event else None
+        name = event.object_name or ""
+        ref = (classify(name) or classify_state(name)) if event.is_object_event else None
         if ref is None:
-            name = event.object_name or ""
             misnamed = misnamed_upload(name) if event.is_object_event and not event.is_delete else None
             if misnamed is not None:  # meant as an import: say why nothing starts, never stay silent
                 return answer(ctx, answer_misnamed(name, misnamed, event.etag, event.bucket_name))
@@ -99,9 +99,13 @@ def route(
 
     rt = runtime_from_env()
     rt.begin_invocation(deadline)
-    if bucket and bucket != rt.bucket:
-        log.info("event from another bucket", extra={"bucket": bucket})
-        return {"action": "ignored", "reason": f"bucket {bucket} is not the watched bucket"}
+    # A state document counts only from the state bucket, an upload only from the watched one: a
+    # `state/<name>.json` an uploader writes into the watched bucket is nothing to the pipeline.
+    # (An event is only a hint anyway: reconcile reads the state from the state bucket.)
+    role, expected = ("state", rt.state_bucket) if kind is ObjectKind.STATE else ("watched", rt.bucket)
+    if bucket and bucket != expected:
+        log.info("event from another bucket", extra={"bucket": bucket, "expected": expected})
+        return {"action": "ignored", "reason": f"bucket {bucket} is not the {role} bucket"}
     run_sweep(rt)
     outcome = reconcile(rt, name, kind, event_id)
     return outcome.to_json_dict()

@@ -83,13 +83,18 @@ class Runtime:
     def bucket(self) -> str:
         return self.settings.bucket_name
 
+    @property
+    def state_bucket(self) -> str:
+        return self.settings.state_bucket_name
+
     @cached_property
     def store(self) -> StateStore:
-        return StateStore(self.object_storage, self.namespace, self.bucket)
+        # The state bucket, never the watched one: only the function writes what it trusts.
+        return StateStore(self.object_storage, self.namespace, self.state_bucket, watched_bucket=self.bucket)
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.object_storage, self.namespace, self.bucket)
+        return Ledger(self.object_storage, self.namespace, self.state_bucket)
 
     @cached_property
     def ops(self) -> GenAiOps:

@@ -6,6 +6,11 @@ algorithm="rsa-sha256",headers="date (request-target) host ...",signature="<b64>
 The signing string is one `name: value` line per listed header, `(request-target)`
 being `<method> <path?query>`. Bodies of JSON requests are covered through
 `x-content-sha256`; object uploads are signed without their body, as on OCI.
+
+Two identities sign requests, each with its own key and user OCID: the operator (the CLI
+and the function; in OCI the function is a resource principal with the same grants) and an
+uploader, who may write the watched bucket and only read the state bucket, as the policy
+terraform/README.md assumes for uploaders. `localcloud/access.py` enforces what each may do.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from localcloud.web import ServiceError
 TENANCY_ID = "ocid1.tenancy.oc1..localcloud"
 USER_ID = "ocid1.user.oc1..localcloud"
 PROFILE = "LOCALCLOUD"
+UPLOADER_USER_ID = "ocid1.user.oc1..localcloud-uploader"
+UPLOADER_PROFILE = "LOCALCLOUD_UPLOADER"
+UPLOADER_KEY_FILE = "uploader_api_key.pem"
 MAX_CLOCK_SKEW_SECONDS = 300.0  # OCI refuses requests whose date is off by more than 5 minutes
 REQUIRED_HEADERS = ("date", "(request-target)", "host")
 BODY_HEADERS = ("content-length", "content-type", "x-content-sha256")
@@ -49,16 +57,19 @@ class ApiKey:
     key_file: Path
     public_key: rsa.RSAPublicKey
     fingerprint: str
+    user_id: str = USER_ID
 
     @property
     def key_id(self) -> str:
-        return f"{TENANCY_ID}/{USER_ID}/{self.fingerprint}"
+        return f"{TENANCY_ID}/{self.user_id}/{self.fingerprint}"
 
     @classmethod
-    def load_or_create(cls, folder: Path) -> ApiKey:
-        """One key per state directory, kept across restarts so existing config files stay valid."""
+    def load_or_create(
+        cls, folder: Path, file_name: str = "oci_api_key.pem", user_id: str = USER_ID
+    ) -> ApiKey:
+        """One key per identity and state directory, kept across restarts so config files stay valid."""
         folder.mkdir(parents=True, exist_ok=True)
-        key_file = folder / "oci_api_key.pem"
+        key_file = folder / file_name
         if not key_file.exists():
             private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             pem = private.private_bytes(
@@ -73,20 +84,42 @@ class ApiKey:
         if not isinstance(loaded, rsa.RSAPrivateKey):
             raise ValueError(f"{key_file} is not an RSA private key")
         public = loaded.public_key()
-        return cls(key_file, public, fingerprint_of(public))
+        return cls(key_file, public, fingerprint_of(public), user_id)
 
-    def write_config(self, path: Path, region: str, profile: str = PROFILE) -> Path:
-        """An OCI config file (as the OCI CLI reads it) whose profile signs with this key."""
-        path.write_text(
+    def profile_text(self, region: str, profile: str) -> str:
+        return (
             f"[{profile}]\n"
-            f"user={USER_ID}\n"
+            f"user={self.user_id}\n"
             f"fingerprint={self.fingerprint}\n"
             f"tenancy={TENANCY_ID}\n"
             f"region={region}\n"
-            f"key_file={self.key_file}\n",
-            encoding="utf-8",
+            f"key_file={self.key_file}\n"
         )
+
+    def write_config(self, path: Path, region: str, profile: str = PROFILE) -> Path:
+        """An OCI config file (as the OCI CLI reads it) whose profile signs with this key."""
+        path.write_text(self.profile_text(region, profile), encoding="utf-8")
         return path
+
+
+def write_config(path: Path, region: str, profiles: dict[str, ApiKey]) -> Path:
+    """One OCI config file with a profile per identity (e.g. LOCALCLOUD and LOCALCLOUD_UPLOADER)."""
+    path.write_text(
+        "\n".join(key.profile_text(region, name) for name, key in profiles.items()), encoding="utf-8"
+    )
+    return path
+
+
+def signing_key(keys: list[ApiKey], headers: dict[str, str]) -> ApiKey:
+    """The key whose keyId the request names; a 401 when it names none of them."""
+    auth = headers.get("authorization")
+    if not auth:
+        raise not_authenticated("the request is not signed: missing Authorization header")
+    key_id = parse_authorization(auth).get("keyId")
+    for key in keys:
+        if key.key_id == key_id:
+            return key
+    raise not_authenticated(f"unknown keyId {key_id!r}")
 
 
 def parse_authorization(value: str) -> dict[str, str]:

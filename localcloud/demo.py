@@ -106,9 +106,12 @@ def run(workdir: Path) -> int:
         info = cloud.info()
         say(f"  {info['endpoint']}  services: {', '.join(info['services'])}")
         say(f"  watched bucket: {info['bucket']}   function: functions/func.py (real fdk, 2 workers)")
+        say(f"  state bucket:   {info['state_bucket']}   (only the function writes it)")
         env = {**os.environ, LOCALCLOUD_ENV: str(cloud.info_file)}
         factory = ClientFactory(env=env)
-        store = StateStore(factory.object_storage(), info["namespace"], info["bucket"])
+        store = StateStore(
+            factory.object_storage(), info["namespace"], info["state_bucket"], watched_bucket=info["bucket"]
+        )
 
         heading(2, "Writing a tiny real model")
         folder = write_model(workdir / NAME, "chat", shards=2)

@@ -32,8 +32,10 @@ def default_rule_names(optional_settings: Iterable[str] = ()) -> list[str]:
     return [r.name for r in RULES if r.optional_setting is None or r.optional_setting in enabled]
 
 
-def load_rules(names: Iterable[str], bucket_name: str) -> list[Rule]:
-    return [Rule(name, render_rule(name, {"bucket_name": bucket_name})) for name in names]
+def load_rules(names: Iterable[str], bucket_name: str, state_bucket_name: str) -> list[Rule]:
+    """The rules rendered for the watched bucket and the state bucket (Terraform passes the same)."""
+    values = {"bucket_name": bucket_name, "state_bucket_name": state_bucket_name}
+    return [Rule(name, render_rule(name, values)) for name in names]
 
 
 class EventRouter:

@@ -25,7 +25,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from localcloud.auth import PROFILE, ApiKey, verify_request
+from localcloud.access import Grants, refuse
+from localcloud.auth import (
+    PROFILE,
+    UPLOADER_KEY_FILE,
+    UPLOADER_PROFILE,
+    UPLOADER_USER_ID,
+    ApiKey,
+    signing_key,
+    verify_request,
+    write_config,
+)
 from localcloud.context import ObjectInfo, Timings
 from localcloud.emitter import EventEmitter
 from localcloud.faults import EventFaultSpec, Faults, FaultSpec, WorkRequestFault
@@ -68,6 +78,9 @@ class CloudConfig:
     namespace: str = "localcloud"
     bucket: str = "model-drop"
     compartment_id: str = "ocid1.compartment.oc1..localcloud"
+    # Only the function (and operators) write it; uploaders may read it at most (localcloud/access.py).
+    state_bucket: str = "model-import-state"
+    state_compartment_id: str = "ocid1.compartment.oc1..localcloud-state"
     timings: Timings = field(default_factory=Timings)
     hf_token: str | None = None  # default: $MODEL_IMPORT_LOCAL_HF_TOKEN, else a dummy token
     hub_root: Path | None = None  # default: <state_dir>/hub
@@ -309,7 +322,22 @@ class LocalCloud:
         self.timings = config.timings
         self.clock_offset = 0.0
         self.key = ApiKey.load_or_create(self.state_dir / "keys")
-        self.config_file = self.key.write_config(self.state_dir / "oci_config", self.region)
+        self.uploader_key = ApiKey.load_or_create(
+            self.state_dir / "keys", UPLOADER_KEY_FILE, UPLOADER_USER_ID
+        )
+        self.config_file = write_config(
+            self.state_dir / "oci_config",
+            self.region,
+            {PROFILE: self.key, UPLOADER_PROFILE: self.uploader_key},
+        )
+        # The operator (CLI) and the function may do everything; the uploader what terraform/README.md
+        # assumes of uploaders: write the watched bucket, read the state bucket, nothing else.
+        self.grants: dict[str, Grants] = {
+            self.key.key_id: Grants(everything=True),
+            self.uploader_key.key_id: Grants(
+                write_buckets=frozenset({config.bucket}), read_buckets=frozenset({config.state_bucket})
+            ),
+        }
         self.topic_id = f"ocid1.onstopic.oc1.{self.region}.localcloud-imports"
         self.hf_token_secret_id = f"ocid1.vaultsecret.oc1.{self.region}.localcloud-hf-token"
         self.faults = Faults(config.fault_seed)
@@ -324,10 +352,13 @@ class LocalCloud:
         self.bucket = self.store.create_bucket(
             config.bucket, config.compartment_id, object_events_enabled=True, exist_ok=True
         )
+        self.state_bucket = self.store.create_bucket(
+            config.state_bucket, config.state_compartment_id, object_events_enabled=True, exist_ok=True
+        )
         self.emitter = EventEmitter(self.state_dir / "events.jsonl", self.now)
         self.store.listeners.append(self.emitter.on_change)
         self.router = EventRouter(
-            load_rules(default_rule_names(config.optional_rules), config.bucket),
+            load_rules(default_rule_names(config.optional_rules), config.bucket, config.state_bucket),
             delays=lambda name: self.faults.event_delays(name),
         )
         self.emitter.sinks.append(self._route_event)
@@ -469,13 +500,16 @@ class LocalCloud:
             "region": self.region,
             "namespace": self.namespace,
             "bucket": self.config.bucket,
+            "state_bucket": self.config.state_bucket,
             "compartment_id": self.config.compartment_id,
+            "state_compartment_id": self.config.state_compartment_id,
             "topic_id": self.topic_id,
             "hf_token_secret_id": self.hf_token_secret_id,
             "hub_endpoint": f"{base}{HUB_PREFIX}",
             "admin": f"{base}{ADMIN_PREFIX}",
             "config_file": str(self.config_file),
             "profile": PROFILE,
+            "uploader_profile": UPLOADER_PROFILE,  # same config file: may write only the watched bucket
             "state_dir": str(self.state_dir),
             "pid": os.getpid(),
             "services": self.service_names(),
@@ -495,6 +529,7 @@ class LocalCloud:
         env = {
             "COMPARTMENT_ID": self.config.compartment_id,
             "BUCKET_NAME": self.config.bucket,
+            "STATE_BUCKET_NAME": self.config.state_bucket,
             "TOPIC_ID": self.topic_id,
             "NAMESPACE": self.namespace,
             "REGION": self.region,
@@ -567,7 +602,10 @@ class LocalCloud:
             and ("/o/" in req.raw_path or "/u/" in req.raw_path)
         )
         body_signed = req.method in ("POST", "PUT", "PATCH") and not object_upload
-        verify_request(self.key, req.method, target, req.headers, body, body_signed=body_signed)
+        key = signing_key([self.key, self.uploader_key], req.headers)
+        verify_request(key, req.method, target, req.headers, body, body_signed=body_signed)
+        if not self.grants[key.key_id].may(req.method, req.path):
+            raise refuse(req.method, req.path)
 
     # --- admin paths --------------------------------------------------------------------
     def _admin_routes(self) -> list[Route]:

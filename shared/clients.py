@@ -90,6 +90,8 @@ class LocalCloudInfo:
     admin: str
     config_file: str
     profile: str
+    state_bucket: str = ""  # the bucket of state documents and ledger, which only the function writes
+    uploader_profile: str = ""  # a second identity in config_file: may write only the watched bucket
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from shared.shapes import unit_shapes
 
@@ -30,6 +30,9 @@ class Settings(BaseModel):
 
     compartment_id: Annotated[str, Field(min_length=1)]
     bucket_name: Annotated[str, Field(min_length=1)]
+    # Where the state documents, the ledger and the notice markers live: a bucket only the
+    # function (and operators) may write, never the watched one (shared/contract/paths.py).
+    state_bucket_name: Annotated[str, Field(min_length=1)]
     topic_id: Annotated[str, Field(min_length=1)]
     namespace: str | None = None  # looked up from Object Storage when unset
     region: str | None = None  # the function's own region when unset
@@ -67,6 +70,15 @@ class Settings(BaseModel):
             raise ValueError(f"unknown unit shapes {unknown}; known: {', '.join(unit_shapes())}")
         return value
 
+    @model_validator(mode="after")
+    def _state_apart(self) -> Settings:
+        if self.state_bucket_name == self.bucket_name:
+            raise ValueError(
+                "STATE_BUCKET_NAME must name another bucket than BUCKET_NAME: uploaders can write the "
+                "watched bucket, so state documents there could steer the function"
+            )
+        return self
+
     @property
     def usable_shapes(self) -> tuple[str, ...]:
         return self.allowed_shapes or tuple(unit_shapes())
@@ -80,7 +92,10 @@ class Settings(BaseModel):
         except ValidationError as exc:
             problems = []
             for err in exc.errors():
-                key = str(err["loc"][0]).upper() if err["loc"] else "?"
+                if not err["loc"]:  # a check across keys (model_validator) names its keys itself
+                    problems.append(str(err["msg"]).removeprefix("Value error, "))
+                    continue
+                key = str(err["loc"][0]).upper()
                 problems.append(f"{key} is required" if err["type"] == "missing" else f"{key}: {err['msg']}")
             raise SettingsError("invalid function configuration: " + "; ".join(problems)) from None
 
@@ -88,6 +103,10 @@ class Settings(BaseModel):
 SETTINGS_DOC: dict[str, str] = {
     "COMPARTMENT_ID": "Compartment where imported models, clusters and endpoints are created (required).",
     "BUCKET_NAME": "The watched bucket (required).",
+    "STATE_BUCKET_NAME": (
+        "Bucket of the state documents, the AI-unit ledger and notice markers (required); only the "
+        "function may write it: another bucket than BUCKET_NAME, in a compartment uploaders hold no grant on."
+    ),
     "TOPIC_ID": "Notifications topic for success and failure messages (required).",
     "NAMESPACE": "Object Storage namespace; looked up when unset.",
     "REGION": "Region of the Generative AI service; the function's own region when unset.",

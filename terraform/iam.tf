@@ -36,6 +36,7 @@ locals {
   key_comp    = coalesce(var.bucket_kms_key_compartment_ocid, var.compartment_ocid)
   in_key      = local.key_comp == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.key_comp}"
   in_topic    = local.topic_compartment_id == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.topic_compartment_id}"
+  in_state    = local.state_compartment_id == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.state_compartment_id}"
 
   uses_hf_secret = var.create_hf_token_secret || var.hf_token_secret_id != null
 
@@ -46,17 +47,22 @@ locals {
   # Each grant is one statement and whether this deployment needs it; the statements are
   # plain templates so tests/terraform can render and parse every one of them.
   function_grants = {
-    # Objects of the watched bucket only. The function reads artifacts (headers, config,
-    # tokenizer files), lists prefixes, and creates and overwrites its state documents and
-    # the ledger (with If-None-Match / If-Match). OCI documents `manage object-family` for
-    # whoever imports; the function gets `manage objects` cut down to exactly these four
-    # permissions: no OBJECT_DELETE, no version delete, no pre-authenticated requests.
-    # IAM has no variable for object names, so writes cannot be narrowed to _imports/.
+    # Objects of the watched bucket: the function only reads artifacts (headers, config,
+    # tokenizer files) and lists prefixes there; it writes nothing the uploaders could not.
     # Source (resource types objects and buckets, the OBJECT_* permissions, the variable
     # target.bucket.name): https://docs.oracle.com/iaas/Content/Identity/Reference/objectstoragepolicyreference.htm
     bucket_objects = {
       enabled   = true
-      statement = "Allow ${local.function_subject} to manage objects ${local.in_main} where all {target.bucket.name = '${local.bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}"
+      statement = "Allow ${local.function_subject} to manage objects ${local.in_main} where all {target.bucket.name = '${local.bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ'}}"
+    }
+    # Objects of the state bucket: state documents, the ledger and notice markers, created
+    # and overwritten with If-None-Match / If-Match. `manage objects` cut down to these four
+    # permissions: no OBJECT_DELETE, no version delete, no pre-authenticated requests. This
+    # bucket, in a compartment no uploader holds a grant on, is the trust boundary: IAM has
+    # no object-name variable, so state in the watched bucket could be written by uploaders.
+    state_objects = {
+      enabled   = true
+      statement = "Allow ${local.function_subject} to manage objects ${local.in_state} where all {target.bucket.name = '${local.state_bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}"
     }
     # Metadata of the watched bucket. UNCONFIRMED: OCI does not document how Generative AI
     # reads an Object Storage source. The import runs on behalf of the caller, so the
@@ -135,10 +141,15 @@ locals {
     # narrower in one way: only the watched bucket (target.bucket.name applies to buckets and
     # objects, objectstoragepolicyreference.htm above). If OCI still refuses the lifecycle
     # policy (PutObjectLifecyclePolicy answers InsufficientServicePermissions on apply, or the
-    # rules never delete: old _imports/ versions piling up), drop the condition.
+    # rules never delete: old state versions piling up), drop the condition.
     objectstorage_lifecycle = {
       enabled   = true
       statement = "Allow service objectstorage-${var.region} to manage object-family ${local.in_main} where target.bucket.name = '${local.bucket_name}'"
+    }
+    # The same for the state bucket's lifecycle rule (expire previous state versions).
+    objectstorage_lifecycle_state = {
+      enabled   = true
+      statement = "Allow service objectstorage-${var.region} to manage object-family ${local.in_state} where target.bucket.name = '${local.state_bucket_name}'"
     }
     # Customer-managed key: Object Storage encrypts and decrypts with this one key. Source
     # (keys, target.key.id): https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm

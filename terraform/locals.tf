@@ -2,6 +2,8 @@ locals {
   genai_compartment_id  = coalesce(var.genai_compartment_ocid, var.compartment_ocid)
   policy_compartment_id = coalesce(var.policy_compartment_ocid, var.compartment_ocid)
   bucket_name           = coalesce(var.bucket_name, "${var.name_prefix}-models")
+  state_bucket_name     = coalesce(var.state_bucket_name, "${var.name_prefix}-state")
+  state_compartment_id  = coalesce(var.state_compartment_ocid, var.compartment_ocid)
   topic_name            = coalesce(var.topic_name, "${var.name_prefix}-notifications")
   topic_compartment_id  = coalesce(var.topic_compartment_ocid, var.compartment_ocid)
   namespace             = data.oci_objectstorage_namespace.this.namespace
@@ -49,6 +51,7 @@ locals {
   function_config_all = {
     COMPARTMENT_ID            = local.genai_compartment_id
     BUCKET_NAME               = oci_objectstorage_bucket.models.name
+    STATE_BUCKET_NAME         = oci_objectstorage_bucket.state.name
     TOPIC_ID                  = oci_ons_notification_topic.notifications.id
     NAMESPACE                 = local.namespace
     REGION                    = var.genai_region

@@ -3,6 +3,11 @@ output "bucket_name" {
   value       = oci_objectstorage_bucket.models.name
 }
 
+output "state_bucket_name" {
+  description = "The state bucket: state documents and the AI-unit ledger, written only by the function."
+  value       = oci_objectstorage_bucket.state.name
+}
+
 output "namespace" {
   description = "Object Storage namespace of the bucket."
   value       = local.namespace
@@ -82,6 +87,6 @@ output "upload_instructions" {
     "   then: echo '{}' | oci os object put -ns ${local.namespace} -bn ${oci_objectstorage_bucket.models.name} --name models/my-model/import.json --file -)",
     "Hugging Face source:",
     "  model-import import-hf org/model --bucket ${oci_objectstorage_bucket.models.name}",
-    "Status: model-import status --bucket ${oci_objectstorage_bucket.models.name}   (state documents under _imports/state/)",
+    "Status: model-import status --bucket ${oci_objectstorage_bucket.models.name} --state-bucket ${oci_objectstorage_bucket.state.name}   (state documents under state/ of the state bucket)",
   ])
 }

@@ -124,8 +124,36 @@ variable "bucket_kms_key_compartment_ocid" {
   }
 }
 
+variable "state_bucket_name" {
+  description = "Name of the state bucket (STATE_BUCKET_NAME): state documents, the AI-unit ledger and notice markers, written only by the function. Null: <name_prefix>-state."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_name == null ? true : can(regex("^[A-Za-z0-9._-]{1,256}$", var.state_bucket_name))
+    error_message = "state_bucket_name must be 1-256 letters, digits, dots, dashes or underscores."
+  }
+}
+
+variable "state_compartment_ocid" {
+  description = "Compartment of the state bucket. No uploader may hold a grant on it or on an ancestor of it (README, Who may write what): IAM cannot limit object writes by name, so whoever may write its objects steers what the function deletes and how many AI units it counts. Must differ from compartment_ocid unless allow_shared_state_compartment. Null: compartment_ocid."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_compartment_ocid == null ? true : can(regex("^ocid1\\.compartment\\.", var.state_compartment_ocid))
+    error_message = "state_compartment_ocid must be a compartment OCID (ocid1.compartment...): not the tenancy, whose grants every uploader policy at the root would cover."
+  }
+}
+
+variable "allow_shared_state_compartment" {
+  description = "Allow the state bucket in the watched bucket's compartment (compartment_ocid). Safe only if no uploader holds a grant on that compartment that reaches the state bucket, e.g. every uploader statement has target.bucket.name = '<watched bucket>'."
+  type        = bool
+  default     = false
+}
+
 variable "state_version_retention_days" {
-  description = "Days a previous version of an object under _imports/ (state documents, ledger) is kept before the lifecycle policy deletes it."
+  description = "Days a previous version of an object of the state bucket (state documents, ledger) is kept before the lifecycle policy deletes it."
   type        = number
   default     = 1
 

@@ -5,9 +5,11 @@
   rules, state_dir to restart on the same state); every one started is stopped at the end.
 
 Each yields a `LocalCloudHandle` with `.info` (LocalCloudInfo), `.env` (MODEL_IMPORT_LOCALCLOUD,
-HF_ENDPOINT and the function settings: COMPARTMENT_ID, BUCKET_NAME, TOPIC_ID, NAMESPACE, REGION,
-HF_TOKEN_SECRET_ID), `.factory` (ClientFactory) and helpers (messages, events, deliveries,
-set_fault, set_event_fault, fail_work_request, clear_faults, stage, advance_clock, wait_for).
+HF_ENDPOINT and the function settings: COMPARTMENT_ID, BUCKET_NAME, STATE_BUCKET_NAME, TOPIC_ID,
+NAMESPACE, REGION, HF_TOKEN_SECRET_ID), `.factory` (ClientFactory, the operator identity),
+`.uploader_factory` (the uploader identity: writes only the watched bucket) and helpers
+(messages, events, deliveries, set_fault, set_event_fault, fail_work_request, clear_faults,
+stage, advance_clock, wait_for).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if sys.path[:1] != [str(REPO_ROOT)]:
     sys.path.insert(0, str(REPO_ROOT))
 
+from localcloud.auth import UPLOADER_KEY_FILE  # noqa: E402
 from localcloud.context import Timings  # noqa: E402
 from localcloud.server import CloudConfig, FunctionConfig, LocalCloud  # noqa: E402
 from localcloud.staging import StageResult, stage_folder  # noqa: E402
@@ -50,6 +53,11 @@ class LocalCloudHandle:
     @property
     def endpoint(self) -> str:
         return self.info.endpoint
+
+    @property
+    def uploader_factory(self) -> ClientFactory:
+        """Clients signed by the uploader: write the watched bucket, at most read the state bucket."""
+        return ClientFactory(env=self.env, profile=self.info.uploader_profile)
 
     def messages(self, topic_id: str | None = None) -> list[dict[str, Any]]:
         """Messages published to Notifications, oldest first."""
@@ -98,7 +106,9 @@ class LocalCloudHandle:
             time.sleep(interval)
 
 
-def start_localcloud(state_dir: Path, *, key_file: Path | None = None, **options: Any) -> LocalCloudHandle:
+def start_localcloud(
+    state_dir: Path, *, key_file: Path | None = None, uploader_key_file: Path | None = None, **options: Any
+) -> LocalCloudHandle:
     """Start a local cloud in-process. Options: CloudConfig fields, plus `function_path`,
     `entry_point`, `pool_size`, `function_env` (extra settings) as shortcuts for FunctionConfig."""
     function_path = options.pop("function_path", None)
@@ -116,6 +126,9 @@ def start_localcloud(state_dir: Path, *, key_file: Path | None = None, **options
     if key_file is not None and not (state_dir / "keys" / "oci_api_key.pem").exists():
         (state_dir / "keys").mkdir(parents=True, exist_ok=True)
         shutil.copy2(key_file, state_dir / "keys" / "oci_api_key.pem")  # skip generating an RSA key per test
+    if uploader_key_file is not None and not (state_dir / "keys" / UPLOADER_KEY_FILE).exists():
+        (state_dir / "keys").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(uploader_key_file, state_dir / "keys" / UPLOADER_KEY_FILE)
     cloud = LocalCloud(CloudConfig(state_dir=state_dir, **options)).start()
     # what the function sees (COMPARTMENT_ID, BUCKET_NAME, ..., HF_ENDPOINT) plus the local cloud itself
     env = {**cloud.function_env(), LOCALCLOUD_ENV: str(cloud.info_file)}
@@ -144,13 +157,24 @@ def _localcloud_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ApiKey.load_or_create(tmp_path_factory.mktemp("localcloud-key")).key_file
 
 
+@pytest.fixture(scope="session")
+def _uploader_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from localcloud.auth import ApiKey
+
+    return ApiKey.load_or_create(tmp_path_factory.mktemp("localcloud-uploader-key")).key_file
+
+
 @pytest.fixture
-def make_localcloud(tmp_path: Path, _localcloud_key: Path) -> Iterator[Callable[..., LocalCloudHandle]]:
+def make_localcloud(
+    tmp_path: Path, _localcloud_key: Path, _uploader_key: Path
+) -> Iterator[Callable[..., LocalCloudHandle]]:
     started: list[LocalCloudHandle] = []
 
     def make(**options: Any) -> LocalCloudHandle:
         state_dir = Path(options.pop("state_dir", tmp_path / f"localcloud-{len(started)}"))
-        handle = start_localcloud(state_dir, key_file=_localcloud_key, **options)
+        handle = start_localcloud(
+            state_dir, key_file=_localcloud_key, uploader_key_file=_uploader_key, **options
+        )
         started.append(handle)
         return handle
 

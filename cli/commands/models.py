@@ -389,8 +389,8 @@ def run_teardown(args: argparse.Namespace) -> int:
     json_out = args.output == "json"
     td = Teardown(
         GenAiOps(ctx.genai, ctx.compartment_id),
-        StateStore(ctx.object_storage, ctx.namespace, ctx.bucket),
-        Ledger(ctx.object_storage, ctx.namespace, ctx.bucket),
+        StateStore(ctx.object_storage, ctx.namespace, ctx.state_bucket, watched_bucket=ctx.bucket),
+        Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket),
         timeout=args.timeout,
         poll=args.poll,
         say=(lambda line: None) if json_out else (lambda line: print(line, file=sys.stderr)),

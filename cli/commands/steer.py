@@ -109,11 +109,11 @@ def run_retry(args: argparse.Namespace) -> int:
 
 def resend(store: StateStore, waiting: NotStarted) -> None:
     """Write the manifest or request again, same bytes, only if unchanged: a new upload, a new event."""
-    found = read_object(store.client, store.namespace, store.bucket, waiting.object_name, 1024 * 1024)
+    found = read_object(store.client, store.namespace, store.watched_bucket, waiting.object_name, 1024 * 1024)
     if found is None:
         raise CliError(f"{waiting.object_name} disappeared meanwhile; nothing to resend")
     try:
-        put_if(store.client, store.namespace, store.bucket, waiting.object_name, found[0], found[1])
+        put_if(store.client, store.namespace, store.watched_bucket, waiting.object_name, found[0], found[1])
     except ConflictError:
         raise CliError(
             f"{waiting.object_name} changed meanwhile; see `model-import status {waiting.name}`"

@@ -17,7 +17,7 @@ from cli.import_summary import not_started_summary
 from cli.options import add_state_options
 from cli.output import CliError, print_json, print_table
 from cli.state_reader import not_started, stall_after, store_of
-from shared.contract.paths import classify
+from shared.contract.paths import classify_state
 from shared.pipeline.sweep import sweep
 
 
@@ -37,12 +37,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     from shared.pipeline.ledger import Ledger
 
     ops = GenAiOps(ctx.genai, ctx.compartment_id)
-    ledger = Ledger(ctx.object_storage, ctx.namespace, ctx.bucket)
+    ledger = Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket)
     now = now_utc()
     stall = stall_after(ctx)
     report = sweep(store, now=now, stall_after=stall, ops=ops, ledger=ledger, dry_run=not args.fix)
     # What the pipeline's sweep cannot see: a manifest or request whose event was lost has no state.
-    known = {ref.name for e in store.entries() if (ref := classify(e.name)) is not None}
+    known = {ref.name for e in store.entries() if (ref := classify_state(e.name)) is not None}
     lost = [n for n in not_started(store, known) if not_started_summary(n, now=now, stall=stall)["stalled"]]
     errors = list(report.errors)
     resent = []

@@ -1,13 +1,23 @@
-"""Where things live in the watched bucket. Written down in docs/contract.md.
+"""Where things live: the watched bucket (uploaders write) and the state bucket (only the function).
+
+Watched bucket (STATE_BUCKET_NAME is another bucket, in a compartment the uploaders hold no grant on):
 
     models/<name>/import.json          manifest: Object Storage import of models/<name>/
     models/<name>/...                  the model's artifacts (config.json, *.safetensors, tokenizer)
     requests/<name>.json               Hugging Face request
-    _imports/state/<name>.json         state document of the import called <name>
-    _imports/ledger.json               AI-unit ledger across live imports (never triggers anything)
 
-The state prefix starts with `_` so it can never collide with `models/` or `requests/`,
-and the ledger sits outside `_imports/state/` so writing it fires no rule.
+State bucket:
+
+    state/<name>.json                  state document of the import called <name>
+    ledger.json                        AI-unit ledger across live imports (never triggers anything)
+    notices/<key>                      one-shot markers (never trigger anything)
+
+Why two buckets: OCI IAM cannot restrict object writes by name prefix (no object-name
+variable in the Object Storage policy reference), so anyone who may upload models to the
+watched bucket could also write state documents and the ledger there, and steer what the
+function deletes and how many AI units it believes are held. What the function trusts
+therefore lives where only the function (and operators) may write. Written down in
+docs/contract.md. The ledger sits outside `state/` so writing it fires no rule.
 """
 
 from __future__ import annotations
@@ -18,8 +28,10 @@ from enum import StrEnum
 
 MODELS_PREFIX = "models/"
 REQUESTS_PREFIX = "requests/"
-STATE_PREFIX = "_imports/state/"
-LEDGER_OBJECT = "_imports/ledger.json"
+# In the state bucket:
+STATE_PREFIX = "state/"
+LEDGER_OBJECT = "ledger.json"
+NOTICE_PREFIX = "notices/"
 MANIFEST_FILENAME = "import.json"
 
 # Matched with fullmatch: with match(), `$` also accepts a name ending in a newline ("nl\n").
@@ -51,10 +63,11 @@ def valid_name(name: str) -> bool:
 
 
 def classify(object_name: str) -> ObjectRef | None:
-    """Map an object name to (kind, import name), or None when it is none of ours.
+    """Map an object name of the watched bucket to (kind, import name), or None when it is none of ours.
 
     Strict on purpose: the Events rules may match more (if `*` spans `/`), so the
-    function decides here, exactly, what an object is.
+    function decides here, exactly, what an object is. State documents are not objects of
+    the watched bucket: see `classify_state`.
     """
     parts = object_name.split("/")
     if len(parts) == 3 and parts[0] == "models" and parts[2] == MANIFEST_FILENAME and valid_name(parts[1]):
@@ -65,9 +78,14 @@ def classify(object_name: str) -> ObjectRef | None:
         name = parts[1][: -len(".json")]
         if valid_name(name):
             return ObjectRef(ObjectKind.REQUEST, name)
-    if len(parts) == 3 and "/".join(parts[:2]) + "/" == STATE_PREFIX and parts[2].endswith(".json"):
-        name = parts[2][: -len(".json")]
-        if valid_name(name):
+    return None
+
+
+def classify_state(object_name: str) -> ObjectRef | None:
+    """A state document `state/<name>.json` of the state bucket, or None."""
+    if object_name.startswith(STATE_PREFIX) and object_name.endswith(".json"):
+        name = object_name[len(STATE_PREFIX) : -len(".json")]
+        if "/" not in name and valid_name(name):
             return ObjectRef(ObjectKind.STATE, name)
     return None
 

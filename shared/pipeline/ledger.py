@@ -1,10 +1,12 @@
-"""The AI-unit ledger `_imports/ledger.json`: what every live import holds, changed only by CAS.
+"""The AI-unit ledger `ledger.json` of the state bucket: what every live import holds, changed only by CAS.
 
 A hosting cluster is created only after its AI units are reserved here. The reservation
 reads the ledger with its ETag, checks both ceilings and writes it back with If-Match
 (If-None-Match "*" for the first one), so two imports racing for the last units cannot
 both pass: the loser re-reads, sees the winner's hold and is refused. Holds are keyed by
 import id, so reserving twice (a duplicate event) holds the units once.
+It lives in the state bucket, which uploaders cannot write: a ledger with fewer holds
+written by anyone else could lift the total ceiling.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""State documents in the watched bucket, read with their ETag and written only by compare-and-swap.
+"""State documents in the state bucket, read with their ETag and written only by compare-and-swap.
 
-    store = StateStore(os_client, namespace, bucket)
+    store = StateStore(os_client, namespace, state_bucket)
     found = store.get("tiny-chat")          # (ImportState, etag) or None
     etag = store.put(state, etag)           # If-Match etag; etag=None means If-None-Match "*"
     store.list()                            # every import's state
@@ -9,6 +9,10 @@
 document appeared when we expected none). Every successful `put` fires the state
 rule, which is how the pipeline gets its next invocation: so never write a state
 that did not change unless you mean to nudge the import.
+
+The bucket is the state bucket (STATE_BUCKET_NAME), never the watched one: uploaders can
+write every object of the watched bucket, and what the function trusts must be written by
+the function alone (see shared/contract/paths.py).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 import oci
 from pydantic import ValidationError
 
-from shared.contract.paths import STATE_PREFIX, classify, state_object
+from shared.contract.paths import NOTICE_PREFIX, STATE_PREFIX, classify_state, state_object
 from shared.contract.state import ImportState
 
 MAX_STATE_BYTES = 1024 * 1024  # a state document holds at most 100 transitions: far below this
@@ -44,9 +48,6 @@ class StateUnreadable(Exception):
         self.object_name = object_name
         self.reason = reason
         self.etag = etag
-
-
-NOTICE_PREFIX = "_imports/notices/"  # one-shot markers; no rule fires on them, classify() ignores them
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,17 @@ def put_if(client: Any, namespace: str, bucket: str, name: str, body: bytes, eta
 
 
 class StateStore:
-    """The import state documents `_imports/state/<name>.json` of one bucket."""
+    """The import state documents `state/<name>.json` of the state bucket.
 
-    def __init__(self, os_client: Any, namespace: str, bucket: str) -> None:
+    `bucket` is the state bucket; `watched_bucket`, when given, the bucket whose uploads
+    (manifests, requests) these states describe, for callers that look at both.
+    """
+
+    def __init__(self, os_client: Any, namespace: str, bucket: str, *, watched_bucket: str = "") -> None:
         self.client = os_client
         self.namespace = namespace
         self.bucket = bucket
+        self.watched_bucket = watched_bucket
 
     def get(self, name: str) -> tuple[ImportState, str] | None:
         """The state of import `name` and its ETag, or None if there is none.
@@ -197,14 +203,14 @@ class StateStore:
         return [
             e
             for e in list_entries(self.client, self.namespace, self.bucket, STATE_PREFIX)
-            if classify(e.name) is not None
+            if classify_state(e.name) is not None
         ]
 
     def list(self) -> list[ImportState]:
         """Every import's state, by name; unreadable documents are skipped (get() names them)."""
         out: list[ImportState] = []
         for entry in self.entries():
-            ref = classify(entry.name)
+            ref = classify_state(entry.name)
             if ref is None:
                 continue
             try:
@@ -216,7 +222,7 @@ class StateStore:
         return sorted(out, key=lambda s: s.name)
 
     def claim_notice(self, key: str) -> bool:
-        """Create the marker `_imports/notices/<key>` once: True for the one caller that created it."""
+        """Create the marker `notices/<key>` once: True for the one caller that created it."""
         try:
             put_if(self.client, self.namespace, self.bucket, NOTICE_PREFIX + key, b"{}", None)
         except ConflictError:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.contract.paths import classify
+from shared.contract.paths import classify_state
 from shared.contract.state import ImportState, Stage
 from shared.contract.tags import IMPORT_NAME
 from shared.pipeline import logs
@@ -117,7 +117,7 @@ class _StateCache:
         unreadable: set[str] = set()
         seen: set[str] = set()
         for entry in store.entries():
-            ref = classify(entry.name)
+            ref = classify_state(entry.name)
             if ref is None:
                 continue
             seen.add(ref.name)
@@ -209,7 +209,9 @@ def sweep(
     still_live: list[Resource] = []
     if ops is not None and managed is not None:
         for res in managed:
-            if res.tags.get("import-bucket") != store.bucket:
+            # The watched bucket names the deployment (the state bucket holds no uploads). A store
+            # opened without it cannot tell ours from another deployment's: then nothing is ours.
+            if not store.watched_bucket or res.tags.get("import-bucket") != store.watched_bucket:
                 report.not_ours += 1  # another deployment of the pipeline in this compartment: hands off
                 continue
             owner = by_id.get(res.import_id or "")

@@ -19,6 +19,9 @@ module "model_import" {
   name_prefix                      = var.name_prefix
   freeform_tags                    = var.freeform_tags
   bucket_name                      = var.bucket_name
+  state_bucket_name                = var.state_bucket_name
+  state_compartment_ocid           = var.state_compartment_ocid
+  allow_shared_state_compartment   = var.allow_shared_state_compartment
   bucket_kms_key_id                = var.bucket_kms_key_id
   bucket_kms_key_compartment_ocid  = var.bucket_kms_key_compartment_ocid
   state_version_retention_days     = var.state_version_retention_days

@@ -60,6 +60,7 @@ class CliHarness:
             "OCI_CLI_COMPARTMENT_ID",
             "COMPARTMENT_ID",
             "BUCKET_NAME",
+            "STATE_BUCKET_NAME",
             "NAMESPACE",
             "AI_UNIT_PRICE_PER_HOUR",
             "HF_TOKEN",
@@ -72,8 +73,9 @@ class CliHarness:
         self.genai = handle.factory.generative_ai()
         self.namespace = handle.info.namespace
         self.bucket = handle.info.bucket
+        self.state_bucket = handle.info.state_bucket
         self.compartment_id = handle.info.compartment_id
-        self.store = StateStore(self.os, self.namespace, self.bucket)
+        self.store = StateStore(self.os, self.namespace, self.state_bucket, watched_bucket=self.bucket)
         self.ops = GenAiOps(self.genai, self.compartment_id, sleep=lambda s: None)
 
     def __call__(self, *argv: str) -> Result:

@@ -35,8 +35,19 @@ class Pipeline:
         return self.cloud.factory.object_storage()
 
     @property
+    def uploader_os(self) -> Any:
+        """Object Storage as an uploader: the watched bucket only (the state bucket is read-only)."""
+        return self.cloud.uploader_factory.object_storage()
+
+    @property
+    def state_bucket(self) -> str:
+        return str(self.cloud.info.state_bucket)
+
+    @property
     def store(self) -> StateStore:
-        return StateStore(self.os, self.cloud.info.namespace, self.cloud.info.bucket)
+        return StateStore(
+            self.os, self.cloud.info.namespace, self.state_bucket, watched_bucket=self.cloud.info.bucket
+        )
 
     @property
     def ops(self) -> GenAiOps:
@@ -48,6 +59,11 @@ class Pipeline:
 
     def delete(self, name: str) -> None:
         self.os.delete_object(self.cloud.info.namespace, self.cloud.info.bucket, name)
+
+    def put_state_object(self, name: str, body: bytes, **kwargs: Any) -> str:
+        """Write an object of the state bucket as an operator would (uploaders cannot)."""
+        resp = self.os.put_object(self.cloud.info.namespace, self.state_bucket, name, body, **kwargs)
+        return str(resp.headers["etag"])
 
     def upload_model(self, name: str, kind: str = "chat", manifest: dict[str, Any] | None = None) -> str:
         folder = write_model(self.tmp / f"src-{name}", kind)
@@ -86,7 +102,7 @@ class Pipeline:
 
     def ledger_text(self) -> str:
         info = self.cloud.info
-        found = read_object(self.os, info.namespace, info.bucket, LEDGER_OBJECT, 1 << 20)
+        found = read_object(self.os, info.namespace, self.state_bucket, LEDGER_OBJECT, 1 << 20)
         return found[0].decode() if found else ""
 
     def function_log(self) -> str:

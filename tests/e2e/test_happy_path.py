@@ -38,10 +38,7 @@ def test_manifest_upload_ends_with_a_live_verified_endpoint(pipeline: Pipeline) 
         "SMOKE_TESTING",
         "DONE",
     ]
-    ledger = pipeline.os.get_object(
-        pipeline.cloud.info.namespace, pipeline.cloud.info.bucket, "_imports/ledger.json"
-    )
-    assert state.import_id in ledger.data.content.decode()
+    assert state.import_id in pipeline.ledger_text()
 
 
 @pytest.mark.parametrize(

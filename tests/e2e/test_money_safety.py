@@ -17,7 +17,7 @@ from shared.pipeline.sweep import SweepReport, sweep
 
 
 def ledger_of(pipeline: Pipeline) -> Ledger:
-    return Ledger(pipeline.os, pipeline.cloud.info.namespace, pipeline.cloud.info.bucket)
+    return Ledger(pipeline.os, pipeline.cloud.info.namespace, pipeline.state_bucket)
 
 
 def run_sweep(pipeline: Pipeline, ledger: Ledger | None = None) -> SweepReport:
@@ -56,10 +56,7 @@ def test_sweep_leaves_a_deployment_whose_state_is_unreadable_alone(pipeline: Pip
     assert found is not None
     doc = json.loads(found[0].to_json())
     doc["added_in_v2"] = 1  # a newer writer's field: this version cannot read the document
-    info = pipeline.cloud.info
-    pipeline.os.put_object(
-        info.namespace, info.bucket, state_object("live"), json.dumps(doc).encode(), if_match=found[1]
-    )
+    pipeline.put_state_object(state_object("live"), json.dumps(doc).encode(), if_match=found[1])
     pipeline.idle()
 
     report = run_sweep(pipeline, ledger)
@@ -113,8 +110,7 @@ def test_a_corrupt_ledger_or_a_refused_delete_does_not_stop_the_sweep(pipeline: 
     ]
     for created in late:
         pipeline.ops.wait(Kind.IMPORTED_MODEL, created.id, None, 10, 0.05)
-    info = pipeline.cloud.info
-    pipeline.os.put_object(info.namespace, info.bucket, LEDGER_OBJECT, b"{not json")
+    pipeline.put_state_object(LEDGER_OBJECT, b"{not json")
     pipeline.cloud.set_fault(service="generativeai", method="DELETE", status=500, count=1)
 
     report = run_sweep(pipeline)

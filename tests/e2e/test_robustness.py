@@ -37,7 +37,7 @@ def unreadable_notices(pipeline: Pipeline) -> list[dict[str, Any]]:
 
 def test_oversized_state_document_is_notified_once_and_answered(pipeline: Pipeline) -> None:
     big = json.dumps({"name": "big", "padding": "x" * (1024 * 1024 + 10)}).encode()
-    pipeline.put(state_object("big"), big)  # fires the state rule
+    pipeline.put_state_object(state_object("big"), big)  # fires the state rule
     pipeline.idle()
     try:
         pipeline.store.get("big")
@@ -63,10 +63,7 @@ def test_state_document_of_a_newer_schema_is_notified_then_ignored(pipeline: Pip
     assert st is not None
     doc = json.loads(st.to_json())
     doc["added_in_v2"] = 1
-    info = pipeline.cloud.info
-    pipeline.os.put_object(
-        info.namespace, info.bucket, state_object("newer"), json.dumps(doc).encode(), if_match=etag
-    )
+    pipeline.put_state_object(state_object("newer"), json.dumps(doc).encode(), if_match=etag)
     pipeline.idle()
     status, answer = deliver_again(pipeline, manifest_object("newer"), "dup-newer")
     pipeline.idle()

@@ -128,7 +128,7 @@ def test_sweep_deletes_orphans_and_stale_holds(pipeline: Pipeline) -> None:
     foreign = live.ops.create_imported_model(foreign_state, state.plan.capability)  # type: ignore[union-attr]
     from shared.pipeline.ledger import Ledger
 
-    ledger = Ledger(live.os, live.cloud.info.namespace, live.cloud.info.bucket)
+    ledger = Ledger(live.os, live.cloud.info.namespace, live.state_bucket)
     ledger.reserve("ghost-000000000000", "ghost", 1.0, max_per_import=10, max_total=10)
     report = sweep(live.store, now=utcnow(), stall_after=timedelta(minutes=5), ops=live.ops, ledger=ledger)
     assert report.orphans_deleted == [f"import-model {late.id} ({torn.import_id})"]

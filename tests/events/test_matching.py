@@ -10,11 +10,11 @@ import pytest
 
 from events.matching import RULES, RenderError, matches, render, render_rule
 from events.models import parse_event
-from shared.contract.paths import ObjectKind, classify
+from shared.contract.paths import ObjectKind, classify, classify_state
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "events" / "samples"
-VALUES = {"bucket_name": "model-drop"}
+VALUES = {"bucket_name": "model-drop", "state_bucket_name": "model-import-state"}
 
 
 def sample(name: str) -> dict:
@@ -34,7 +34,16 @@ def test_every_rule_file_is_listed_and_renders() -> None:
     assert files == {r.name for r in RULES}
     for rule in RULES:
         condition = render_rule(rule.name, VALUES)
-        assert condition["data"]["additionalDetails"]["bucketName"] == ["model-drop"]
+        # the state rule watches the state bucket, which only the function writes; every other the uploads
+        bucket = "model-import-state" if rule.name == "state-written" else "model-drop"
+        assert condition["data"]["additionalDetails"]["bucketName"] == [bucket]
+
+
+def test_a_state_document_in_the_watched_bucket_fires_nothing() -> None:
+    """An uploader can write `state/<name>.json` into the watched bucket: no rule reacts to it."""
+    event = sample("state-updated")
+    event["data"]["additionalDetails"]["bucketName"] = "model-drop"
+    assert rules_matching(event, star_spans_slash=True) == set()
 
 
 def test_missing_placeholder_value_is_an_error() -> None:
@@ -95,7 +104,8 @@ def test_whatever_a_rule_fires_for_classifies_to_its_kind(star_spans_slash: bool
     for name in ("manifest-created", "request-created", "state-updated", "config-created"):
         event = sample(name)
         (rule,) = rules_matching(event, star_spans_slash=star_spans_slash)
-        ref = classify(event["data"]["resourceName"])
+        resource = event["data"]["resourceName"]
+        ref = classify_state(resource) if rule == "state-written" else classify(resource)
         assert ref is not None and ref.kind is kinds[rule]
 
 

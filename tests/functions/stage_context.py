@@ -20,6 +20,7 @@ def make_ctx(**settings: object) -> StageContext:
     base = {
         "compartment_id": "ocid1.compartment..c",
         "bucket_name": "model-drop",
+        "state_bucket_name": "model-import-state",
         "topic_id": "t",
         "namespace": "ns",
     }

@@ -22,6 +22,7 @@ def runtime(localcloud, **settings: object) -> Runtime:  # type: ignore[no-untyp
     base = {
         "compartment_id": info.compartment_id,
         "bucket_name": info.bucket,
+        "state_bucket_name": info.state_bucket,
         "topic_id": info.topic_id,
         "namespace": info.namespace,
     }

@@ -113,3 +113,31 @@ def test_json_bodies_must_be_signed(localcloud) -> None:  # type: ignore[no-unty
         timeout=10,
     )
     assert put.status_code == 200 and put.headers["etag"]
+
+
+# --- two identities: the uploader may write only the watched bucket ---
+
+
+def test_an_uploader_cannot_write_the_state_bucket(localcloud) -> None:  # type: ignore[no-untyped-def]
+    """The uploader's PUT, overwrite or delete in the state bucket is refused as OCI refuses it: 404."""
+    ns, bucket, state_bucket = localcloud.info.namespace, localcloud.info.bucket, localcloud.info.state_bucket
+    operator = localcloud.factory.object_storage()
+    uploader = localcloud.uploader_factory.object_storage()
+    operator.put_object(ns, state_bucket, "state/tiny.json", b'{"by": "the function"}')
+
+    uploader.put_object(ns, bucket, "models/tiny/import.json", b"{}")  # its job: upload models
+    for call in (
+        lambda: uploader.put_object(ns, state_bucket, "state/tiny.json", b'{"forged": true}'),
+        lambda: uploader.put_object(ns, state_bucket, "ledger.json", b'{"holds": {}}'),
+        lambda: uploader.delete_object(ns, state_bucket, "state/tiny.json"),
+        lambda: localcloud.uploader_factory.generative_ai().list_endpoints(localcloud.info.compartment_id),
+    ):
+        with pytest.raises(oci.exceptions.ServiceError) as err:
+            call()
+        assert (err.value.status, err.value.code) == (404, "NotAuthorizedOrNotFound")
+    # reading it stays possible (that grant lets uploaders run `model-import status`)
+    assert uploader.get_object(ns, state_bucket, "state/tiny.json").data.content == b'{"by": "the function"}'
+    assert [o.name for o in uploader.list_objects(ns, state_bucket).data.objects] == ["state/tiny.json"]
+    # and the function's identity writes both
+    operator.put_object(ns, state_bucket, "ledger.json", b'{"holds": {}}')
+    operator.put_object(ns, bucket, "models/tiny/config.json", b"{}")

@@ -83,16 +83,17 @@ def test_multipart_commit_emits_one_event(localcloud, tmp_path: Path) -> None:  
 def test_router_applies_the_rules(make_localcloud) -> None:  # type: ignore[no-untyped-def]
     cloud = make_localcloud()
     client = cloud.factory.object_storage()
-    ns, bucket = cloud.info.namespace, cloud.info.bucket
+    ns, bucket, state_bucket = cloud.info.namespace, cloud.info.bucket, cloud.info.state_bucket
     for name in (
         "models/a/config.json",
         "models/a/import.json",
         "requests/r.json",
-        "_imports/state/a.json",
-        "_imports/ledger.json",
+        "state/a.json",  # in the watched bucket: an uploader's forgery fires nothing
         "elsewhere/import.json",
     ):
         client.put_object(ns, bucket, name, b"{}")
+    for name in ("state/a.json", "ledger.json", "notices/a"):
+        client.put_object(ns, state_bucket, name, b"{}")
     client.delete_object(ns, bucket, "models/a/import.json")
     client.delete_object(ns, bucket, "models/a/config.json")
     routed = [
@@ -103,9 +104,11 @@ def test_router_applies_the_rules(make_localcloud) -> None:  # type: ignore[no-u
         ("models/a/config.json", "createobject", []),
         ("models/a/import.json", "createobject", ["manifest-written"]),
         ("requests/r.json", "createobject", ["request-written"]),
-        ("_imports/state/a.json", "createobject", ["state-written"]),
-        ("_imports/ledger.json", "createobject", []),
+        ("state/a.json", "createobject", []),
         ("elsewhere/import.json", "createobject", []),
+        ("state/a.json", "createobject", ["state-written"]),
+        ("ledger.json", "createobject", []),
+        ("notices/a", "createobject", []),
         ("models/a/import.json", "deleteobject", ["source-deleted"]),
         ("models/a/config.json", "deleteobject", []),
     ]

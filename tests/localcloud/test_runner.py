@@ -28,6 +28,7 @@ def test_runner_delivers_matching_events_to_fdk(make_localcloud, tmp_path: Path)
     assert names == ["models/tiny/import.json", "requests/hf.json"]
     settings = records[0]["settings"]
     assert settings["BUCKET_NAME"] == bucket and settings["NAMESPACE"] == ns
+    assert settings["STATE_BUCKET_NAME"] == cloud.info.state_bucket != bucket
     assert settings["TOPIC_ID"] == cloud.info.topic_id and settings["REGION"] == cloud.info.region
     assert settings["HF_TOKEN_SECRET_ID"] == cloud.info.hf_token_secret_id
     assert settings["MODEL_IMPORT_LOCALCLOUD"] == cloud.env["MODEL_IMPORT_LOCALCLOUD"]

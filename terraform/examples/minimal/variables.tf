@@ -28,6 +28,16 @@ variable "compartment_ocid" {
   }
 }
 
+variable "state_compartment_ocid" {
+  description = "Compartment of the state bucket (state documents, AI-unit ledger): one no uploader holds a grant on."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.compartment\\.", var.state_compartment_ocid))
+    error_message = "state_compartment_ocid must be a compartment OCID."
+  }
+}
+
 variable "function_image" {
   description = "The pushed function image, such as ord.ocir.io/<namespace>/model-import:0.1.0 (see the module README)."
   type        = string

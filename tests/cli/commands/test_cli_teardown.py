@@ -107,7 +107,7 @@ def test_teardown_leaves_another_buckets_deployment_of_the_same_name_alone(cli: 
 
 def test_teardown_honours_keep_model_from_the_state(cli: Any) -> None:
     d = cli.deploy("keeps", keep_model=True)
-    ledger = Ledger(cli.os, cli.namespace, cli.bucket)
+    ledger = Ledger(cli.os, cli.namespace, cli.state_bucket)
     ledger.reserve(d.state.import_id, "keeps", 1.77, max_per_import=10, max_total=10)
 
     res = cli("teardown", "keeps", "--poll", "0.05", "--json")  # no --keep-model: the state says so
@@ -173,7 +173,7 @@ def test_teardown_while_the_pipeline_creates_ends_with_nothing_live(
         return [r for kind in Kind for r in cli.ops.list_managed(kind) if r.import_id == import_id]
 
     assert live() == []
-    assert import_id not in Ledger(cli.os, cli.namespace, cli.bucket).holds()
+    assert import_id not in Ledger(cli.os, cli.namespace, cli.state_bucket).holds()
     # the pipeline, woken by these writes, creates nothing afterwards
     for _ in range(20):
         time.sleep(0.1)
@@ -183,7 +183,7 @@ def test_teardown_while_the_pipeline_creates_ends_with_nothing_live(
 
 def test_finish_teardown_never_finishes_a_live_or_newer_import(cli: Any) -> None:
     d = cli.deploy("fin")
-    ledger = Ledger(cli.os, cli.namespace, cli.bucket)
+    ledger = Ledger(cli.os, cli.namespace, cli.state_bucket)
     ledger.reserve(d.state.import_id, "fin", 1.77, max_per_import=10, max_total=10)
 
     alive = finish_teardown(cli.store, ledger, cli.ops, "fin", d.state.import_id, note="test")

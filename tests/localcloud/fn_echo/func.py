@@ -14,6 +14,7 @@ from fdk import response
 SETTINGS = (
     "COMPARTMENT_ID",
     "BUCKET_NAME",
+    "STATE_BUCKET_NAME",
     "TOPIC_ID",
     "NAMESPACE",
     "REGION",

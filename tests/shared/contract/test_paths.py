@@ -5,6 +5,7 @@ import pytest
 from shared.contract.paths import (
     ObjectKind,
     classify,
+    classify_state,
     manifest_object,
     model_prefix,
     request_object,
@@ -18,7 +19,6 @@ from shared.contract.paths import (
         ("models/tiny/import.json", ObjectKind.MANIFEST, "tiny"),
         ("models/tiny/config.json", ObjectKind.CONFIG, "tiny"),
         ("requests/gemma-3-1b.json", ObjectKind.REQUEST, "gemma-3-1b"),
-        ("_imports/state/tiny.json", ObjectKind.STATE, "tiny"),
     ],
 )
 def test_classify_known_objects(object_name: str, kind: ObjectKind, name: str) -> None:
@@ -37,8 +37,9 @@ def test_classify_known_objects(object_name: str, kind: ObjectKind, name: str) -
         "requests/sub/x.json",
         "requests/.json",
         "requests/x.txt",
-        "_imports/ledger.json",
-        "_imports/state/sub/x.json",
+        "ledger.json",
+        "state/tiny.json",  # a state document is never an object of the watched bucket
+        "_imports/state/tiny.json",
         "import.json",
         "models/-x/import.json",
         "models/" + "a" * 64 + "/import.json",
@@ -51,5 +52,23 @@ def test_classify_ignores_everything_else(object_name: str) -> None:
 def test_builders_round_trip() -> None:
     assert classify(manifest_object("m1")) is not None
     assert classify(request_object("m1")) is not None
-    assert classify(state_object("m1")) is not None
+    assert classify_state(state_object("m1")) is not None
+    assert classify(state_object("m1")) is None
+
+
+@pytest.mark.parametrize(
+    "object_name",
+    [
+        "ledger.json",
+        "notices/x",
+        "state/sub/x.json",
+        "state/.json",
+        "state/a..b.json",
+        "models/m/import.json",
+    ],
+)
+def test_only_state_documents_classify_in_the_state_bucket(object_name: str) -> None:
+    assert classify_state(object_name) is None
+    ref = classify_state("state/tiny.json")
+    assert ref is not None and (ref.kind, ref.name) == (ObjectKind.STATE, "tiny")
     assert model_prefix("m1") == "models/m1/"

@@ -11,7 +11,9 @@ from shared.pipeline.ledger import Ledger
 
 @pytest.fixture
 def ledger(localcloud) -> Ledger:  # type: ignore[no-untyped-def]
-    return Ledger(localcloud.factory.object_storage(), localcloud.info.namespace, localcloud.info.bucket)
+    return Ledger(
+        localcloud.factory.object_storage(), localcloud.info.namespace, localcloud.info.state_bucket
+    )
 
 
 def test_reserve_is_idempotent_per_import(ledger: Ledger) -> None:

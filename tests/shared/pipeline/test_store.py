@@ -36,7 +36,7 @@ def make_state(name: str = "tiny-chat", stage: Stage = Stage.VALIDATING) -> Impo
 @pytest.fixture
 def store(localcloud) -> StateStore:  # type: ignore[no-untyped-def]
     info = localcloud.info
-    return StateStore(localcloud.factory.object_storage(), info.namespace, info.bucket)
+    return StateStore(localcloud.factory.object_storage(), info.namespace, info.state_bucket)
 
 
 def test_create_then_read_back_with_etag(store: StateStore) -> None:
@@ -70,16 +70,19 @@ def test_list_returns_every_import_and_skips_strangers(store: StateStore, localc
     for name in ("b-model", "a-model"):
         store.put(make_state(name), None)
     client = localcloud.factory.object_storage()
-    client.put_object(
-        localcloud.info.namespace, localcloud.info.bucket, "_imports/state/not a name!.json", b"{}"
-    )
+    for stranger in ("state/not a name!.json", "ledger.json", "notices/x"):
+        client.put_object(localcloud.info.namespace, localcloud.info.state_bucket, stranger, b"{}")
+    # a state document an uploader could write into the watched bucket is no state at all
+    client.put_object(localcloud.info.namespace, localcloud.info.bucket, state_object("c-model"), b"{}")
     assert [s.name for s in store.list()] == ["a-model", "b-model"]
     assert {e.name for e in store.entries()} == {state_object("a-model"), state_object("b-model")}
 
 
 def test_unreadable_document_is_named(store: StateStore, localcloud) -> None:  # type: ignore[no-untyped-def]
     client = localcloud.factory.object_storage()
-    client.put_object(localcloud.info.namespace, localcloud.info.bucket, state_object("broken"), b"{not json")
-    with pytest.raises(StateUnreadable, match=r"_imports/state/broken\.json"):
+    client.put_object(
+        localcloud.info.namespace, localcloud.info.state_bucket, state_object("broken"), b"{not json"
+    )
+    with pytest.raises(StateUnreadable, match=r"state/broken\.json"):
         store.get("broken")
     assert store.list() == []
