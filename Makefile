@@ -37,6 +37,7 @@ demo: setup
 
 docs: setup
 	$(BIN)/python -m shared.findings > docs/findings.md
+	$(BIN)/python -m cli.docgen docs/cli.md
 
 bench: setup
 	$(BIN)/python -m bench.inspect_headers

@@ -22,12 +22,22 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cli.commands import COMMANDS
+from cli.options import help_with_default
 from cli.output import CliError
 
 PROG = "model-import"
 
 
+class _Formatter(argparse.HelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str:
+        return help_with_default(action).replace("%", "%%")
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)

@@ -44,3 +44,16 @@ def add_state_options(p: argparse.ArgumentParser, *, watch: bool = True) -> None
     p.add_argument(
         "--timeout", type=float, default=None, metavar="SECONDS", help="--watch: give up after this"
     )
+
+
+def help_with_default(action: argparse.Action) -> str:
+    """An option's help with its default appended, unless the text already names one or there is none.
+
+    Used by `--help` (cli.main) and by docs/cli.md (cli.docgen), so both say the same."""
+    text = action.help or ""
+    default = action.default
+    if text == argparse.SUPPRESS or "default" in text or not action.option_strings:
+        return text
+    if default is None or default is False or default == [] or default == argparse.SUPPRESS:
+        return text
+    return f"{text} (default {default:g})" if isinstance(default, float) else f"{text} (default {default})"

@@ -26,6 +26,7 @@ DEFAULT_FUNCTION = REPO_ROOT / "functions" / "func.py"
 # Lifecycles take seconds here, so the function polls often instead of OCI-sized waits.
 LOCAL_FUNCTION_SETTINGS = {"POLL_SECONDS": "20", "POLL_INTERVAL_SECONDS": "0.5"}
 DEFAULT_STATE_DIR = Path(os.environ.get("MODEL_IMPORT_LOCAL_STATE", "~/.cache/model-import/localcloud"))
+STATE_DIR_HELP = "state directory (env MODEL_IMPORT_LOCAL_STATE; default ~/.cache/model-import/localcloud)"
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -42,9 +43,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "Hub on 127.0.0.1, route object events to the function, and write <state-dir>/localcloud.json.",
     )
     up.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    up.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}")
-    up.add_argument("--bucket", default="model-drop", help="watched bucket, created with object events on")
-    up.add_argument("--namespace", default="localcloud", help="Object Storage namespace")
+    up.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=STATE_DIR_HELP)
+    up.add_argument(
+        "--bucket",
+        default="model-drop",
+        help="watched bucket, created with object events on (default model-drop)",
+    )
+    up.add_argument("--namespace", default="localcloud", help="Object Storage namespace (default localcloud)")
     up.add_argument(
         "--hf-token-file",
         type=Path,
@@ -74,10 +79,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     fn.add_argument("--trigger-on-config", action="store_true", help="also start imports on config.json")
     t = up.add_argument_group("lifecycle timings (seconds)")
-    t.add_argument("--import-seconds", type=float, default=2.0)
-    t.add_argument("--cluster-seconds", type=float, default=2.0)
-    t.add_argument("--endpoint-seconds", type=float, default=1.0)
-    t.add_argument("--delete-seconds", type=float, default=0.5)
+    t.add_argument(
+        "--import-seconds", type=float, default=2.0, help="a model import takes this long (default 2)"
+    )
+    t.add_argument(
+        "--cluster-seconds", type=float, default=2.0, help="a cluster create takes this long (default 2)"
+    )
+    t.add_argument(
+        "--endpoint-seconds", type=float, default=1.0, help="an endpoint create takes this long (default 1)"
+    )
+    t.add_argument("--delete-seconds", type=float, default=0.5, help="a delete takes this long (default 0.5)")
     f = up.add_argument_group("faults and notifications")
     f.add_argument(
         "--fault",
@@ -109,9 +120,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="place a local model folder in the bucket by hard links (no copy), as if uploaded",
     )
-    stage.add_argument("folder", type=Path)
+    stage.add_argument("folder", type=Path, help="the model folder to place")
     stage.add_argument("--prefix", help="object prefix (default models/<folder name>/)")
-    stage.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="the running local cloud's")
+    stage.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="the running local cloud's " + STATE_DIR_HELP,
+    )
     stage.set_defaults(func=run_stage)
 
     local.set_defaults(func=lambda args: _usage(local))

@@ -36,14 +36,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "retry", parents=[common], help="resume a failed or stalled import from its stage"
     )
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the import to resume")
     p.add_argument("--watch", action="store_true", help="follow it afterwards")
     add_state_options(p)
     add_price_option(p)
     p.set_defaults(func=run_retry)
 
     p = subparsers.add_parser("cancel", parents=[common], help="stop an import and tear down what it made")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the import to stop")
     p.add_argument("--watch", action="store_true", help="follow the teardown")
     add_state_options(p)
     add_price_option(p)

@@ -86,11 +86,20 @@ def _add_manifest_options(p: argparse.ArgumentParser) -> None:
     add_bucket_options(p)
     add_price_option(p)
     g = p.add_argument_group("import options (written to the manifest only when given)")
-    g.add_argument("--display-name")
-    g.add_argument("--description")
-    g.add_argument("--capability", choices=[c.value for c in Capability])
-    g.add_argument("--unit-shape", help="hosting cluster shape, e.g. A10_X1 (default: recommended)")
-    g.add_argument("--vendor")
+    g.add_argument("--display-name", metavar="TEXT", help="the imported model's name in the console")
+    g.add_argument("--description", metavar="TEXT", help="the imported model's description")
+    g.add_argument(
+        "--capability",
+        choices=[c.value for c in Capability],
+        metavar="CAPABILITY",
+        help="declared capability, checked against the files: "
+        + ", ".join(c.value for c in Capability)
+        + " (default: detected)",
+    )
+    g.add_argument(
+        "--unit-shape", metavar="SHAPE", help="hosting cluster shape, e.g. A10_X1 (default: recommended)"
+    )
+    g.add_argument("--vendor", metavar="TEXT", help="vendor metadata of the model")
     g.add_argument("--model-version", dest="version", metavar="VERSION", help="version metadata of the model")
     g.add_argument("--no-deploy", action="store_true", help="import only: no cluster, no endpoint")
     g.add_argument("--keep-on-delete", action="store_true", help="deleting the manifest does not tear down")
