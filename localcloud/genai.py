@@ -44,6 +44,7 @@ from localcloud.genai_work import (
     rfc3339,
     view,
 )
+from localcloud.tag_limits import check_tags
 from localcloud.web import Request, Response, Route, ServiceError, route
 from shared.shapes import unit_shapes
 
@@ -323,6 +324,7 @@ class GenAiService:
         body = req.json()
         if not isinstance(body, dict):
             raise invalid("the request body must be a JSON object")
+        check_tags(body)
         retry = req.header("opc-retry-token")
         with self.store.lock:
             now = self.ctx.now()
@@ -521,6 +523,8 @@ class GenAiService:
 
     def _update(self, req: Request, kind: Kind, model: type[Any], duration: float) -> Response:
         body = req.json()
+        if isinstance(body, dict):
+            check_tags(body)
         with self.store.lock:
             now = self.ctx.now()
             doc, details = self._active_for_change(req, kind, model, body, now, "updated")

@@ -186,6 +186,21 @@ CREATE TABLE IF NOT EXISTS parts (
 """
 
 
+# "Object Names" (https://docs.oracle.com/iaas/Content/Object/Tasks/managingobjects.htm): 1 to
+# 1024 characters (counted here as UTF-8 bytes), "characters other than line feed, carriage
+# return, and NULL". A name with a line break could otherwise forge lines where it is quoted.
+_FORBIDDEN_IN_NAMES = ("\n", "\r", "\0")
+
+
+def check_object_name(name: str) -> None:
+    if not name or len(name.encode("utf-8", "surrogatepass")) > 1024:
+        raise ServiceError(400, "InvalidObjectName", "object names are 1 to 1024 bytes")
+    if any(c in name for c in _FORBIDDEN_IN_NAMES):
+        raise ServiceError(
+            400, "InvalidObjectName", "object names cannot contain line feed, carriage return or NULL"
+        )
+
+
 class ObjectStore:
     def __init__(
         self,
@@ -433,8 +448,7 @@ class ObjectStore:
         content_md5: str | None = None,
         metadata: dict[str, str] | None = None,
     ) -> StoredObject:
-        if not name or len(name.encode()) > 1024:
-            raise ServiceError(400, "InvalidObjectName", "object names are 1 to 1024 bytes")
+        check_object_name(name)
         self.bucket(bucket)
         precondition.check(self.find(bucket, name), write=True)  # fail fast, before the bytes
         blob, path = self._new_blob()
@@ -541,6 +555,7 @@ class ObjectStore:
         source_if_match: str | None = None,
         target_precondition: Precondition = Precondition(),
     ) -> StoredObject:
+        check_object_name(target)
         with self._lock:
             bucket_doc = self.bucket(bucket)
             current = self.get(bucket, source)
@@ -576,8 +591,7 @@ class ObjectStore:
         precondition: Precondition = Precondition(),
     ) -> Upload:
         self.bucket(bucket)
-        if not name:
-            raise ServiceError(400, "InvalidObjectName", "the multipart upload needs an object name")
+        check_object_name(name)
         precondition.check(self.find(bucket, name), write=True)
         upload = Upload(
             upload_id=str(uuid.uuid4()),
