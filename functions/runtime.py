@@ -98,7 +98,15 @@ class Runtime:
 
     @cached_property
     def ops(self) -> GenAiOps:
-        return GenAiOps(self.factory.generative_ai(), self.settings.compartment_id, sleep=self.sleep)
+        # An import's Object Storage data source names the bucket's region when Generative AI is
+        # elsewhere (ObjectStorageObject.region: "The full canonical region id ... where the bucket lives").
+        home, genai = self.factory.region, self.factory.genai_region
+        return GenAiOps(
+            self.factory.generative_ai(),
+            self.settings.compartment_id,
+            sleep=self.sleep,
+            bucket_region=home if genai != home else None,
+        )
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -141,7 +149,9 @@ def runtime_from_env(env: Mapping[str, str] | None = None) -> Runtime:
     global _runtime
     if _runtime is None:
         env = dict(os.environ if env is None else env)
-        _runtime = Runtime(settings=Settings.from_env(env), factory=ClientFactory(env=env), env=env)
+        settings = Settings.from_env(env)
+        factory = ClientFactory(env=env, genai_region=settings.region)
+        _runtime = Runtime(settings=settings, factory=factory, env=env)
     return _runtime
 
 

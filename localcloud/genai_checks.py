@@ -21,12 +21,15 @@ def check_source(ctx: CloudContext, vault: TokenVault, model: dict[str, Any]) ->
     if src["sourceType"] == "OBJECT_STORAGE_OBJECT":
         ns, bucket, prefix = src["namespaceName"], src["bucketName"], src["prefixName"]
         where = f"oci://{bucket}@{ns}/{prefix}"
-        if src.get("region") and src["region"] != ctx.region:
+        # Without `region` the bucket is looked for in the service's own region
+        # (ObjectStorageObject.region: "where the object storage bucket is located").
+        bucket_region = src.get("region") or getattr(ctx, "genai_region", ctx.region)
+        if bucket_region != ctx.region:
             return [
                 {
                     "code": "InvalidModelSource",
-                    "message": f"bucket {bucket} is not in region {src['region']} "
-                    f"(this cloud serves {ctx.region}): "
+                    "message": f"bucket {bucket} is not in region {bucket_region} "
+                    f"(its buckets are in {ctx.region}): "
                     "set dataSource.region to the bucket's region",
                 }
             ], []

@@ -49,6 +49,8 @@ from localcloud.web import Request, Response, Route, ServiceError, match, parse_
 log = logging.getLogger("localcloud")
 
 ADMIN_PREFIX = "/localcloud"
+REGION_PREFIX = "/regions/"
+GENAI_SERVICES = frozenset({"generativeai", "inference"})
 HUB_PREFIX = "/hub"
 UNSIGNED_SERVICES = {"hub", "admin"}
 MAX_SIGNED_BODY = 16 * 1024 * 1024  # bodies signed with x-content-sha256 are hashed in memory up to this
@@ -94,6 +96,10 @@ class CloudConfig:
     # display names of imported models whose endpoints answer like a reasoning model: the
     # reasoning comes first and uses the token budget, the content may stay empty ("*": all)
     reasoning_models: tuple[str, ...] = ()
+    # Region of Generative AI (control plane and inference); None: the home region. Another
+    # region gets its own base URL (<endpoint>/regions/<region>, listed in localcloud.json
+    # `endpoints`); each service answers only at its own region's URL, as OCI's do.
+    genai_region: str | None = None
 
 
 class _Body(io.RawIOBase):
@@ -318,6 +324,7 @@ class LocalCloud:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = _lock_state_dir(self.state_dir)
         self.region = config.region
+        self.genai_region = config.genai_region or config.region
         self.namespace = config.namespace
         self.timings = config.timings
         self.clock_offset = 0.0
@@ -513,6 +520,7 @@ class LocalCloud:
             "state_dir": str(self.state_dir),
             "pid": os.getpid(),
             "services": self.service_names(),
+            "endpoints": self.region_endpoints(base),  # `endpoint` stays the home region's
         }
 
     def service_names(self) -> list[str]:
@@ -532,7 +540,7 @@ class LocalCloud:
             "STATE_BUCKET_NAME": self.config.state_bucket,
             "TOPIC_ID": self.topic_id,
             "NAMESPACE": self.namespace,
-            "REGION": self.region,
+            "REGION": self.genai_region,
             "HF_TOKEN_SECRET_ID": self.hf_token_secret_id,
             "MODEL_IMPORT_LOCALCLOUD": str(self.info_file),
             "HF_ENDPOINT": f"{self.base_url}{HUB_PREFIX}",
@@ -544,8 +552,28 @@ class LocalCloud:
         return env
 
     # --- request handling ---------------------------------------------------------------
+    def region_endpoints(self, base: str) -> dict[str, str]:
+        """The base URL of each region this cloud serves: the home region at the root."""
+        out = {self.region: base}
+        if self.genai_region != self.region:
+            out[self.genai_region] = f"{base}{REGION_PREFIX}{self.genai_region}"
+        return out
+
+    def _serving_region(self, service: str) -> str:
+        return self.genai_region if service in GENAI_SERVICES else self.region
+
+    @staticmethod
+    def _split_region(req: Request) -> str | None:
+        """Strip a `/regions/<region>` prefix from the request path; the region it named, if any."""
+        if not req.raw_path.startswith(REGION_PREFIX):
+            return None
+        region, _, rest = req.raw_path[len(REGION_PREFIX) :].partition("/")
+        req.raw_path, req.path, _ = parse_target("/" + rest)
+        return region
+
     def handle(self, req: Request, target: str, request_id: str) -> Response | None:
         """Authenticate, inject faults, route. None means: drop the connection."""
+        region = self._split_region(req) or self.region
         found = match(self.routes, req.method, req.raw_path)
         service = found[0].service if found else self._service_of(req.path)
         try:

@@ -114,6 +114,7 @@ class ClientFactory:
         region: str | None = None,
         endpoint: str | None = None,
         env: Mapping[str, str] | None = None,
+        genai_region: str | None = None,
     ) -> None:
         self._env = dict(os.environ if env is None else env)
         self.local: LocalCloudInfo | None = None
@@ -135,6 +136,9 @@ class ClientFactory:
         self.profile = profile or self._env.get("OCI_CLI_PROFILE") or oci.config.DEFAULT_PROFILE
         self._region = region or self._env.get("OCI_CLI_REGION") or None
         self.endpoint = endpoint
+        # Generative AI may live in another region than the bucket and the function (REGION):
+        # only its clients (control plane and inference) follow it.
+        self._genai_region = genai_region or None
 
     # --- authentication -----------------------------------------------------------------
     @cached_property
@@ -157,14 +161,35 @@ class ClientFactory:
 
     @property
     def region(self) -> str:
+        """The home region: the bucket's, the function's (Object Storage, Notifications, Vault)."""
         return str(self._config_and_signer[0].get("region") or "")
 
-    def _make(self, cls: Any, **kwargs: Any) -> Any:
+    @property
+    def genai_region(self) -> str:
+        """The Generative AI region: REGION when configured, else the home region."""
+        return self._genai_region or self.region
+
+    def _endpoint_for(self, region: str | None) -> str | None:
+        """The base URL to use for `region`: the local cloud's own URL of that region, or `endpoint`."""
+        if self.local is None or not region or region == self.local.region:
+            return self.endpoint
+        endpoints = self.local.extra.get("endpoints") or {}
+        if region not in endpoints:
+            raise ValueError(
+                f"the local cloud serves no region {region!r} (it serves {', '.join(sorted(endpoints))}); "
+                "start it with that Generative AI region or unset REGION"
+            )
+        return str(endpoints[region])
+
+    def _make(self, cls: Any, *, region: str | None = None, **kwargs: Any) -> Any:
         config, signer = self._config_and_signer
+        if region and region != config.get("region"):
+            config = {**config, "region": region}  # the SDK builds the endpoint from config["region"]
         if signer is not None:
             kwargs["signer"] = signer
-        if self.endpoint:
-            kwargs["service_endpoint"] = self.endpoint
+        endpoint = self._endpoint_for(region)
+        if endpoint:
+            kwargs["service_endpoint"] = endpoint
         kwargs.setdefault("retry_strategy", bounded_retry_strategy())
         return cls(config, **kwargs)
 
@@ -173,10 +198,10 @@ class ClientFactory:
         return self._make(oci.object_storage.ObjectStorageClient)
 
     def generative_ai(self) -> oci.generative_ai.GenerativeAiClient:
-        return self._make(oci.generative_ai.GenerativeAiClient)
+        return self._make(oci.generative_ai.GenerativeAiClient, region=self.genai_region)
 
     def inference(self) -> oci.generative_ai_inference.GenerativeAiInferenceClient:
-        return self._make(oci.generative_ai_inference.GenerativeAiInferenceClient)
+        return self._make(oci.generative_ai_inference.GenerativeAiInferenceClient, region=self.genai_region)
 
     def notifications(self) -> oci.ons.NotificationDataPlaneClient:
         return self._make(oci.ons.NotificationDataPlaneClient)
@@ -186,9 +211,10 @@ class ClientFactory:
 
     def inference_base_url(self) -> str:
         """Base of the inference service, for the OpenAI-compatible route and example calls."""
-        if self.endpoint:
-            return self.endpoint.rstrip("/")
-        return inference_host_url(self.region)
+        endpoint = self._endpoint_for(self.genai_region)
+        if endpoint:
+            return endpoint.rstrip("/")
+        return inference_host_url(self.genai_region)
 
     def openai_base_url(self) -> str:
         return f"{self.inference_base_url()}/openai/v1"

@@ -159,9 +159,11 @@ class GenAiOps:
         *,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        bucket_region: str | None = None,
     ) -> None:
         self.client = client
         self.compartment_id = compartment_id
+        self.bucket_region = bucket_region  # set when the bucket is not in Generative AI's region
         self._sleep = sleep
         self._monotonic = monotonic
 
@@ -304,6 +306,7 @@ class GenAiOps:
                 namespace_name=src.namespace,
                 bucket_name=src.bucket,
                 prefix_name=src.prefix,
+                region=self.bucket_region,
             )
         opts = state.options
         details = gm.CreateImportedModelDetails(

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import oci
+import pytest
 from e2e_pipeline import Pipeline
 
 from localcloud.demo_models import write_model
+from shared.clients import ClientFactory
 from shared.contract.paths import manifest_object, request_object
 from shared.contract.state import Stage
 from shared.pipeline.genai_ops import Kind
@@ -115,3 +118,23 @@ def test_the_notified_call_runs_as_pasted_with_only_the_oci_sdk(pipeline: Pipeli
     )
     assert done.returncode == 0, (snippet, done.stderr)
     assert "[localcloud emulation]" in done.stdout and "stop" in done.stdout
+
+
+def test_generative_ai_in_another_region_than_the_bucket(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """REGION moves only the Generative AI clients; the import's data source names the bucket's region."""
+    pipeline: Pipeline = make_pipeline(genai_region="eu-frankfurt-1")
+    info = pipeline.cloud.info
+    assert set(info.extra["endpoints"]) == {"us-chicago-1", "eu-frankfurt-1"}
+    assert info.endpoint == info.extra["endpoints"]["us-chicago-1"]  # existing users keep working
+    with pytest.raises(oci.exceptions.ServiceError) as wrong:  # Generative AI at the home endpoint
+        pipeline.ops.list_all(Kind.ENDPOINT)
+    assert wrong.value.status == 404 and "eu-frankfurt-1" in wrong.value.message
+
+    pipeline.upload_model("abroad", "chat")
+    state = pipeline.wait_stage("abroad", "DONE", "FAILED", "REJECTED")
+    assert state.stage is Stage.DONE, (state.findings, state.last_error)
+    genai = ClientFactory(env=pipeline.cloud.env, genai_region="eu-frankfurt-1").generative_ai()
+    model = genai.get_imported_model(state.resources.imported_model_id).data
+    assert model.data_source.region == "us-chicago-1"
+    assert pipeline.cloud.env["REGION"] == "eu-frankfurt-1"
+    assert "/regions/eu-frankfurt-1" in pipeline.messages()[0]["body"]  # the call goes where the model is
