@@ -234,6 +234,29 @@ resource "oci_identity_policy" "function" {
   description    = "Least privilege of the model-import function: its bucket, its Generative AI resources, one secret, publishing to its topic."
   statements     = local.function_statements
   freeform_tags  = local.tags
+
+  lifecycle {
+    # A compartment variable given the tenancy OCID writes "in tenancy": the grant then covers
+    # every compartment (the Generative AI one above all: manage every model, cluster and
+    # endpoint of the tenancy). Only an explicit choice makes that happen.
+    precondition {
+      condition     = var.allow_tenancy_wide_grants || length(local.tenancy_wide_compartments) == 0
+      error_message = "These compartment variables are the tenancy OCID, which would make the function's grants tenancy-wide: ${join(", ", local.tenancy_wide_compartments)}. Give a compartment OCID, or set allow_tenancy_wide_grants = true to deploy in the root compartment on purpose."
+    }
+  }
+}
+
+locals {
+  # Which compartment variables name the tenancy itself (see the precondition above).
+  tenancy_wide_compartments = [
+    for name, value in {
+      compartment_ocid                 = var.compartment_ocid
+      genai_compartment_ocid           = var.genai_compartment_ocid
+      bucket_kms_key_compartment_ocid  = var.bucket_kms_key_compartment_ocid
+      hf_token_secret_compartment_ocid = var.hf_token_secret_compartment_ocid
+      topic_compartment_ocid           = var.topic_compartment_ocid
+    } : name if value == var.tenancy_ocid
+  ]
 }
 
 resource "oci_identity_policy" "services" {

@@ -146,6 +146,12 @@ variable "state_compartment_ocid" {
   }
 }
 
+variable "allow_tenancy_wide_grants" {
+  description = "Allow a compartment variable (compartment_ocid, genai_compartment_ocid, bucket_kms_key_compartment_ocid, hf_token_secret_compartment_ocid, topic_compartment_ocid) to be the tenancy OCID. Its grants then read 'in tenancy' and cover every compartment (with genai_compartment_ocid: every Generative AI model, cluster and endpoint of the tenancy). False: such a value is refused at plan."
+  type        = bool
+  default     = false
+}
+
 variable "allow_shared_state_compartment" {
   description = "Allow the state bucket in the watched bucket's compartment (compartment_ocid). Safe only if no uploader holds a grant on that compartment that reaches the state bucket, e.g. every uploader statement has target.bucket.name = '<watched bucket>'."
   type        = bool

@@ -22,6 +22,7 @@ module "model_import" {
   state_bucket_name                = var.state_bucket_name
   state_compartment_ocid           = var.state_compartment_ocid
   allow_shared_state_compartment   = var.allow_shared_state_compartment
+  allow_tenancy_wide_grants        = var.allow_tenancy_wide_grants
   bucket_kms_key_id                = var.bucket_kms_key_id
   bucket_kms_key_compartment_ocid  = var.bucket_kms_key_compartment_ocid
   state_version_retention_days     = var.state_version_retention_days
