@@ -15,6 +15,7 @@ import pytest
 
 from cli.main import main
 from tests.shared.inspection.builders import (
+    FOUR_LAYERS,
     TINY_LLAMA_CONFIG,
     fixture_config,
     split_shards,
@@ -98,7 +99,7 @@ def test_requested_shape_and_allowed_shapes(tmp_path: Path) -> None:
 def test_oci_source_against_the_local_cloud(
     localcloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    params = write_model(tmp_path / "m", TINY_LLAMA_CONFIG, split_shards(tiny_llama_tensors(layers=4), 2))
+    params = write_model(tmp_path / "m", FOUR_LAYERS, split_shards(tiny_llama_tensors(layers=4), 2))
     localcloud.stage(tmp_path / "m", "models/tiny/")
     for key, value in localcloud.env.items():
         monkeypatch.setenv(key, value)

@@ -81,6 +81,10 @@ TINY_LLAMA_CONFIG: dict[str, Any] = {
     "torch_dtype": "bfloat16",
 }
 
+#: the config of `tiny_llama_tensors(layers=4)`: the pre-flight refuses weights with more layers
+#: than config.json describes (PARAMETERS_MISMATCH), as vLLM does
+FOUR_LAYERS: dict[str, Any] = {**TINY_LLAMA_CONFIG, "num_hidden_layers": 4}
+
 CHAT_TOKENIZER_CONFIG = {"chat_template": "{% for m in messages %}{{ m['content'] }}{% endfor %}"}
 
 

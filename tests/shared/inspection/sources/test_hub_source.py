@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from shared.inspection import HubSource, inspect_artifacts
-from tests.shared.inspection.builders import TINY_LLAMA_CONFIG, split_shards, tiny_llama_tensors, write_model
+from tests.shared.inspection.builders import (
+    FOUR_LAYERS,
+    split_shards,
+    tiny_llama_tensors,
+    write_model,
+)
 from tests.shared.inspection.sources.loopback import folder_files, hub_route, serve
 
 REPO = "acme/tiny-llama"
@@ -17,7 +22,7 @@ TOKEN = "hf_" + "s3cr3t" * 5
 
 
 def _files(tmp_path: Path) -> tuple[dict[str, bytes], int]:
-    params = write_model(tmp_path / "m", TINY_LLAMA_CONFIG, split_shards(tiny_llama_tensors(layers=4), 2))
+    params = write_model(tmp_path / "m", FOUR_LAYERS, split_shards(tiny_llama_tensors(layers=4), 2))
     return folder_files(tmp_path / "m"), params
 
 
@@ -63,7 +68,7 @@ def test_hf_endpoint_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_against_the_local_cloud_hub(localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo_dir = localcloud.state_dir / "hub" / "acme" / "tiny-llama"
-    params = write_model(repo_dir, TINY_LLAMA_CONFIG, split_shards(tiny_llama_tensors(layers=4), 3))
+    params = write_model(repo_dir, FOUR_LAYERS, split_shards(tiny_llama_tensors(layers=4), 3))
     src = HubSource(REPO, "main", endpoint=localcloud.info.hub_endpoint)
     report = inspect_artifacts(src)
     assert report.ok, report.findings

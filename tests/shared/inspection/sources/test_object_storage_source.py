@@ -7,7 +7,13 @@ from pathlib import Path
 import oci
 
 from shared.inspection import ObjectStorageSource, inspect_artifacts
-from tests.shared.inspection.builders import TINY_LLAMA_CONFIG, split_shards, tiny_llama_tensors, write_model
+from tests.shared.inspection.builders import (
+    FOUR_LAYERS,
+    TINY_LLAMA_CONFIG,
+    split_shards,
+    tiny_llama_tensors,
+    write_model,
+)
 from tests.shared.inspection.sources.loopback import folder_files, object_storage_route, oci_config, serve
 
 NS, BUCKET = "testns", "models-bucket"
@@ -80,7 +86,7 @@ def test_a_missing_bucket_is_a_finding_not_an_exception(tmp_path: Path) -> None:
 
 
 def test_against_the_local_cloud(localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    params = write_model(tmp_path / "model", TINY_LLAMA_CONFIG, split_shards(tiny_llama_tensors(layers=4), 3))
+    params = write_model(tmp_path / "model", FOUR_LAYERS, split_shards(tiny_llama_tensors(layers=4), 3))
     localcloud.stage(tmp_path / "model", "models/tiny/")
     client = localcloud.factory.object_storage()
     src = ObjectStorageSource(client, localcloud.info.namespace, localcloud.info.bucket, "models/tiny/")
