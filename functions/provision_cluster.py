@@ -11,6 +11,8 @@ from __future__ import annotations
 from functions.common import StageContext, Step, fail, keep_waiting, move, progress_failed
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import Kind
+from shared.pipeline.limits import unit_availability
+from shared.shapes import get_shape
 
 
 def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
@@ -38,6 +40,14 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             return Step(
                 state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
             )
+        # The tenancy's limit for this shape (often 0 until requested) is read before anything is
+        # reserved or created: refuse early, naming the limit; an unreadable limit never blocks.
+        shape = get_shape(plan.unit_shape)
+        limits = (
+            unit_availability(rt.limits, rt.factory.tenancy_id, s.compartment_id, shape) if shape else None
+        )
+        if limits is not None and limits.enough is False:
+            return fail(state, ctx, "UNIT_LIMIT_INSUFFICIENT", limits.refusal())
         units = plan.ai_units
         reservation = rt.ledger.reserve(
             state.import_id,

@@ -109,6 +109,11 @@ class Runtime:
         )
 
     @cached_property
+    def limits(self) -> Any:
+        """The Limits API client (Generative AI's region): dedicated-unit limits before a create."""
+        return self.factory.limits()
+
+    @cached_property
     def notifier(self) -> Notifier:
         return Notifier(self.factory.notifications(), self.settings.topic_id)
 

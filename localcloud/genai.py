@@ -46,7 +46,7 @@ from localcloud.genai_work import (
 )
 from localcloud.tag_limits import check_tags
 from localcloud.web import Request, Response, Route, ServiceError, route
-from shared.shapes import unit_shapes
+from shared.shapes import get_shape, unit_shapes
 
 API = "/20231130"
 SERVICE = "generativeai"  # the name fault specs select it by (localcloud.faults)
@@ -187,6 +187,19 @@ class GenAiService:
         return r
 
     # ---------------------------------------------------------------- public helpers
+
+    def units_in_use(self) -> dict[str, int]:
+        """Units each dedicated-unit limit has taken: every cluster not DELETED (Limits API usage)."""
+        used: dict[str, int] = {}
+        with self.store.lock:
+            now = self.ctx.now()
+            for doc in self.store.all(CLUSTER.collection):
+                shape = get_shape(str(doc.get("unitShape")))
+                if shape is None or self._render(CLUSTER, doc, now)["lifecycleState"] == "DELETED":
+                    continue
+                units = shape.units_required * int(doc.get("unitCount") or 1)
+                used[shape.limit_name] = used.get(shape.limit_name, 0) + units
+        return used
 
     def serving_target(self, endpoint_id: str) -> ServingTarget | None:
         with self.store.lock:

@@ -50,7 +50,7 @@ log = logging.getLogger("localcloud")
 
 ADMIN_PREFIX = "/localcloud"
 REGION_PREFIX = "/regions/"
-GENAI_SERVICES = frozenset({"generativeai", "inference"})
+GENAI_SERVICES = frozenset({"generativeai", "inference", "limits"})
 HUB_PREFIX = "/hub"
 UNSIGNED_SERVICES = {"hub", "admin"}
 MAX_SIGNED_BODY = 16 * 1024 * 1024  # bodies signed with x-content-sha256 are hashed in memory up to this
@@ -100,6 +100,8 @@ class CloudConfig:
     # region gets its own base URL (<endpoint>/regions/<region>, listed in localcloud.json
     # `endpoints`); each service answers only at its own region's URL, as OCI's do.
     genai_region: str | None = None
+    # Limits API values of dedicated-unit limits (limit name -> units); unset ones are generous
+    unit_limits: dict[str, int] = field(default_factory=dict)
 
 
 class _Body(io.RawIOBase):
@@ -381,6 +383,7 @@ class LocalCloud:
         self.hub: Any = None
         self.genai: Any = None
         self.inference: Any = None
+        self.limits: Any = None
         self.routes: list[Route] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -430,10 +433,16 @@ class LocalCloud:
             ("hub", "localcloud.hub", "HubService", lambda c: c(self, hub_root)),
             ("genai", "localcloud.genai", "GenAiService", lambda c: c(self)),
             ("inference", "localcloud.inference", "InferenceService", lambda c: c(self, self.genai)),
+            (
+                "limits",
+                "localcloud.limits",
+                "LimitsService",
+                lambda c: c(self.config.unit_limits, self.genai.units_in_use),
+            ),
         ):
             try:
                 service_cls = _optional_service(module, cls)
-                if service_cls is None or (name == "inference" and self.genai is None):
+                if service_cls is None or (name in ("inference", "limits") and self.genai is None):
                     continue
                 service = make(service_cls)
                 setattr(self, name, service)

@@ -203,6 +203,16 @@ class ClientFactory:
     def inference(self) -> oci.generative_ai_inference.GenerativeAiInferenceClient:
         return self._make(oci.generative_ai_inference.GenerativeAiInferenceClient, region=self.genai_region)
 
+    def limits(self) -> oci.limits.LimitsClient:
+        """The Limits API of the Generative AI region (limits are per region)."""
+        return self._make(oci.limits.LimitsClient, region=self.genai_region)
+
+    @property
+    def tenancy_id(self) -> str:
+        """The tenancy (root compartment) OCID: the signer's (resource/instance principal) or the config's."""
+        config, signer = self._config_and_signer
+        return str(getattr(signer, "tenancy_id", None) or config.get("tenancy") or "")
+
     def notifications(self) -> oci.ons.NotificationDataPlaneClient:
         return self._make(oci.ons.NotificationDataPlaneClient)
 

@@ -530,6 +530,16 @@ _RULES: tuple[Rule, ...] = (
         "pipeline",
     ),
     Rule(
+        "UNIT_LIMIT_INSUFFICIENT",
+        _E,
+        "The tenancy's service limit for the shape's dedicated AI cluster units (read through the "
+        "Limits API before any cluster is created) leaves fewer units than the cluster needs; new "
+        "tenancies often have 0 until they ask.",
+        "Request a service limit increase for the named limit (Console: Governance & Administration > "
+        "Limits, Quotas and Usage), or choose a shape whose limit has room; then `model-import retry`.",
+        "pipeline",
+    ),
+    Rule(
         "UNHANDLED_ERROR",
         _E,
         "Handling this import raised the same unexpected error twice in a row; retrying cannot help.",

@@ -24,6 +24,7 @@ class UnitShape:
     gpu_model: str
     gpu_memory_gb: int
     ai_units: float
+    units_required: int = 1  # units of `limit_name` one cluster of this shape takes (the table)
 
     @property
     def family(self) -> str:
@@ -51,6 +52,7 @@ def unit_shapes() -> dict[str, UnitShape]:
             gpu_model=row["gpu_model"],
             gpu_memory_gb=int(row["gpu_memory_gb_nominal"]),
             ai_units=float(row["ai_unit_count"]),
+            units_required=int(row["units_required"]),
         )
     return shapes
 

@@ -138,3 +138,15 @@ def test_generative_ai_in_another_region_than_the_bucket(make_pipeline) -> None:
     assert model.data_source.region == "us-chicago-1"
     assert pipeline.cloud.env["REGION"] == "eu-frankfurt-1"
     assert "/regions/eu-frankfurt-1" in pipeline.messages()[0]["body"]  # the call goes where the model is
+
+
+def test_a_shape_whose_limit_is_zero_is_refused_before_any_cluster(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    pipeline: Pipeline = make_pipeline(unit_limits={"dedicated-unit-a10-count": 0})
+    pipeline.upload_model("no-room", "chat", {"unit_shape": "A10_X1"})
+    state = pipeline.wait_stage("no-room", "FAILED", "DONE", "TORN_DOWN")
+    pipeline.idle()
+    assert state.last_error is not None and state.last_error.code == "UNIT_LIMIT_INSUFFICIENT"
+    assert "dedicated-unit-a10-count" in state.last_error.message
+    assert pipeline.live(Kind.CLUSTER) == []
+    (message,) = pipeline.messages()
+    assert "UNIT_LIMIT_INSUFFICIENT" in message["title"] and "service limit increase" in message["body"]
