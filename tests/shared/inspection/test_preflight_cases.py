@@ -7,6 +7,7 @@ script is run too, against the installed `model-import` command.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,19 @@ def test_the_shared_script_passes_every_case(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "0 differ" in proc.stdout
+
+
+def test_the_notification_and_inspect_output_name_the_new_findings_with_their_remedy(tmp_path: Path) -> None:
+    from cli.commands.inspect import print_report
+    from shared.contract.state import Stage
+    from shared.pipeline.notifier import rejection_message
+    from tests.shared.pipeline.pipeline_states import make_state
+
+    CASES["RW01b"][0](tmp_path)
+    report = inspect_artifacts(LocalFolderSource(tmp_path))
+    state = make_state(stage=Stage.REJECTED).model_copy(update={"findings": report.findings})
+    message = rejection_message(state)
+    assert "PEFT_ADAPTER" in message.title and "merge_and_unload()" in message.body
+    out = io.StringIO()
+    print_report(report, out)
+    assert "PEFT_ADAPTER" in out.getvalue() and "what to do: Merge the adapter" in out.getvalue()
