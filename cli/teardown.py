@@ -277,7 +277,7 @@ class Teardown:
             self.say(f"{plan.name}: deleting {KIND_NAMES[res.kind]} {res.id} (untracked)")
             while True:
                 try:
-                    self.ops.delete(res.kind, res.id)
+                    self.ops.delete(res.kind, res.id, import_id=res.import_id or "")
                     break
                 except ResourceBusy as exc:  # still CREATING, or its children are still DELETING
                     if self.monotonic() > deadline:
@@ -293,7 +293,7 @@ class Teardown:
                     )
                 self.sleep(self.poll)
         for res in plan.kept:  # tagged kept: the sweep must not take it for an orphan of a lost state
-            while not self.ops.mark_kept(res.id):
+            while not self.ops.mark_kept(res.id, import_id=res.import_id or ""):
                 if self.monotonic() > deadline:
                     raise self._deadline_error(
                         plan.name, f"{res.kind.value} {res.id} is not ACTIVE to be tagged kept"

@@ -4,6 +4,10 @@ The reservation in the ledger comes first: a cluster that would break a ceiling 
 created, and the failure notification says why and what it would have cost. A cluster
 found by tag (created by an earlier attempt or before a retry) is adopted only after its
 units are recorded in the ledger, ceilings or not: it exists, so it is spending.
+
+The AI units reserved are always those of the shape in the unit-shape table
+(shared/data/unit-shapes.csv), never `plan.ai_units`: the plan is data in a document, and the
+ceilings must hold whatever a document says. An unknown shape creates nothing.
 """
 
 from __future__ import annotations
@@ -21,8 +25,12 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
         return Step(move(state, ctx, Stage.IMPORTING, note="no imported model yet"))
     if not plan.unit_shape:
         return fail(state, ctx, "SHAPE_UNKNOWN", "validation chose no unit shape")
-    if plan.ai_units is None:  # never create a cluster the ledger cannot count
+    shape = get_shape(plan.unit_shape)
+    if shape is None:  # never create a cluster the ledger cannot count
         return fail(state, ctx, "SHAPE_UNKNOWN", f"no AI-unit count is known for {plan.unit_shape}")
+    if plan.unit_shape not in s.usable_shapes:
+        return fail(state, ctx, "SHAPE_NOT_ALLOWED", f"{plan.unit_shape} is not in ALLOWED_SHAPES")
+    ai_units = shape.ai_units  # from the table, whatever plan.ai_units says
     if not res.cluster_id:
         existing = rt.ops.find(Kind.CLUSTER, state.import_id)
         if existing is not None:
@@ -31,7 +39,7 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             rt.ledger.reserve(
                 state.import_id,
                 state.name,
-                plan.ai_units,
+                ai_units,
                 max_per_import=float("inf"),
                 max_total=float("inf"),
                 unit_shape=plan.unit_shape,
@@ -42,13 +50,10 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             )
         # The tenancy's limit for this shape (often 0 until requested) is read before anything is
         # reserved or created: refuse early, naming the limit; an unreadable limit never blocks.
-        shape = get_shape(plan.unit_shape)
-        limits = (
-            unit_availability(rt.limits, rt.factory.tenancy_id, s.compartment_id, shape) if shape else None
-        )
-        if limits is not None and limits.enough is False:
+        limits = unit_availability(rt.limits, rt.factory.tenancy_id, s.compartment_id, shape)
+        if limits.enough is False:
             return fail(state, ctx, "UNIT_LIMIT_INSUFFICIENT", limits.refusal())
-        units = plan.ai_units
+        units = ai_units
         reservation = rt.ledger.reserve(
             state.import_id,
             state.name,

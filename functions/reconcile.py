@@ -40,7 +40,7 @@ from shared.contract.paths import ObjectKind, classify, manifest_object, model_p
 from shared.contract.state import HISTORY_LIMIT, ImportState, LastError, Stage, Transition, make_import_id
 from shared.findings import finding
 from shared.pipeline import logs
-from shared.pipeline.genai_ops import Kind, ResourceBusy
+from shared.pipeline.genai_ops import Kind, NotOurs, ResourceBusy
 from shared.pipeline.notifier import (
     Message,
     failure_message,
@@ -550,8 +550,10 @@ def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None
         return
     for kind, rid in step.created:
         try:
-            rt.ops.delete(kind, rid)
+            rt.ops.delete(kind, rid, import_id=ours.import_id)
             log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})
+        except NotOurs as exc:  # cannot be what this invocation created: leave it
+            log.error("refused to delete", extra={"code": "RESOURCE_NOT_OURS", "error": str(exc)[:300]})
         except ResourceBusy:
             # Tagged with its import id, which no live state holds: the sweep deletes it.
             log.warning(

@@ -106,6 +106,7 @@ class Runtime:
             self.settings.compartment_id,
             sleep=self.sleep,
             bucket_region=home if genai != home else None,
+            deployment=self.bucket,  # acts only on resources tagged import-bucket=<watched bucket>
         )
 
     @cached_property

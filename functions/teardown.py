@@ -52,4 +52,14 @@ def teardown(state: ImportState, ctx: StageContext) -> Step:
     if state.last_error is not None and state.desired == "present":
         return Step(move(progressed, ctx, Stage.FAILED, note="cleaned up after failure"))
     done = move(progressed, ctx, Stage.TORN_DOWN, note="; ".join(prog.deleted)[:500] or "nothing to delete")
-    return Step(done, notify=teardown_message(done, prog.deleted))
+    msg = teardown_message(done, prog.deleted)
+    if prog.refused:
+        # A recorded OCID that is not this import's (a forged or stale state): never deleted, said.
+        refused = "\n".join(f"  - RESOURCE_NOT_OURS: {r}" for r in prog.refused[:20])
+        msg = Message(
+            msg.key,
+            msg.title,
+            f"{msg.body}\nNot deleted, its tags do not prove it is this import's:\n{refused}\n"
+            "Check who wrote the state document; delete a resource by hand only if it is yours.",
+        )
+    return Step(done, notify=msg)

@@ -516,17 +516,19 @@ _RULES: tuple[Rule, ...] = (
         "pipeline",
     ),
     Rule(
+        "RESOURCE_NOT_OURS",
+        _E,
+        "A state names a resource whose freeform tags do not prove it belongs to this deployment and import; "
+        "it was not changed or deleted.",
+        "Check who wrote the state document (only the function and operators may write the state bucket); "
+        "delete the resource by hand only if it is really yours.",
+        "pipeline",
+    ),
+    Rule(
         "OCI_API_ERROR",
         _E,
         "An OCI API call failed with an error that retries did not clear.",
         "Read the status and code in the message; check policies and service limits.",
-        "pipeline",
-    ),
-    Rule(
-        "LIMIT_EXCEEDED",
-        _E,
-        "OCI refused a create because a service limit or quota is reached.",
-        "Request a limit increase for the named unit shape, or choose another shape.",
         "pipeline",
     ),
     Rule(
@@ -537,6 +539,13 @@ _RULES: tuple[Rule, ...] = (
         "tenancies often have 0 until they ask.",
         "Request a service limit increase for the named limit (Console: Governance & Administration > "
         "Limits, Quotas and Usage), or choose a shape whose limit has room; then `model-import retry`.",
+        "pipeline",
+    ),
+    Rule(
+        "LIMIT_EXCEEDED",
+        _E,
+        "OCI refused a create because a service limit or quota is reached.",
+        "Request a limit increase for the named unit shape, or choose another shape.",
         "pipeline",
     ),
     Rule(

@@ -1,6 +1,8 @@
 # Inputs of the module. Every variable is described; every one that can be checked before
 # apply is validated. Conditions only reference their own variable (Terraform >= 1.5);
 # cross-variable rules are lifecycle preconditions on the resources they concern.
+# An optional string (default null) also accepts "": Resource Manager sends "" for a field
+# the user cleared, and its stack (resource-manager/main.tf) passes that on as null.
 
 # ------------------------------------------------------------------ placement
 
@@ -40,7 +42,7 @@ variable "genai_compartment_ocid" {
   default     = null
 
   validation {
-    condition     = var.genai_compartment_ocid == null ? true : can(regex("^ocid1\\.(compartment|tenancy)\\.", var.genai_compartment_ocid))
+    condition     = var.genai_compartment_ocid == null ? true : var.genai_compartment_ocid == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.genai_compartment_ocid))
     error_message = "genai_compartment_ocid must be a compartment OCID or null."
   }
 }
@@ -51,7 +53,7 @@ variable "genai_region" {
   default     = null
 
   validation {
-    condition     = var.genai_region == null ? true : can(regex("^[a-z]+(-[a-z]+)+-[0-9]+$", var.genai_region))
+    condition     = var.genai_region == null ? true : var.genai_region == "" || can(regex("^[a-z]+(-[a-z]+)+-[0-9]+$", var.genai_region))
     error_message = "genai_region must be a region identifier such as us-chicago-1, or null."
   }
 }
@@ -62,7 +64,7 @@ variable "genai_project_id" {
   default     = null
 
   validation {
-    condition     = var.genai_project_id == null ? true : can(regex("^ocid1\\.generativeaiproject\\.", var.genai_project_id))
+    condition     = var.genai_project_id == null ? true : var.genai_project_id == "" || can(regex("^ocid1\\.generativeaiproject\\.", var.genai_project_id))
     error_message = "genai_project_id must be a Generative AI project OCID (ocid1.generativeaiproject...) or null."
   }
 }
@@ -97,7 +99,7 @@ variable "bucket_name" {
   default     = null
 
   validation {
-    condition     = var.bucket_name == null ? true : can(regex("^[A-Za-z0-9._-]{1,256}$", var.bucket_name))
+    condition     = var.bucket_name == null ? true : var.bucket_name == "" || can(regex("^[A-Za-z0-9._-]{1,256}$", var.bucket_name))
     error_message = "bucket_name must be 1-256 letters, digits, dots, dashes or underscores."
   }
 }
@@ -108,7 +110,7 @@ variable "bucket_kms_key_id" {
   default     = null
 
   validation {
-    condition     = var.bucket_kms_key_id == null ? true : can(regex("^ocid1\\.key\\.", var.bucket_kms_key_id))
+    condition     = var.bucket_kms_key_id == null ? true : var.bucket_kms_key_id == "" || can(regex("^ocid1\\.key\\.", var.bucket_kms_key_id))
     error_message = "bucket_kms_key_id must be a key OCID (ocid1.key...) or null."
   }
 }
@@ -119,7 +121,7 @@ variable "bucket_kms_key_compartment_ocid" {
   default     = null
 
   validation {
-    condition     = var.bucket_kms_key_compartment_ocid == null ? true : can(regex("^ocid1\\.(compartment|tenancy)\\.", var.bucket_kms_key_compartment_ocid))
+    condition     = var.bucket_kms_key_compartment_ocid == null ? true : var.bucket_kms_key_compartment_ocid == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.bucket_kms_key_compartment_ocid))
     error_message = "bucket_kms_key_compartment_ocid must be a compartment OCID or null."
   }
 }
@@ -130,7 +132,7 @@ variable "state_bucket_name" {
   default     = null
 
   validation {
-    condition     = var.state_bucket_name == null ? true : can(regex("^[A-Za-z0-9._-]{1,256}$", var.state_bucket_name))
+    condition     = var.state_bucket_name == null ? true : var.state_bucket_name == "" || can(regex("^[A-Za-z0-9._-]{1,256}$", var.state_bucket_name))
     error_message = "state_bucket_name must be 1-256 letters, digits, dots, dashes or underscores."
   }
 }
@@ -141,7 +143,7 @@ variable "state_compartment_ocid" {
   default     = null
 
   validation {
-    condition     = var.state_compartment_ocid == null ? true : can(regex("^ocid1\\.compartment\\.", var.state_compartment_ocid))
+    condition     = var.state_compartment_ocid == null ? true : var.state_compartment_ocid == "" || can(regex("^ocid1\\.compartment\\.", var.state_compartment_ocid))
     error_message = "state_compartment_ocid must be a compartment OCID (ocid1.compartment...): not the tenancy, whose grants every uploader policy at the root would cover."
   }
 }
@@ -205,7 +207,7 @@ variable "existing_subnet_id" {
   default     = null
 
   validation {
-    condition     = var.existing_subnet_id == null ? true : can(regex("^ocid1\\.subnet\\.", var.existing_subnet_id))
+    condition     = var.existing_subnet_id == null ? true : var.existing_subnet_id == "" || can(regex("^ocid1\\.subnet\\.", var.existing_subnet_id))
     error_message = "existing_subnet_id must be a subnet OCID (ocid1.subnet...) or null."
   }
 }
@@ -431,7 +433,7 @@ variable "hf_token_secret_id" {
   default     = null
 
   validation {
-    condition     = var.hf_token_secret_id == null ? true : can(regex("^ocid1\\.vaultsecret\\.", var.hf_token_secret_id))
+    condition     = var.hf_token_secret_id == null ? true : var.hf_token_secret_id == "" || can(regex("^ocid1\\.vaultsecret\\.", var.hf_token_secret_id))
     error_message = "hf_token_secret_id must be a Vault secret OCID (ocid1.vaultsecret...) or null."
   }
 }
@@ -442,7 +444,7 @@ variable "hf_token_secret_compartment_ocid" {
   default     = null
 
   validation {
-    condition     = var.hf_token_secret_compartment_ocid == null ? true : can(regex("^ocid1\\.(compartment|tenancy)\\.", var.hf_token_secret_compartment_ocid))
+    condition     = var.hf_token_secret_compartment_ocid == null ? true : var.hf_token_secret_compartment_ocid == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.hf_token_secret_compartment_ocid))
     error_message = "hf_token_secret_compartment_ocid must be a compartment OCID or null."
   }
 }
@@ -460,7 +462,7 @@ variable "hf_token" {
   sensitive   = true
 
   validation {
-    condition     = var.hf_token == null ? true : can(regex("^hf_[A-Za-z0-9]{20,}$", var.hf_token))
+    condition     = var.hf_token == null ? true : var.hf_token == "" || can(regex("^hf_[A-Za-z0-9]{20,}$", var.hf_token))
     error_message = "hf_token must look like a Hugging Face token (hf_ followed by letters and digits)."
   }
 }
@@ -471,7 +473,7 @@ variable "vault_id" {
   default     = null
 
   validation {
-    condition     = var.vault_id == null ? true : can(regex("^ocid1\\.vault\\.", var.vault_id))
+    condition     = var.vault_id == null ? true : var.vault_id == "" || can(regex("^ocid1\\.vault\\.", var.vault_id))
     error_message = "vault_id must be a vault OCID (ocid1.vault...) or null."
   }
 }
@@ -482,7 +484,7 @@ variable "vault_key_id" {
   default     = null
 
   validation {
-    condition     = var.vault_key_id == null ? true : can(regex("^ocid1\\.key\\.", var.vault_key_id))
+    condition     = var.vault_key_id == null ? true : var.vault_key_id == "" || can(regex("^ocid1\\.key\\.", var.vault_key_id))
     error_message = "vault_key_id must be a key OCID (ocid1.key...) or null."
   }
 }
@@ -495,7 +497,7 @@ variable "topic_name" {
   default     = null
 
   validation {
-    condition     = var.topic_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,256}$", var.topic_name))
+    condition     = var.topic_name == null ? true : var.topic_name == "" || can(regex("^[A-Za-z0-9_-]{1,256}$", var.topic_name))
     error_message = "topic_name must be 1-256 letters, digits, dashes or underscores."
   }
 }
@@ -506,7 +508,7 @@ variable "topic_compartment_ocid" {
   default     = null
 
   validation {
-    condition     = var.topic_compartment_ocid == null ? true : can(regex("^ocid1\\.(compartment|tenancy)\\.", var.topic_compartment_ocid))
+    condition     = var.topic_compartment_ocid == null ? true : var.topic_compartment_ocid == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.topic_compartment_ocid))
     error_message = "topic_compartment_ocid must be a compartment OCID or null."
   }
 }
@@ -557,7 +559,7 @@ variable "existing_dynamic_group_name" {
   default     = null
 
   validation {
-    condition     = var.existing_dynamic_group_name == null ? true : can(regex("^[A-Za-z0-9._-]{1,100}$", var.existing_dynamic_group_name))
+    condition     = var.existing_dynamic_group_name == null ? true : var.existing_dynamic_group_name == "" || can(regex("^[A-Za-z0-9._-]{1,100}$", var.existing_dynamic_group_name))
     error_message = "existing_dynamic_group_name must be 1-100 letters, digits, dots, dashes or underscores."
   }
 }
@@ -568,7 +570,7 @@ variable "identity_domain_name" {
   default     = null
 
   validation {
-    condition     = var.identity_domain_name == null ? true : can(regex("^[A-Za-z0-9._-]{1,100}$", var.identity_domain_name))
+    condition     = var.identity_domain_name == null ? true : var.identity_domain_name == "" || can(regex("^[A-Za-z0-9._-]{1,100}$", var.identity_domain_name))
     error_message = "identity_domain_name must be 1-100 letters, digits, dots, dashes or underscores, or null."
   }
 }
@@ -579,7 +581,7 @@ variable "identity_domain_url" {
   default     = null
 
   validation {
-    condition     = var.identity_domain_url == null ? true : can(regex("^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$", var.identity_domain_url))
+    condition     = var.identity_domain_url == null ? true : var.identity_domain_url == "" || can(regex("^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$", var.identity_domain_url))
     error_message = "identity_domain_url must be an https URL such as https://idcs-0123456789abcdef.identity.oraclecloud.com:443, or null."
   }
 }
@@ -590,7 +592,7 @@ variable "policy_compartment_ocid" {
   default     = null
 
   validation {
-    condition     = var.policy_compartment_ocid == null ? true : can(regex("^ocid1\\.(compartment|tenancy)\\.", var.policy_compartment_ocid))
+    condition     = var.policy_compartment_ocid == null ? true : var.policy_compartment_ocid == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.", var.policy_compartment_ocid))
     error_message = "policy_compartment_ocid must be a compartment OCID or the tenancy OCID, or null."
   }
 }
@@ -631,7 +633,7 @@ variable "sweep_schedule_cron" {
   default     = null
 
   validation {
-    condition     = var.sweep_schedule_cron == null ? true : length(split(" ", trimspace(var.sweep_schedule_cron))) == 5
+    condition     = var.sweep_schedule_cron == null ? true : var.sweep_schedule_cron == "" || length(split(" ", trimspace(var.sweep_schedule_cron))) == 5
     error_message = "sweep_schedule_cron must be a five-field UNIX cron expression, or null."
   }
 }

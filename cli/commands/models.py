@@ -388,7 +388,7 @@ def run_teardown(args: argparse.Namespace) -> int:
     ctx = CliContext(args)
     json_out = args.output == "json"
     td = Teardown(
-        GenAiOps(ctx.genai, ctx.compartment_id),
+        GenAiOps(ctx.genai, ctx.compartment_id, deployment=ctx.bucket),
         StateStore(ctx.object_storage, ctx.namespace, ctx.state_bucket, watched_bucket=ctx.bucket),
         Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket),
         timeout=args.timeout,

@@ -36,7 +36,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     from shared.pipeline.genai_ops import GenAiOps
     from shared.pipeline.ledger import Ledger
 
-    ops = GenAiOps(ctx.genai, ctx.compartment_id)
+    ops = GenAiOps(ctx.genai, ctx.compartment_id, deployment=ctx.bucket)
     ledger = Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket)
     now = now_utc()
     stall = stall_after(ctx)

@@ -103,6 +103,20 @@ class ResourceBusy(Exception):
     """A delete was refused because the resource is mid-change (e.g. still CREATING); try later."""
 
 
+class NotOurs(Exception):
+    """A resource whose freeform tags do not prove it is this deployment's and this import's.
+
+    Raised before any update or delete: an OCID taken from a state document (forged, stale, or
+    pointing at another team's resource) is refused, never changed. `reason` says which tag failed.
+    """
+
+    def __init__(self, kind: Kind, resource_id: str, reason: str) -> None:
+        super().__init__(f"{kind.value} {resource_id} is not this import's: {reason}; left alone")
+        self.kind = kind
+        self.resource_id = resource_id
+        self.reason = reason
+
+
 def resource_tags(state: ImportState, kind: Kind) -> dict[str, str]:
     return {
         **state.options.freeform_tags,
@@ -160,9 +174,13 @@ class GenAiOps:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         bucket_region: str | None = None,
+        deployment: str | None = None,
     ) -> None:
         self.client = client
         self.compartment_id = compartment_id
+        # The watched bucket: the `import-bucket` tag every resource of this deployment carries.
+        # None only where no deployment is known (then the import-id tag alone is checked).
+        self.deployment = deployment
         self.bucket_region = bucket_region  # set when the bucket is not in Generative AI's region
         self._sleep = sleep
         self._monotonic = monotonic
@@ -352,12 +370,34 @@ class GenAiOps:
         return Created(resp.data.id, resp.headers.get("opc-work-request-id"))
 
     # --- keeping ------------------------------------------------------------------------
-    def mark_kept(self, resource_id: str) -> bool:
+    def why_not_ours(self, res: Resource, import_id: str) -> str | None:
+        """None when `res`'s tags prove it is this deployment's and this import's; else what fails."""
+        if res.tags.get(tag_keys.MANAGED_BY) != MANAGED_BY:
+            return f"not tagged {tag_keys.MANAGED_BY}={MANAGED_BY}"
+        bucket = res.tags.get(tag_keys.IMPORT_BUCKET)
+        if self.deployment is not None and bucket != self.deployment:
+            return f"tagged {tag_keys.IMPORT_BUCKET}={bucket!r}, not this deployment's {self.deployment!r}"
+        if res.import_id != import_id:
+            return f"tagged {tag_keys.IMPORT_ID}={res.import_id!r}, not {import_id!r}"
+        return None
+
+    def owned(self, kind: Kind, resource_id: str, import_id: str) -> Resource | None:
+        """GET the resource and check its tags: None if it is gone, NotOurs if they do not prove it ours."""
+        res = self.get(kind, resource_id)
+        if res is None:
+            return None
+        why = self.why_not_ours(res, import_id)
+        if why is not None:
+            raise NotOurs(kind, resource_id, why)
+        return res
+
+    def mark_kept(self, resource_id: str, *, import_id: str) -> bool:
         """Tag an imported model `kept=true` (its other tags stay); True once it carries the tag.
 
         False while the model is mid-change (the service updates only an ACTIVE model): try later.
+        Raises NotOurs unless its tags prove it is this deployment's model of import `import_id`.
         """
-        current = self.get(Kind.IMPORTED_MODEL, resource_id)
+        current = self.owned(Kind.IMPORTED_MODEL, resource_id, import_id)
         if current is None or current.is_gone:
             return True  # nothing left to keep
         if current.is_kept:
@@ -378,11 +418,15 @@ class GenAiOps:
         return True
 
     # --- deleting -----------------------------------------------------------------------
-    def delete(self, kind: Kind, resource_id: str) -> str | None:
+    def delete(self, kind: Kind, resource_id: str, *, import_id: str) -> str | None:
         """Ask for the deletion; returns its work request id, None if already gone.
 
-        Raises ResourceBusy when the service refuses because the resource is mid-change.
+        A GET first: raises NotOurs (and deletes nothing) unless the resource's tags prove it is
+        this deployment's and import `import_id`'s. Raises ResourceBusy when the service refuses
+        because the resource is mid-change.
         """
+        if self.owned(kind, resource_id, import_id) is None:
+            return None
         method = {
             Kind.IMPORTED_MODEL: self.client.delete_imported_model,
             Kind.CLUSTER: self.client.delete_dedicated_ai_cluster,

@@ -31,7 +31,7 @@ from shared.contract.paths import classify_state
 from shared.contract.state import ImportState, Stage
 from shared.contract.tags import IMPORT_NAME
 from shared.pipeline import logs
-from shared.pipeline.genai_ops import GenAiOps, Kind, Resource, ResourceBusy
+from shared.pipeline.genai_ops import GenAiOps, Kind, NotOurs, Resource, ResourceBusy
 from shared.pipeline.ledger import Hold, Ledger
 from shared.pipeline.store import ConflictError, StateStore, StateUnreadable
 
@@ -222,8 +222,8 @@ def sweep(
             still_live.append(res)  # until it is DELETED it still costs money
             if not dry_run:
                 try:
-                    ops.delete(res.kind, res.id)
-                except ResourceBusy as exc:
+                    ops.delete(res.kind, res.id, import_id=res.import_id or "")
+                except (ResourceBusy, NotOurs) as exc:
                     report.errors.append(str(exc))
                 except Exception as exc:
                     report.errors.append(f"deleting {res.kind.value} {res.id}: {exc}"[:500])

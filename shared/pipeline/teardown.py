@@ -12,6 +12,10 @@ until it is, or until the stage deadline ends it in FAILED naming what is left.
 With `keep_model` the model survives; it is then tagged `kept=true` (GenAiOps.mark_kept),
 so that neither the orphan sweep nor a later import of the same name deletes it.
 
+An OCID recorded in the state is acted on only if a GET shows tags proving it is this
+deployment's and this import's (GenAiOps.owned): a forged or stale OCID, e.g. another team's
+endpoint, is listed in `refused` (the caller notifies RESOURCE_NOT_OURS) and never deleted.
+
     progress = teardown_step(ops, state, budget_seconds=120, interval=5)
     if progress.done: ...   # progress.resources has the deleted ids cleared
 """
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.contract.state import ImportState, Resources
-from shared.pipeline.genai_ops import GenAiOps, Kind, Resource, ResourceBusy
+from shared.pipeline.genai_ops import GenAiOps, Kind, NotOurs, Resource, ResourceBusy
 
 ORDER = (Kind.ENDPOINT, Kind.CLUSTER, Kind.IMPORTED_MODEL)  # what depends on what comes first
 _ID_FIELDS = {
@@ -42,6 +46,7 @@ class TeardownProgress:
     waiting_on: str | None = None  # what still lives, e.g. "cluster ocid1... (CREATING)"
     left: list[str] = field(default_factory=list)  # every resource still alive when not done
     kept: str | None = None  # the imported model kept (keep_model)
+    refused: list[str] = field(default_factory=list)  # recorded OCIDs whose tags are not this import's
 
 
 def kept_model_id(ops: GenAiOps, state: ImportState) -> str | None:
@@ -53,14 +58,24 @@ def kept_model_id(ops: GenAiOps, state: ImportState) -> str | None:
         return None
     recorded = state.resources.imported_model_id
     if recorded:
-        current = ops.get(Kind.IMPORTED_MODEL, recorded)
-        return None if current is None or current.is_gone or current.is_failed else recorded
+        try:
+            current = ops.owned(Kind.IMPORTED_MODEL, recorded, state.import_id)
+        except NotOurs:
+            current = None  # never keep (tag) someone else's model; ours, if any, is found by tag
+        if current is not None:
+            return None if current.is_gone or current.is_failed else recorded
     found = ops.find(Kind.IMPORTED_MODEL, state.import_id)
     return found.id if found else None
 
 
-def alive(ops: GenAiOps, state: ImportState, keep: str | None) -> dict[Kind, list[Resource]]:
-    """Every resource of this import that is not DELETED: recorded ids and everything tagged."""
+def alive(
+    ops: GenAiOps, state: ImportState, keep: str | None, refused: list[str] | None = None
+) -> dict[Kind, list[Resource]]:
+    """Every resource of this import that is not DELETED: recorded ids and everything tagged.
+
+    Only resources whose tags prove them this deployment's and this import's count; any other
+    (a recorded OCID of someone else's resource) is described in `refused`, if given.
+    """
     out: dict[Kind, list[Resource]] = {}
     for kind in ORDER:
         id_field, _ = _ID_FIELDS[kind]
@@ -69,7 +84,12 @@ def alive(ops: GenAiOps, state: ImportState, keep: str | None) -> dict[Kind, lis
         ids.discard(keep)
         found = []
         for rid in sorted(i for i in ids if i):
-            current = ops.get(kind, rid)
+            try:
+                current = ops.owned(kind, rid, state.import_id)
+            except NotOurs as exc:
+                if refused is not None:
+                    refused.append(str(exc))
+                continue
             if current is not None and current.lifecycle_state != "DELETED":
                 found.append(current)
         out[kind] = found
@@ -94,8 +114,10 @@ def teardown_step(
     asked: set[str] = set()
     deadline = monotonic() + budget_seconds
     keep = kept_model_id(ops, state)
+    refused: list[str] = []
     while True:
-        live = alive(ops, state, keep)
+        refused.clear()
+        live = alive(ops, state, keep, refused)
         # Delete the first kind in ORDER that still has something: the service refuses a
         # cluster with an endpoint on it, and a model an endpoint serves.
         for kind in ORDER:
@@ -105,23 +127,28 @@ def teardown_step(
                 if current.lifecycle_state == "DELETING" or current.id in asked:
                     continue
                 try:
-                    ops.delete(kind, current.id)
+                    ops.delete(kind, current.id, import_id=state.import_id)
                     asked.add(current.id)
                     deleted.append(f"{kind.value} {current.id}")
                 except ResourceBusy:
                     pass  # still CREATING or UPDATING: look again on the next round
+                except NotOurs as exc:  # its tags changed since the look: leave it
+                    refused.append(str(exc))
+                    asked.add(current.id)
             break
         left = [describe(r) for kind in ORDER for r in live[kind]]
-        if not left and keep is not None and not ops.mark_kept(keep):
+        if not left and keep is not None and not ops.mark_kept(keep, import_id=state.import_id):
             left = [f"{Kind.IMPORTED_MODEL.value} {keep} (to be tagged kept once ACTIVE)"]
         if not left:
             cleared: dict[str, str | None] = {f: None for kind in ORDER for f in _ID_FIELDS[kind]}
             if keep is not None:  # the kept model stays recorded: TORN_DOWN with keep_model names it
                 del cleared["imported_model_work_request_id"]
                 cleared["imported_model_id"] = keep
-            return TeardownProgress(True, res.model_copy(update=cleared), deleted, kept=keep)
+            return TeardownProgress(True, res.model_copy(update=cleared), deleted, kept=keep, refused=refused)
         if monotonic() + interval > deadline:
             more = f" and {len(left) - MAX_NAMED} more" if len(left) > MAX_NAMED else ""
             waiting = ", ".join(left[:MAX_NAMED]) + more
-            return TeardownProgress(False, res, deleted, waiting_on=waiting, left=left, kept=keep)
+            return TeardownProgress(
+                False, res, deleted, waiting_on=waiting, left=left, kept=keep, refused=refused
+            )
         sleep(interval)

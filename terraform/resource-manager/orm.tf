@@ -6,11 +6,13 @@ variable "notification_email" {
   default     = null
 
   validation {
-    condition     = var.notification_email == null ? true : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.notification_email))
+    condition     = var.notification_email == null ? true : var.notification_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.notification_email))
     error_message = "notification_email must be an e-mail address, or null."
   }
 }
 
 locals {
-  email_subscriptions = var.notification_email == null ? [] : [{ protocol = "EMAIL", endpoint = var.notification_email }]
+  # "": a field cleared in Resource Manager, unset.
+  notification_email  = var.notification_email == "" ? null : var.notification_email
+  email_subscriptions = local.notification_email == null ? [] : [{ protocol = "EMAIL", endpoint = local.notification_email }]
 }

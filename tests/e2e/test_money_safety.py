@@ -151,7 +151,7 @@ def test_a_failed_import_keeps_only_what_it_recorded_and_holds_units_while_a_clu
         (Kind.ENDPOINT, failed.resources.endpoint_id),
         (Kind.CLUSTER, failed.resources.cluster_id),
     ):
-        pipeline.ops.delete(kind, rid or "")
+        pipeline.ops.delete(kind, rid or "", import_id=failed.import_id)
         pipeline.cloud.wait_for(lambda: gone(pipeline, kind, rid), timeout=10)  # noqa: B023
     assert run_sweep(pipeline, ledger).holds_released == [failed.import_id]
     assert ledger.holds() == {}

@@ -15,6 +15,7 @@ from functions.runtime import Runtime
 from shared.contract.state import Resources, Stage, utcnow
 from shared.pipeline.genai_ops import Kind
 from shared.settings import Settings
+from shared.shapes import get_shape
 
 
 def runtime(localcloud, **settings: object) -> Runtime:  # type: ignore[no-untyped-def]
@@ -43,5 +44,34 @@ def test_a_cluster_found_by_tag_is_counted_before_it_is_adopted(localcloud) -> N
     assert step.state is not None and step.state.resources.cluster_id == existing.id
     assert step.created == []  # adopted, not created
     holds = rt.ledger.holds()
-    assert list(holds) == [state.import_id] and holds[state.import_id].ai_units == state.plan.ai_units
+    shape = get_shape(state.plan.unit_shape)
+    assert shape is not None
+    assert list(holds) == [state.import_id] and holds[state.import_id].ai_units == shape.ai_units
     assert [c.id for c in rt.ops.list_managed(Kind.CLUSTER)] == [existing.id]
+
+
+def test_forged_plans_with_tiny_ai_units_cannot_pass_the_ceiling(localcloud) -> None:  # type: ignore[no-untyped-def]
+    """The units come from the shape's row of the unit table, never from plan.ai_units."""
+    rt = runtime(localcloud, max_ai_units_total=90.0, max_ai_units_per_import=60.0)
+    h200 = get_shape("H200_X8")
+    assert h200 is not None and 2 * h200.ai_units > 90.0
+    outcomes = []
+    for name in ("forged-a", "forged-b"):
+        base = make_state(name, stage=Stage.PROVISIONING)
+        assert base.plan is not None
+        plan = base.plan.model_copy(update={"unit_shape": "H200_X8", "ai_units": 0.01})  # the lie
+        state = base.model_copy(
+            update={
+                "plan": plan,
+                "resources": Resources(imported_model_id=f"ocid1.generativeaiimportedmodel..{name}"),
+            }
+        )
+        step = provision_cluster(state, StageContext(rt, f"event-{name}", utcnow()))
+        assert step.state is not None
+        outcomes.append(step)
+    assert outcomes[0].created and not outcomes[1].created  # the second cluster is refused
+    assert outcomes[1].state is not None and outcomes[1].state.last_error is not None
+    assert outcomes[1].state.last_error.code == "AI_UNITS_CEILING_TOTAL"
+    live = rt.ops.list_managed(Kind.CLUSTER)
+    assert len(live) == 1
+    assert sum(h.ai_units for h in rt.ledger.holds().values()) == h200.ai_units  # the ledger counts the truth

@@ -135,7 +135,9 @@ def test_a_cluster_the_ledger_cannot_count_is_never_created(ctx: StageContext) -
     state = make_state(stage=Stage.PROVISIONING)
     state = state.model_copy(
         update={
-            "plan": state.plan.model_copy(update={"ai_units": None}),  # type: ignore[union-attr]
+            # a shape the unit table does not know: its AI units cannot be counted (plan.ai_units is
+            # never trusted for that: it is data in a document)
+            "plan": state.plan.model_copy(update={"unit_shape": "Z99_X1", "ai_units": 1.0}),  # type: ignore[union-attr]
             "resources": Resources(imported_model_id="ocid1.model"),
         }
     )

@@ -75,7 +75,7 @@ BAD: dict[str, list[Any]] = {
     ],
     "function_memory_mb": [100, 4096],
     "function_timeout_seconds": [301, 10, 120.5],
-    "bucket_name": ["bad/name", ""],
+    "bucket_name": ["bad/name", "b" * 257],  # "" is a field cleared in Resource Manager: unset
     "hf_token": ["not-a-token"],
     "hf_token_secret_id": ["ocid1.key.oc1..aaaa"],
     "allowed_shapes": [["a10_x1"], ["A10 X1"]],

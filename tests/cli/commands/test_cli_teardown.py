@@ -202,7 +202,7 @@ def test_finish_teardown_never_finishes_a_live_or_newer_import(cli: Any) -> None
     assert current.resources.imported_model_id == newer.model_id
 
     # the newer one, once its model is gone, is finished exactly once
-    cli.ops.delete(Kind.IMPORTED_MODEL, newer.model_id)
+    cli.ops.delete(Kind.IMPORTED_MODEL, newer.model_id, import_id=newer.state.import_id)
     deadline = time.monotonic() + 30
     while cli.ops.get(Kind.IMPORTED_MODEL, newer.model_id).lifecycle_state != "DELETED":
         assert time.monotonic() < deadline

@@ -56,7 +56,7 @@ def test_full_lifecycle_then_teardown_in_order(ops: GenAiOps, staged_model: str)
     assert ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05).status == "ACTIVE"
     cluster = ops.create_cluster(state, "A10_X1")
     with pytest.raises(ResourceBusy):
-        ops.delete(Kind.CLUSTER, cluster.id)  # still CREATING: the service refuses
+        ops.delete(Kind.CLUSTER, cluster.id, import_id=state.import_id)  # still CREATING: the service refuses
     assert ops.wait(Kind.CLUSTER, cluster.id, cluster.work_request_id, 10, 0.05).status == "ACTIVE"
     endpoint = ops.create_endpoint(state, model.id, cluster.id)
     assert ops.wait(Kind.ENDPOINT, endpoint.id, endpoint.work_request_id, 10, 0.05).status == "ACTIVE"
