@@ -116,7 +116,8 @@ def inspect_artifacts(
         report.findings = _collapse(state.findings)
         return report
     if config is not None:
-        _weights_against_config(src, config, model_headers, by_name, tokenizer_config, state)
+        generates = capability is not Capability.EMBEDDING
+        _weights_against_config(src, config, model_headers, by_name, tokenizer_config, generates, state)
     need = _size(config, model_headers, capability, policy, report, state)
     listed = _listing(config, report, state)
     if need is not None:
@@ -174,6 +175,7 @@ def _weights_against_config(
     headers: list[HeaderResult],
     by_name: dict[str, FileEntry],
     tokenizer_config: dict[str, Any] | None,
+    generates: bool,
     state: _State,
 ) -> None:
     """Tensors and token ids against config.json, from the headers already read (all of them)."""
@@ -185,7 +187,7 @@ def _weights_against_config(
         assert h.header is not None
         tensors.update(h.header.by_name)
         parameters += h.header.parameters
-    state.findings += checks.check_tensors(config, tensors, parameters)
+    state.findings += checks.check_tensors(config, tensors, parameters, generates)
     embedding = _embedding(tensors)
     if embedding is None:
         return

@@ -67,7 +67,12 @@ FOREIGN = (
 )
 
 
-def check_tensors(config: dict[str, Any], tensors: Tensors, header_parameters: int | None) -> list[Finding]:
+def check_tensors(
+    config: dict[str, Any], tensors: Tensors, header_parameters: int | None, generates: bool = True
+) -> list[Finding]:
+    """`generates`: the model is served as a generator (or a reranker built on one), so a causal
+    LM needs its head; served as embeddings (sentence-transformers files) vLLM pools the hidden
+    states and never loads `lm_head` (gte-Qwen2 ships none)."""
     foreign = _foreign(tensors)
     if foreign:
         return foreign  # another layout explains every other mismatch
@@ -87,9 +92,10 @@ def check_tensors(config: dict[str, Any], tensors: Tensors, header_parameters: i
             for rel, shape in module.layer(dims, i):
                 expected[f"{p}layers.{i}.{rel}"] = shape
     found = _compare(expected, tensors)
-    found += _head(config, dims, arch, tensors, module is not None)
+    found += _head(config, dims, arch, tensors, module is not None and generates)
     if not any(f.severity == "error" for f in found):
-        found += _count(config, header_parameters)
+        headless = not generates and not any(n.endswith("lm_head.weight") for n in tensors)
+        found += _count(config, header_parameters, headless)
     return found
 
 
@@ -211,14 +217,16 @@ def _head(config: dict[str, Any], d: TextDims, arch: str, tensors: Tensors, know
     return []
 
 
-def _count(config: dict[str, Any], header_parameters: int | None) -> list[Finding]:
-    """Headers against the config estimate, where the estimate covers the whole model."""
+def _count(config: dict[str, Any], header_parameters: int | None, headless: bool) -> list[Finding]:
+    """Headers against the config estimate, where the estimate covers the whole model (less the
+    output head for an embedding model saved without it)."""
     if not header_parameters or method_of(config) is not None:
         return []  # packed quantized tensors count fewer elements than weights
     estimate = estimate_parameters(config)
     if estimate is None or estimate.total <= 0 or (has_vision(config) and estimate.vision == 0):
         return []
-    off = abs(header_parameters - estimate.total) / estimate.total
+    expected = estimate.total - (estimate.head if headless else 0)
+    off = abs(header_parameters - expected) / max(expected, 1)
     if off <= PARAMETER_TOLERANCE:
         return []
     return [
@@ -226,7 +234,7 @@ def _count(config: dict[str, Any], header_parameters: int | None) -> list[Findin
             "PARAMETERS_MISMATCH",
             "*.safetensors",
             f"the headers hold {header_parameters:,} parameters, config.json describes about "
-            f"{estimate.total:,} ({off:.0%} apart; tolerance {PARAMETER_TOLERANCE:.0%})",
+            f"{expected:,} ({off:.0%} apart; tolerance {PARAMETER_TOLERANCE:.0%})",
         )
     ]
 

@@ -428,3 +428,18 @@ def test_a_declared_reranker_on_a_causal_lm_names_the_way_out(tmp_path: Path) ->
         inspect_artifacts(LocalFolderSource(tmp_path), declared=Capability.RERANK).capability
         is Capability.RERANK
     )
+
+
+def test_an_embedding_model_saved_as_a_causal_lm_needs_no_head(tmp_path: Path) -> None:
+    # gte-Qwen2 style: Qwen2ForCausalLM + sentence-transformers files, decoder weights only
+    config = {**TINY_LLAMA_CONFIG, "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2"}
+    tensors = decoder(config, head=None, prefix="")
+    for i in range(config["num_hidden_layers"]):
+        for name, rows in (("q", 16), ("k", 8), ("v", 8)):
+            tensors[f"layers.{i}.self_attn.{name}_proj.bias"] = ("BF16", [rows])
+    write_model(tmp_path, config, {"model.safetensors": tensors}, chat_template=False)
+    (tmp_path / "modules.json").write_text(json.dumps([{"idx": 0, "path": "", "type": "Transformer"}]))
+    report = inspect_artifacts(LocalFolderSource(tmp_path))
+    assert report.ok and report.capability is Capability.EMBEDDING, report.findings
+    (tmp_path / "modules.json").unlink()  # served as a generator, the missing head is fatal
+    assert "WEIGHTS_TENSOR_MISSING" in inspect_artifacts(LocalFolderSource(tmp_path)).codes()
