@@ -445,6 +445,13 @@ def quantization(config: dict[str, Any]) -> Quantization:
         return Quantization(method, True, 4.25 / 8, experts_only=True)
     if method == "compressed-tensors" and _compressed_fp8(qc):
         return Quantization("compressed-tensors-fp8", True, 1.0)
+    # The method's real bytes per weight, scales and zero points included, from the quantization
+    # table (imported here: the checks package imports this module).
+    from shared.inspection.checks.quantization import bytes_per_weight
+
+    real = bytes_per_weight(config)
+    if real is not None:
+        return Quantization(method, False, real)
     bits = as_int(qc.get("bits")) or as_int(qc.get("w_bit")) or (4 if qc.get("load_in_4bit") else 8)
     return Quantization(method, False, max(1, min(bits, 16)) / 8 * 1.03)
 

@@ -193,3 +193,15 @@ def test_a_size_of_ten_to_the_400_is_not_a_model_and_not_a_crash(
     write_model(tmp_path, config, None if with_weights else {})
     report = inspect_artifacts(LocalFolderSource(tmp_path))
     assert (report.parameters is not None) == with_weights
+
+
+def test_quantized_weights_use_the_methods_real_bytes_per_weight() -> None:
+    """GPTQ 4-bit in groups of 128 carries a 16-bit scale and a 4-bit zero point per group:
+    (4 + 16/128 + 4/128) / 8 bytes a weight (the quantization table's figure), not 4/8 x 1.03."""
+    config = {
+        **TINY_LLAMA_CONFIG,
+        "quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 128},
+    }
+    assert quantization(config).linear_bytes == pytest.approx((4 + 16 / 128 + 4 / 128) / 8)
+    awq = {**TINY_LLAMA_CONFIG, "quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 64}}
+    assert quantization(awq).linear_bytes == pytest.approx((4 + 16 / 64 + 4 / 64) / 8)
