@@ -15,20 +15,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from shared.findings import Finding, finding
 
 _STR = rb'"(?:[^"\\]|\\.)*"'
-_SEP = rb"\s*(?:,\s*)?"
-_ADDED_KEY = re.compile(rb'"added_tokens"\s*:\s*(?=\[)')
-_ADDED = re.compile(rb"\[\s*(?:\{(?:" + _STR + rb'|[^{}"])*\}' + _SEP + rb")*\]")
+_ADDED_KEY = re.compile(rb'"added_tokens"\s*:\s*\[')
 _VOCAB_KEY = re.compile(rb'"vocab"\s*:\s*(?=[\[{])')
-_VOCAB_DICT = re.compile(rb"\{\s*(?:" + _STR + rb"\s*:\s*-?\d+" + _SEP + rb")*\}")
-_VOCAB_ID = re.compile(_STR + rb"\s*:\s*(-?\d+)")
-_VOCAB_LIST = re.compile(rb"\[\s*(?:\[\s*" + _STR + rb"\s*,\s*[-+.\deE]+\s*\]" + _SEP + rb")*\]")
-_VOCAB_ITEM = re.compile(rb"\[\s*" + _STR + rb"\s*,")
+# One element at a time, each ending in `,` or the closing bracket: a single regex over the whole
+# array would keep a backtracking mark per element (679 MB for a 19 MB vocabulary).
+_ADDED_ITEM = re.compile(rb"\s*(\{(?:" + _STR + rb'|[^{}"])*\})\s*([,\]])')
+_DICT_ITEM = re.compile(rb"\s*" + _STR + rb"\s*:\s*(-?\d+)\s*([,}])")
+_LIST_ITEM = re.compile(rb"\s*\[\s*" + _STR + rb"\s*,\s*[-+.\deE]+\s*\]\s*([,\]])")
+_EMPTY = re.compile(rb"\s*[\]}]")
+MAX_ITEMS = 2_000_000  # a vocabulary is at most a few hundred thousand tokens
 
 
 @dataclass(frozen=True)
@@ -44,27 +46,43 @@ def ids_from_tokenizer_json(raw: bytes) -> TokenIds | None:
     best: TokenIds | None = None
     key = _ADDED_KEY.search(raw)
     if key is not None:
-        m = _ADDED.match(raw, key.end())
-        if m is not None:
-            for item in json.loads(m.group(0)):
-                if isinstance(item, dict) and _is_id(item.get("id")):
-                    text = str(item.get("content"))[:60]
-                    best = _higher(best, TokenIds(item["id"], text, "tokenizer.json"))
+        for item in _items(_ADDED_ITEM, raw, key.end()):
+            token = _object(item.group(1))
+            if token is not None and _is_id(token.get("id")):
+                best = _higher(best, TokenIds(token["id"], str(token.get("content"))[:60], "tokenizer.json"))
     key = _VOCAB_KEY.search(raw)
     if key is not None:
         if raw[key.end() : key.end() + 1] == b"{":
-            m = _VOCAB_DICT.match(raw, key.end())
-            if m is not None:
-                ids = [int(x) for x in _VOCAB_ID.findall(m.group(0))]
-                if ids:
-                    best = _higher(best, TokenIds(max(ids), None, "tokenizer.json vocab"))
-        else:
-            m = _VOCAB_LIST.match(raw, key.end())
-            if m is not None:  # Unigram: [[piece, score], ...], the id is the position
-                count = len(_VOCAB_ITEM.findall(m.group(0)))
-                if count:
-                    best = _higher(best, TokenIds(count - 1, None, "tokenizer.json vocab"))
+            top = max((int(m.group(1)) for m in _items(_DICT_ITEM, raw, key.end() + 1)), default=None)
+            if top is not None:
+                best = _higher(best, TokenIds(top, None, "tokenizer.json vocab"))
+        else:  # Unigram: [[piece, score], ...], the id is the position
+            count = sum(1 for _ in _items(_LIST_ITEM, raw, key.end() + 1))
+            if count:
+                best = _higher(best, TokenIds(count - 1, None, "tokenizer.json vocab"))
     return best
+
+
+def _items(pattern: re.Pattern[bytes], raw: bytes, pos: int) -> Iterator[re.Match[bytes]]:
+    """Consecutive elements of one JSON array or object from `pos` (just after its bracket)."""
+    if _EMPTY.match(raw, pos):
+        return
+    for _ in range(MAX_ITEMS):
+        m = pattern.match(raw, pos)
+        if m is None:
+            return  # not the shape expected: what was read so far still counts
+        yield m
+        if m.group(m.lastindex or 0) in (b"]", b"}"):
+            return
+        pos = m.end()
+
+
+def _object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def ids_from_tokenizer_config(doc: dict[str, Any] | None) -> TokenIds | None:
