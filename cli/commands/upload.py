@@ -3,7 +3,8 @@
 Both check the model first, the way the pipeline will, and refuse one it would reject
 (unless `--force`). `upload` then sends the artifacts under `models/<name>/` and writes the
 manifest last, because the manifest is what starts the import. `import-hf` writes
-`requests/<name>.json`. Either document holds only the options the user gave.
+`requests/<name>.json`. Either document holds the options the user gave, over those of the
+document it replaces (cli/replace_guard.py); replacing a live import asks first.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from cli.formatting import units
 from cli.inspect_step import InspectionSummary, inspect_folder, inspect_hub, skipped
 from cli.output import CliError, print_json
 from cli.progress import Progress, human_bytes, human_seconds
+from cli.replace_guard import confirm_replace, existing_document, live_import, merge_options
 from cli.uploader import FolderUploader, LocalFile, MiB, UploadInterrupted
 from shared.contract.manifest import Capability, HfRequest, Manifest
 from shared.contract.paths import MANIFEST_FILENAME, manifest_object, model_prefix, request_object, valid_name
-from shared.pipeline.store import ConflictError, list_entries, put_if, read_object
+from shared.pipeline.store import ConflictError, ObjectEntry, list_entries, put_if, read_object
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -105,6 +107,14 @@ def _add_manifest_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--keep-on-delete", action="store_true", help="deleting the manifest does not tear down")
     g.add_argument("--keep-model", action="store_true", help="teardown keeps the imported model")
     g.add_argument("--tag", action="append", metavar="KEY=VALUE", help="freeform tag on every resource")
+    g.add_argument(
+        "--reset-options",
+        action="store_true",
+        help="write only this run's options (a rerun otherwise keeps those of the existing document)",
+    )
+    p.add_argument(
+        "--yes", action="store_true", help="replace a live import without asking (its cost may change)"
+    )
 
 
 def clean_name(raw: str) -> str:
@@ -163,9 +173,14 @@ def run_upload(args: argparse.Namespace) -> int:
     if args.parallel < 1 or args.part_size < 1:
         raise CliError("--parallel and --part-size must be at least 1", exit_code=2)
     name = pick_name(args.name, folder.resolve().name)
-    options = manifest_options(args)
-    _validated(Manifest, options)
+    _validated(Manifest, manifest_options(args))
     ctx = CliContext(args)
+    existing = existing_document(ctx, manifest_object(name))
+    options = merge_options(
+        existing, manifest_options(args), reset=args.reset_options, object_name=manifest_object(name)
+    )
+    _validated(Manifest, options)
+    body = (json.dumps(options, indent=1, sort_keys=True) + "\n").encode()
 
     leaving = links_leaving(folder)
     if leaving:
@@ -181,6 +196,25 @@ def run_upload(args: argparse.Namespace) -> int:
     files = _local_files(folder, name)
     if not files:
         raise CliError(f"{folder} holds no files to upload", exit_code=2)
+    live = live_import(ctx, name)
+
+    def ask_replace() -> None:
+        if live is not None:
+            confirm_replace(
+                name,
+                manifest_object(name),
+                live,
+                yes=args.yes,
+                shape=summary.unit_shape or summary.recommended_shape,
+                ai_units=summary.ai_units,
+                per_hour=summary.cost_per_hour,
+                price=ctx.price,
+            )
+
+    # A changed document is known now: ask before a long upload, not after it.
+    asked = existing is None or existing.body != body or args.again
+    if asked:
+        ask_replace()
 
     total = sum(f.size for f in files)
     progress = Progress(total, label=f"upload {name}", enabled=not args.no_progress)
@@ -213,7 +247,8 @@ def run_upload(args: argparse.Namespace) -> int:
         return 130
     progress.close()
 
-    extra = _extra_objects(ctx, name, files)
+    listed = list(list_entries(ctx.object_storage, ctx.namespace, ctx.bucket, model_prefix(name)))
+    extra = _extra_objects(listed, name, files)
     if extra and args.delete_extra:
         for obj in extra:
             ctx.object_storage.delete_object(ctx.namespace, ctx.bucket, obj)
@@ -224,13 +259,15 @@ def run_upload(args: argparse.Namespace) -> int:
             "import sees them too: pass --delete-extra to remove them",
             file=sys.stderr,
         )
-    body = (json.dumps(options, indent=1, sort_keys=True) + "\n").encode()
-    manifest_state = _write_once(
-        ctx,
-        manifest_object(name),
-        body,
-        force_rewrite=args.again or bool(report.objects_uploaded) or bool(extra and args.delete_extra),
+    force_rewrite = (
+        args.again
+        or bool(report.objects_uploaded)
+        or bool(extra and args.delete_extra)
+        or _files_newer_than_manifest(listed, name)
     )
+    if not asked and force_rewrite:
+        ask_replace()  # the files changed under a live import: the new manifest replaces it
+    manifest_state = _write_once(ctx, manifest_object(name), body, force_rewrite=force_rewrite)
     result = {
         "name": name,
         "namespace": ctx.namespace,
@@ -294,11 +331,21 @@ def links_leaving(folder: Path) -> list[str]:
     return out
 
 
-def _extra_objects(ctx: CliContext, name: str, files: list[LocalFile]) -> list[str]:
+def _extra_objects(listed: list[ObjectEntry], name: str, files: list[LocalFile]) -> list[str]:
     """Objects under the model's prefix that this folder does not have (the manifest aside)."""
     ours = {f.object_name for f in files} | {manifest_object(name)}
-    listed = list_entries(ctx.object_storage, ctx.namespace, ctx.bucket, model_prefix(name))
     return sorted(e.name for e in listed if e.name not in ours)
+
+
+def _files_newer_than_manifest(listed: list[ObjectEntry], name: str) -> bool:
+    """An object written after the manifest: an earlier run sent files but did not write the manifest
+    (interrupted, or refused to replace a live import), so the manifest must start the import again.
+    Both times are the bucket's own clock."""
+    times = {e.name: e.time_modified for e in listed}
+    manifest_time = times.pop(manifest_object(name), None)
+    if manifest_time is None:
+        return False
+    return any(t is not None and t > manifest_time for t in times.values())
 
 
 def _reason(exc: BaseException) -> str:
@@ -370,11 +417,15 @@ def run_import_hf(args: argparse.Namespace) -> int:
     doc: dict[str, Any] = {"model_id": model_id}
     if revision:
         doc["revision"] = revision
-    options = manifest_options(args)
-    doc.update(options)
-    _validated(HfRequest, doc)
+    _validated(HfRequest, {**doc, **manifest_options(args)})
     name = pick_name(args.name, model_id.rsplit("/", 1)[-1])
     ctx = CliContext(args)
+    existing = existing_document(ctx, request_object(name))
+    options = merge_options(
+        existing, manifest_options(args), reset=args.reset_options, object_name=request_object(name)
+    )
+    doc.update(options)
+    _validated(HfRequest, doc)
     token = os.environ.get(args.hf_token_env) or None
 
     summary = inspect_hub(
@@ -390,6 +441,18 @@ def run_import_hf(args: argparse.Namespace) -> int:
     _report_inspection(summary, args, refuse_word="write the request", note=note)
 
     body = (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
+    live = live_import(ctx, name)
+    if live is not None and (existing is None or existing.body != body or args.again):
+        confirm_replace(
+            name,
+            request_object(name),
+            live,
+            yes=args.yes,
+            shape=summary.unit_shape or summary.recommended_shape,
+            ai_units=summary.ai_units,
+            per_hour=summary.cost_per_hour,
+            price=ctx.price,
+        )
     state = _write_once(ctx, request_object(name), body, force_rewrite=args.again)
     result = {
         "name": name,
