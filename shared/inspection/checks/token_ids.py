@@ -21,12 +21,12 @@ from typing import Any
 
 from shared.findings import Finding, finding
 
-_STR = rb'"(?:[^"\\]|\\.)*"'
+_STR = rb'"(?:[^"\\]++|\\.)*+"'  # possessive: no backtracking state, however long the string
 _ADDED_KEY = re.compile(rb'"added_tokens"\s*:\s*\[')
 _VOCAB_KEY = re.compile(rb'"vocab"\s*:\s*(?=[\[{])')
 # One element at a time, each ending in `,` or the closing bracket: a single regex over the whole
 # array would keep a backtracking mark per element (679 MB for a 19 MB vocabulary).
-_ADDED_ITEM = re.compile(rb"\s*(\{(?:" + _STR + rb'|[^{}"])*\})\s*([,\]])')
+_ADDED_ITEM = re.compile(rb"\s*(\{(?:" + _STR + rb'|[^{}"]++)*+\})\s*([,\]])')
 _DICT_ITEM = re.compile(rb"\s*" + _STR + rb"\s*:\s*(-?\d+)\s*([,}])")
 _LIST_ITEM = re.compile(rb"\s*\[\s*" + _STR + rb"\s*,\s*[-+.\deE]+\s*\]\s*([,\]])")
 _EMPTY = re.compile(rb"\s*[\]}]")

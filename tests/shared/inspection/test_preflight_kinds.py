@@ -454,6 +454,7 @@ def test_scanning_a_large_vocabulary_keeps_memory_flat() -> None:
         "import json, resource\n"
         "from shared.inspection.checks.token_ids import ids_from_tokenizer_json\n"
         "vocab = {f'tok{i}\\u00e9': i for i in range(150_000)}\n"
+        "vocab['x' * 3_000_000] = 3\n"  # one hostile 3 MB token: 573 MiB with a backtracking string match
         "raw = json.dumps({'added_tokens': [], 'model': {'type': 'BPE', 'vocab': vocab}}).encode()\n"
         "del vocab\n"
         "import gc; gc.collect()\n"
