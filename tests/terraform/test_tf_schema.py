@@ -30,7 +30,16 @@ def _visibility_inputs(rule: Any) -> list[str]:
 def test_schema_declares_every_variable_and_nothing_else() -> None:
     variables = set(load_dir(STACK_DIR).variables)
     declared = set(_schema()["variables"])
-    assert variables - declared == set(), f"not in schema.yaml: {sorted(variables - declared)}"
+    # A map or object variable has no form type: it sits in a hidden group, undeclared
+    # (tests/terraform/test_tf_stack_types.py).
+    hidden = {
+        v
+        for group in _schema()["variableGroups"]
+        if group.get("visible") is False
+        for v in group["variables"]
+    }
+    missing = variables - declared - hidden
+    assert missing == set(), f"not in schema.yaml: {sorted(missing)}"
     assert declared - variables == set(), (
         f"schema.yaml names unknown variables: {sorted(declared - variables)}"
     )
