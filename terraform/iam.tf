@@ -75,17 +75,28 @@ locals {
     # https://docs.oracle.com/en-us/iaas/Content/generative-ai/imported-model-permissions.htm
     # https://docs.oracle.com/en-us/iaas/Content/generative-ai/dedicated-ai-cluster-permissions.htm
     # https://docs.oracle.com/en-us/iaas/Content/generative-ai/endpoint-permissions.htm
+    #
+    # Narrowed to what the pipeline calls: Create, Get, List and Delete of all three, Update of
+    # imported models only (the kept=true tag); never ChangeCompartment (MOVE), nor Update of a
+    # cluster or an endpoint. The permission names follow the pattern OCI documents on
+    # https://docs.oracle.com/en-us/iaas/Content/generative-ai/model-permissions.htm
+    # (GENERATIVE_AI_MODEL_INSPECT/READ/UPDATE/MOVE/CREATE/DELETE); the page's rows for these
+    # three types were not in any copy we could read. So the narrowing is written as exclusions
+    # (request.permission != ...): a name that is right removes that permission; a name that is
+    # wrong matches nothing and leaves the grant as wide as plain `manage`, never narrower than
+    # what the pipeline needs. Safe either way; tests/terraform checks what the pipeline calls
+    # is never excluded.
     imported_models = {
       enabled   = true
-      statement = "Allow ${local.function_subject} to manage generative-ai-imported-model ${local.in_genai}"
+      statement = "Allow ${local.function_subject} to manage generative-ai-imported-model ${local.in_genai} where request.permission != 'GENERATIVE_AI_IMPORTED_MODEL_MOVE'"
     }
     clusters = {
       enabled   = true
-      statement = "Allow ${local.function_subject} to manage generative-ai-dedicated-ai-cluster ${local.in_genai}"
+      statement = "Allow ${local.function_subject} to manage generative-ai-dedicated-ai-cluster ${local.in_genai} where all {request.permission != 'GENERATIVE_AI_DEDICATED_AI_CLUSTER_MOVE', request.permission != 'GENERATIVE_AI_DEDICATED_AI_CLUSTER_UPDATE'}"
     }
     endpoints = {
       enabled   = true
-      statement = "Allow ${local.function_subject} to manage generative-ai-endpoint ${local.in_genai}"
+      statement = "Allow ${local.function_subject} to manage generative-ai-endpoint ${local.in_genai} where all {request.permission != 'GENERATIVE_AI_ENDPOINT_MOVE', request.permission != 'GENERATIVE_AI_ENDPOINT_UPDATE'}"
     }
     # Polling the work requests that those creates and deletes return (read: GetWorkRequest,
     # ListWorkRequestErrors). Source:
@@ -175,12 +186,15 @@ locals {
   }
   sweep_schedule_id = var.sweep_schedule_cron == null ? "" : oci_resource_scheduler_schedule.sweep[0].id
 
-  # Rerank: no OCI page documents an IAM resource type for RerankText (the Generative AI
-  # permission pages name generative-ai-chat and generative-ai-text-embedding, nothing for
-  # rerank); generative-ai-text-rerank is only a guess from their naming. IAM refuses a policy
-  # whose statement names an unknown type, so the guess sits in a policy of its own, off by
-  # default (create_rerank_policy): were it in the function's policy, every grant would go
-  # with it. Without it the rerank smoke test reports "not tested" (shared/pipeline/smoke.py).
+  # Rerank: the commercial permission pages we could read name generative-ai-chat and
+  # generative-ai-text-embedding and nothing for RerankText. The one page found naming
+  # generative-ai-text-rerank is the family list ("Generative AI Individual Resource Types") of
+  # https://docs.cloud.sovereigncloud.nz/en-us/iaas/Content/generative-ai/iam-policies.htm,
+  # a sovereign realm's copy of the docs. IAM refuses a policy whose statement names an
+  # unknown type, so until a commercial-realm page confirms it, it sits in a policy of its
+  # own, off by default (create_rerank_policy): were it in the function's policy and unknown
+  # in this realm, every grant would go with it. Without it the rerank smoke test reports
+  # "not tested" (shared/pipeline/smoke.py).
   rerank_grants = {
     inference_rerank = {
       enabled   = var.create_rerank_policy

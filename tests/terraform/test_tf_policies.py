@@ -6,6 +6,7 @@ all-resources grant, no object-family."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -441,3 +442,39 @@ def test_lifecycle_policy_and_key_wait_for_the_grant_to_propagate() -> None:
     (versions,) = [block for block in tf.terraform if "required_providers" in block]
     (providers,) = versions["required_providers"]
     assert providers["time"]["source"] == "hashicorp/time"
+
+
+def _genai_calls() -> set[str]:
+    """Generative AI client methods the function's code calls (update_*, change_*_compartment)."""
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"\.((?:update|change)_(?:imported_model|dedicated_ai_cluster|endpoint)\w*)\(")
+    found: set[str] = set()
+    for package in ("shared", "functions"):
+        for path in (root / package).rglob("*.py"):
+            found |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _permission_of(method: str) -> str:
+    for kind in ("imported_model", "dedicated_ai_cluster", "endpoint"):
+        if kind in method:
+            action = "MOVE" if method.startswith("change_") else "UPDATE"
+            return f"GENERATIVE_AI_{kind.upper()}_{action}"
+    raise AssertionError(method)
+
+
+def test_genai_grants_exclude_only_what_the_pipeline_never_calls() -> None:
+    excluded: set[str] = set()
+    for name in ("imported_models", "clusters", "endpoints"):
+        text, _ = _rendered("function_grants")[name]
+        excluded |= set(re.findall(r"request\.permission != '([A-Z_]+)'", text))
+    assert excluded == {
+        "GENERATIVE_AI_IMPORTED_MODEL_MOVE",
+        "GENERATIVE_AI_DEDICATED_AI_CLUSTER_MOVE",
+        "GENERATIVE_AI_DEDICATED_AI_CLUSTER_UPDATE",
+        "GENERATIVE_AI_ENDPOINT_MOVE",
+        "GENERATIVE_AI_ENDPOINT_UPDATE",
+    }
+    called = {_permission_of(method) for method in _genai_calls()}
+    assert "GENERATIVE_AI_IMPORTED_MODEL_UPDATE" in called  # mark_kept tags a kept model
+    assert not called & excluded, f"the function calls what its policy excludes: {called & excluded}"
