@@ -97,7 +97,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="every import this tool's pipeline manages")
     p.add_argument("--keep-model", action="store_true", help="keep the imported model")
     p.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed for --all)")
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)"
+    )
     add_bucket_options(p)
     _add_wait_options(p)
     p.set_defaults(func=run_teardown)
@@ -324,10 +326,9 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        return False
-    answer = input(f"{question} [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+    from cli.confirm import ask
+
+    return bool(ask(question))  # the question on stderr: --json output stays clean
 
 
 def run_delete(args: argparse.Namespace) -> int:
@@ -408,6 +409,8 @@ def run_teardown(args: argparse.Namespace) -> int:
             f"nothing to tear down: no import and no managed resource of bucket {ctx.bucket} "
             f"is named {args.name!r}"
         )
+    if not args.all and not args.dry_run:
+        _confirm_teardown(plans[0], yes=args.yes)
     results = []
     for plan in plans:
         try:
@@ -429,6 +432,23 @@ def run_teardown(args: argparse.Namespace) -> int:
             rows.append((d["name"], "nothing left", "", ""))
     print_table(["import", "action", "kind", "id"], rows)
     return 0
+
+
+def _confirm_teardown(plan: Any, *, yes: bool) -> None:
+    """Ask before deleting what costs money to build again, as `delete` does (issue 16)."""
+    from cli.confirm import confirm
+    from cli.teardown import KIND_NAMES
+
+    doomed = ", ".join(f"{KIND_NAMES[r.kind]} {r.id}" for r in plan.targets) or "nothing alive now"
+    if not yes:
+        print(f"{plan.name}: cancels the import and deletes {doomed}", file=sys.stderr)
+    confirm(
+        f"tear down {plan.name}?",
+        yes=yes,
+        refusal=f"{plan.name} not torn down: pass --yes to tear it down without a question "
+        f"(--dry-run shows what it deletes)",
+        declined=f"{plan.name} is left as it was",
+    )
 
 
 # --- cost ------------------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def test_delete_of_an_unserved_model_waits_until_deleted(cli: Any) -> None:
 def test_teardown_removes_endpoint_cluster_model_and_records_it(cli: Any) -> None:
     d = cli.deploy("gone")
     keep = cli.deploy("stays")
-    res = cli("teardown", "gone", "--poll", "0.05", "--json")
+    res = cli("teardown", "gone", "--yes", "--poll", "0.05", "--json")
     assert res.code == 0, res.err
     [result] = res.json()
     assert [x["kind"] for x in result["deleted"]] == ["endpoint", "cluster", "imported_model"]
@@ -162,7 +162,7 @@ def test_teardown_removes_endpoint_cluster_model_and_records_it(cli: Any) -> Non
     # the other import is untouched
     assert cli.genai.get_endpoint(keep.endpoint_id).data.lifecycle_state == "ACTIVE"
     # a second teardown finds nothing left
-    again = cli("teardown", "gone", "--poll", "0.05")
+    again = cli("teardown", "gone", "--yes", "--poll", "0.05")
     assert again.code == 0 and "nothing left" in again.out
 
 
@@ -176,7 +176,7 @@ def test_teardown_keep_model_and_untracked_resources(cli: Any) -> None:
     assert plan["kept"] == [{"kind": "imported_model", "id": d.model_id}]
     assert cli.genai.get_endpoint(d.endpoint_id).data.lifecycle_state == "ACTIVE"
 
-    res = cli("teardown", "kept", "--keep-model", "--poll", "0.05")
+    res = cli("teardown", "kept", "--keep-model", "--yes", "--poll", "0.05")
     assert res.code == 0, res.err
     assert "kept" in res.out and d.model_id in res.out
     assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "DELETED"
@@ -186,7 +186,7 @@ def test_teardown_keep_model_and_untracked_resources(cli: Any) -> None:
 
 def test_teardown_keep_model_is_recorded_so_the_sweep_keeps_it(cli: Any) -> None:
     d = cli.deploy("keeper")
-    assert cli("teardown", "keeper", "--keep-model", "--poll", "0.05").code == 0
+    assert cli("teardown", "keeper", "--keep-model", "--yes", "--poll", "0.05").code == 0
     state, _ = cli.store.get("keeper")
     assert state.stage is Stage.TORN_DOWN and state.options.keep_model is True
     assert state.resources.imported_model_id == d.model_id and state.resources.endpoint_id is None

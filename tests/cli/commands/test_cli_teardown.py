@@ -69,7 +69,7 @@ def test_teardown_leaves_another_buckets_deployment_of_the_same_name_alone(cli: 
     ours = cli.deploy("twin")
     their_model, their_cluster = other_stack_deployment(cli, "twin")
 
-    res = cli("teardown", "twin", "--poll", "0.05", "--json")
+    res = cli("teardown", "twin", "--yes", "--poll", "0.05", "--json")
     assert res.code == 0, res.err
     [result] = res.json()
     assert {d["id"] for d in result["deleted"]} == {ours.endpoint_id, ours.cluster_id, ours.model_id}
@@ -86,7 +86,7 @@ def test_teardown_leaves_another_buckets_deployment_of_the_same_name_alone(cli: 
         second.cluster_id,
         second.model_id,
     }
-    lost = cli("teardown", "twin2", "--poll", "0.05", "--json")
+    lost = cli("teardown", "twin2", "--yes", "--poll", "0.05", "--json")
     assert lost.code == 0, lost.err
     assert cli.genai.get_dedicated_ai_cluster(second.cluster_id).data.lifecycle_state == "DELETED"
     assert_alive(cli, other_model, other_cluster)
@@ -101,7 +101,7 @@ def test_teardown_leaves_another_buckets_deployment_of_the_same_name_alone(cli: 
 
     # nothing of this bucket is named `twin3`: the other stack's resources are not a target
     other_stack_deployment(cli, "twin3")
-    refused = cli("teardown", "twin3", "--poll", "0.05")
+    refused = cli("teardown", "twin3", "--yes", "--poll", "0.05")
     assert refused.code == 1 and "nothing to tear down" in refused.err
 
 
@@ -110,7 +110,8 @@ def test_teardown_honours_keep_model_from_the_state(cli: Any) -> None:
     ledger = Ledger(cli.os, cli.namespace, cli.state_bucket)
     ledger.reserve(d.state.import_id, "keeps", 1.77, max_per_import=10, max_total=10)
 
-    res = cli("teardown", "keeps", "--poll", "0.05", "--json")  # no --keep-model: the state says so
+    # no --keep-model: the state says so
+    res = cli("teardown", "keeps", "--yes", "--poll", "0.05", "--json")
     assert res.code == 0, res.err
     [result] = res.json()
     assert result["kept"] == [{"kind": "imported_model", "id": d.model_id}]
@@ -131,12 +132,12 @@ def test_teardown_honours_keep_model_from_the_state(cli: Any) -> None:
 
 def test_teardown_of_an_earlier_import_leaves_the_current_one_and_kept_models(cli: Any) -> None:
     old = cli.deploy("again", keep_model=True)
-    assert cli("teardown", "again", "--poll", "0.05").code == 0
+    assert cli("teardown", "again", "--yes", "--poll", "0.05").code == 0
     cli.wait_ready(Kind.IMPORTED_MODEL, old.model_id, None)
     # a new upload of the same name: a new import id, a new state document
     cli.store.delete("again", cli.store.get("again")[1])
     new = cli.deploy("again")
-    res = cli("teardown", "again", "--poll", "0.05", "--json")
+    res = cli("teardown", "again", "--yes", "--poll", "0.05", "--json")
     assert res.code == 0, res.err
     assert {x["id"] for x in res.json()[0]["deleted"]} == {new.endpoint_id, new.cluster_id, new.model_id}
     cli.wait_ready(Kind.IMPORTED_MODEL, old.model_id, None)  # the earlier import's kept model stays
@@ -162,7 +163,7 @@ def test_teardown_while_the_pipeline_creates_ends_with_nothing_live(
         time.sleep(0.05)
     import_id = found[0].import_id
 
-    res = cli("teardown", "racing", "--poll", "0.05", "--timeout", "120", "--json")
+    res = cli("teardown", "racing", "--yes", "--poll", "0.05", "--timeout", "120", "--json")
     assert res.code == 0, res.err
     [result] = res.json()
     assert creating[0].id in {x["id"] for x in result["deleted"]}
@@ -212,3 +213,35 @@ def test_finish_teardown_never_finishes_a_live_or_newer_import(cli: Any) -> None
     assert cli.store.get("fin")[0].stage is Stage.TORN_DOWN
     again = finish_teardown(cli.store, ledger, cli.ops, "fin", newer.state.import_id, note="test")
     assert again.status == "already"
+
+
+class _Terminal:
+    """stdin of a person at a terminal who types `answer`."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def test_teardown_of_one_name_asks_as_delete_does(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = cli.deploy("asked")
+    refused = cli("teardown", "asked", "--poll", "0.05")  # no terminal, no --yes
+    assert refused.code == 2
+    assert refused.err.strip().splitlines()[-1] == (
+        "error: asked not torn down: pass --yes to tear it down without a question "
+        "(--dry-run shows what it deletes)"
+    )
+    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    declined = cli("teardown", "asked", "--poll", "0.05")
+    assert declined.code == 2 and "tear down asked? [y/N]" in declined.err
+    assert f"deletes endpoint {d.endpoint_id}" in declined.err and "you answered no" in declined.err
+    assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "ACTIVE"
+    monkeypatch.setattr("sys.stdin", _Terminal("y\n"))
+    done = cli("teardown", "asked", "--poll", "0.05", "--json")
+    assert done.code == 0, done.err
+    assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "DELETED"
