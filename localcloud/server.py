@@ -487,6 +487,7 @@ class LocalCloud:
         if self._stopped:
             return
         self._stopped = True
+        self.faults.release_all()  # no request stays held by a hold fault
         if self.runner is not None:
             self.runner.stop()
         if self._server is not None:
@@ -590,6 +591,8 @@ class LocalCloud:
                 self._authenticate(req, target)
             if service != "admin":
                 decision = self.faults.decide(service, req.method, req.path)
+                if decision.hold is not None:
+                    self.faults.wait_release(decision.hold)
                 if decision.latency:
                     time.sleep(decision.latency)
                 if decision.drop:
@@ -657,6 +660,7 @@ class LocalCloud:
             ("POST", a + "/faults", self._admin_add_fault),
             ("DELETE", a + "/faults", self._admin_clear_faults),
             ("DELETE", a + "/faults/{faultId}", self._admin_remove_fault),
+            ("POST", a + "/faults/{faultId}/release", self._admin_release_fault),
             ("POST", a + "/stage", self._admin_stage),
         ]
         return [route(m, t, h, "admin") for m, t, h in table]
@@ -692,6 +696,12 @@ class LocalCloud:
 
     def _admin_clear_faults(self, req: Request) -> Response:
         self.faults.clear()
+        return Response(204)
+
+    def _admin_release_fault(self, req: Request) -> Response:
+        """Let the requests a hold fault holds go on."""
+        if not self.faults.release(req.params["faultId"]):
+            raise ServiceError(404, "NotFound", f"no hold fault {req.params['faultId']!r}")
         return Response(204)
 
     def _admin_remove_fault(self, req: Request) -> Response:

@@ -8,8 +8,8 @@ Each yields a `LocalCloudHandle` with `.info` (LocalCloudInfo), `.env` (MODEL_IM
 HF_ENDPOINT and the function settings: COMPARTMENT_ID, BUCKET_NAME, STATE_BUCKET_NAME, TOPIC_ID,
 NAMESPACE, REGION, HF_TOKEN_SECRET_ID), `.factory` (ClientFactory, the operator identity),
 `.uploader_factory` (the uploader identity: writes only the watched bucket) and helpers
-(messages, events, deliveries, set_fault, set_event_fault, fail_work_request, clear_faults,
-stage, advance_clock, wait_for).
+(messages, events, deliveries, set_fault (hold=True: release_fault, wait_held, wait_passed),
+set_event_fault, fail_work_request, clear_faults, stage, advance_clock, wait_for).
 """
 
 from __future__ import annotations
@@ -73,6 +73,18 @@ class LocalCloudHandle:
     def set_fault(self, **spec: Any) -> str:
         """e.g. set_fault(service="objectstorage", status=429, count=2); see localcloud.faults.FaultSpec."""
         return self.cloud.faults.add(spec)
+
+    def release_fault(self, fault_id: str) -> None:
+        """Let the requests a hold fault (set_fault(..., hold=True)) holds go on."""
+        assert self.cloud.faults.release(fault_id), f"no hold fault {fault_id}"
+
+    def wait_held(self, fault_id: str, count: int = 1, timeout: float = 30.0) -> None:
+        """Until `count` requests are held by the hold fault `fault_id`."""
+        self.wait_for(lambda: self.cloud.faults.held(fault_id)[0] >= count, timeout=timeout)
+
+    def wait_passed(self, fault_id: str, count: int = 1, timeout: float = 30.0) -> None:
+        """Until `count` requests held by `fault_id` have gone on to their handler."""
+        self.wait_for(lambda: self.cloud.faults.held(fault_id)[1] >= count, timeout=timeout)
 
     def set_event_fault(self, **spec: Any) -> str:
         """e.g. set_event_fault(duplicate_rate=1.0, delay_seconds=2); see localcloud.faults.EventFaultSpec."""

@@ -141,3 +141,36 @@ def test_a_handler_crash_is_a_500_and_the_server_lives_on(localcloud, monkeypatc
         client.list_objects(ns, bucket)
     assert err.value.status == 500 and err.value.code == "InternalServerError"
     assert client.get_namespace().data == ns
+
+
+def test_a_hold_fault_holds_a_request_until_released(localcloud) -> None:  # type: ignore[no-untyped-def]
+    """Ordering a race without timing: the request waits at the door until the test lets it in."""
+    import threading
+
+    ns, bucket = localcloud.info.namespace, localcloud.info.bucket
+    client = _no_retry(localcloud)
+    hold = localcloud.set_fault(
+        service="objectstorage", method="PUT", resource="held.txt", hold=True, count=1
+    )
+    done = threading.Event()
+
+    def put() -> None:
+        client.put_object(ns, bucket, "held.txt", b"late")
+        done.set()
+
+    threading.Thread(target=put, daemon=True).start()
+    localcloud.wait_held(hold)
+    client.put_object(ns, bucket, "other.txt", b"free")  # other requests go through meanwhile
+    assert not done.is_set()
+    with pytest.raises(oci.exceptions.ServiceError) as absent:
+        client.head_object(ns, bucket, "held.txt")  # not handled yet: the object does not exist
+    assert absent.value.status == 404
+    assert localcloud.cloud.faults.describe()["faults"] == []  # count 1: retired, still releasable
+    _admin(localcloud, "POST", f"/faults/{hold}/release")
+    assert done.wait(10)
+    localcloud.wait_passed(hold)
+    assert client.get_object(ns, bucket, "held.txt").data.content == b"late"
+    client.put_object(ns, bucket, "held.txt", b"again")  # count 1: the next one is not held
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        _admin(localcloud, "POST", "/faults/nope/release")
+    assert unknown.value.code == 404

@@ -137,3 +137,21 @@ def test_a_broken_function_fails_its_deliveries_after_retries(make_localcloud, t
     assert delivery["outcome"] == "failed" and delivery["attempts"] == 3
     assert len(delivery["errors"]) == 3 and "502" in delivery["errors"][-1]
     assert cloud.cloud.runner.failed == 1
+
+
+def test_event_fault_copies_deliver_every_event_n_times(make_localcloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "echo"
+    out.mkdir()
+    cloud = make_localcloud(
+        function_path=FUNCTION,
+        pool_size=2,
+        function_env={"ECHO_DIR": str(out)},
+        event_faults=[{"copies": 3}],
+    )
+    client = cloud.factory.object_storage()
+    client.put_object(cloud.info.namespace, cloud.info.bucket, "requests/thrice.json", b"{}")
+    cloud.wait_for(lambda: len(cloud.deliveries()) == 3 and cloud.cloud.runner.wait_idle(1))
+    delivered = cloud.deliveries()
+    assert len({d["event_id"] for d in delivered}) == 1  # one event, three copies
+    assert all(d["outcome"] == "delivered" for d in delivered)
+    assert {r["event"]["eventID"] for r in _records(out)} == {delivered[0]["event_id"]}
