@@ -17,6 +17,7 @@ from cli.options import add_state_options
 from cli.output import print_json
 from cli.state_reader import Unreadable, load_all, load_one, not_started, source_of, stall_after, store_of
 from cli.status_render import print_detail, print_imports_table
+from cli.unfinished import by_name, note, summary_json, unfinished_uploads, upload_only_summary
 from cli.watch import watch
 from shared.contract.state import ImportState
 
@@ -41,10 +42,24 @@ def run_status(args: argparse.Namespace) -> int:
         return watch(ctx, store, args.name)
     now = now_utc()
     stall = stall_after(ctx)
+    # Interrupted uploads never resumed cost storage and show in no object listing (issue 16).
+    uploads = by_name(unfinished_uploads(ctx.object_storage, ctx.namespace, ctx.bucket))
     if args.name:
-        waiting = None if store.get(args.name) else source_of(store, args.name)
+        mine = uploads.get(args.name, [])
+        found = store.get(args.name)
+        waiting = None if found else source_of(store, args.name)
+        if mine:
+            print(note(args.name, mine, now), file=sys.stderr)
+        if found is None and waiting is None and mine:
+            doc = upload_only_summary(args.name, mine, now)
+            if args.output == "json":
+                print_json({**doc, "state": None})
+            else:
+                print(f"{args.name}: upload not finished; no manifest written yet, so no import started")
+            return 0
         if waiting is not None:
             doc = not_started_summary(waiting, now=now, stall=stall)
+            doc["unfinished_uploads"] = summary_json(mine, now)
             if args.output == "json":
                 print_json({**doc, "state": None})
             else:
@@ -55,6 +70,7 @@ def run_status(args: argparse.Namespace) -> int:
             return 0
         state, _ = load_one(store, args.name)
         doc = summary(state, now=now, price=ctx.price, stall=stall)
+        doc["unfinished_uploads"] = summary_json(mine, now)
         if args.output == "json":
             print_json({**doc, "state": state.model_dump(mode="json")})
         else:
@@ -66,6 +82,10 @@ def run_status(args: argparse.Namespace) -> int:
     docs = [summary(s, now=now, price=ctx.price, stall=stall) for s in states]
     known = {s.name for s in states} | {u.name for u in unreadable}
     docs += [not_started_summary(n, now=now, stall=stall) for n in not_started(store, known)]
+    for d in docs:
+        d["unfinished_uploads"] = summary_json(uploads.get(d["name"]), now)
+    listed = {d["name"] for d in docs} | {u.name for u in unreadable}
+    docs += [upload_only_summary(n, ups, now) for n, ups in uploads.items() if n not in listed]
     docs.sort(key=lambda d: str(d["name"]))
     if args.output == "json":
         print_json(docs + [{"name": u.name, "stage": "UNREADABLE", "error": u.error} for u in unreadable])
@@ -73,4 +93,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"no imports yet in bucket {ctx.bucket}: start one with `model-import upload` or `import-hf`")
     else:
         print_imports_table(docs, unreadable)
+    if args.output != "json":
+        for name, ups in sorted(uploads.items()):
+            print(note(name, ups, now), file=sys.stderr)
     return 0

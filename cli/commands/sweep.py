@@ -1,7 +1,8 @@
 """`sweep`: find stalled imports, orphaned resources and stale holds; `--fix` acts on them.
 
 The pipeline's own sweep (`shared.pipeline.sweep`) does the work; the CLI adds what that sweep
-cannot see: a manifest or request whose event was lost, so it has no state document.
+cannot see: a manifest or request whose event was lost, so it has no state document, and
+multipart uploads left unfinished under models/ (cli/unfinished.py), whose parts cost storage.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import sys
 from typing import Any
 
+import oci
+
 from cli.commands.steer import resend
 from cli.context import CliContext
 from cli.formatting import age, now_utc
@@ -17,6 +20,7 @@ from cli.import_summary import not_started_summary
 from cli.options import add_state_options
 from cli.output import CliError, print_json, print_table
 from cli.state_reader import not_started, stall_after, store_of
+from cli.unfinished import DEFAULT_ABORT_AFTER_HOURS, describe, unfinished_uploads
 from shared.contract.paths import classify_state
 from shared.pipeline.sweep import sweep
 
@@ -24,9 +28,18 @@ from shared.pipeline.sweep import sweep
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("sweep", parents=[common], help="find stalled imports and orphaned resources")
     p.add_argument(
-        "--fix", action="store_true", help="nudge stalled imports, delete orphans, free stale holds"
+        "--fix",
+        action="store_true",
+        help="nudge stalled imports, delete orphans, free stale holds, abort stale uploads",
     )
     add_state_options(p, watch=False)
+    p.add_argument(
+        "--abort-uploads-after",
+        type=float,
+        default=DEFAULT_ABORT_AFTER_HOURS,
+        metavar="HOURS",
+        help="an unfinished multipart upload under models/ started this long ago is stale",
+    )
     p.set_defaults(func=run_sweep)
 
 
@@ -54,7 +67,32 @@ def run_sweep(args: argparse.Namespace) -> int:
                 errors.append(str(exc))
                 continue
         resent.append(n.name)
-    doc = {"fixed": bool(args.fix), **report.to_json_dict(), "resent": resent, "errors": errors}
+    if args.abort_uploads_after < 0:
+        raise CliError("--abort-uploads-after cannot be negative", exit_code=2)
+    stale = [
+        u
+        for u in unfinished_uploads(ctx.object_storage, ctx.namespace, ctx.bucket)
+        if u.started is None or (now - u.started).total_seconds() >= args.abort_uploads_after * 3600
+    ]
+    aborted = []
+    for u in stale:
+        if args.fix:
+            try:
+                ctx.object_storage.abort_multipart_upload(
+                    ctx.namespace, ctx.bucket, u.object_name, u.upload_id
+                )
+            except oci.exceptions.ServiceError as exc:
+                if exc.status != 404:  # 404: committed or aborted meanwhile, nothing left to free
+                    errors.append(f"abort {u.object_name} ({u.upload_id}): {exc.status} {exc.code}")
+                    continue
+        aborted.append(describe(u, now))
+    doc = {
+        "fixed": bool(args.fix),
+        **report.to_json_dict(),
+        "resent": resent,
+        "uploads_aborted": aborted,
+        "errors": errors,
+    }
     if args.output == "json":
         print_json(doc)
         return 1 if errors else 0
@@ -64,11 +102,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     rows += [(f"{verb}release hold", item) for item in report.holds_released]
     rows += [(f"{verb}resend", f"{n.object_name} (no state after {age(n.written_at, now)})") for n in lost
              if n.name in resent]  # fmt: skip
+    rows += [(f"{verb}abort upload", item) for item in aborted]
     rows += [("error", item) for item in errors]
     if rows:
         print_table(["action", "what"], rows)
         if not args.fix:
             print("run `model-import sweep --fix` to do it", file=sys.stderr)
     else:
-        print("nothing stalled, no orphans, no stale holds")
+        print("nothing stalled, no orphans, no stale holds, no stale uploads")
     return 1 if errors else 0
