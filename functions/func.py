@@ -35,6 +35,9 @@ log = logs.get_logger("func")
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 
 SWEEP_EVERY_SECONDS = float(os.environ.get("SWEEP_EVERY_SECONDS", "60"))
+# How long past its own longest wait a non-terminal import may go unwritten before the sweep
+# counts it stalled (a lost event, a 502 nobody delivered again).
+STALL_MARGIN_SECONDS = float(os.environ.get("STALL_MARGIN_SECONDS", "60"))
 
 
 def answer(ctx: Any, doc: dict[str, Any], status: int = 200) -> response.Response:
@@ -114,7 +117,7 @@ def route(
 def stall_after(rt: Any) -> timedelta:
     """No write for this long while not terminal means an event was lost (a live wait rewrites sooner)."""
     s = rt.settings
-    return timedelta(seconds=s.poll_seconds + 2 * s.poll_interval_seconds + 60)
+    return timedelta(seconds=s.poll_seconds + 2 * s.poll_interval_seconds + STALL_MARGIN_SECONDS)
 
 
 def run_sweep(rt: Any) -> None:

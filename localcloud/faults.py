@@ -78,6 +78,8 @@ class EventFaultSpec(BaseModel):
     resource: str | None = None  # substring of data.resourceName
     count: int | None = Field(default=None, ge=1)
     copies: int = Field(default=1, ge=1, le=10)  # copies of every matching event (duplicate_rate adds one)
+    # Events lost on the way (no copy delivered): no OCI document promises delivery either
+    drop_rate: float = Field(default=0.0, ge=0, le=1)
 
 
 @dataclass
@@ -208,6 +210,8 @@ class Faults:
                 fault.fired += 1
                 if spec.count is not None and fault.fired >= spec.count:
                     self._events.remove(fault)
+                if spec.drop_rate and self._random.random() < spec.drop_rate:
+                    return []  # lost: the router delivers no copy
                 copies = spec.copies + (1 if self._random.random() < spec.duplicate_rate else 0)
                 return [
                     spec.delay_seconds + self._random.uniform(0, spec.jitter_seconds) for _ in range(copies)

@@ -277,6 +277,20 @@ class FunctionRunner:
             event_type=str(event.get("eventType")),
             resource_name=(event.get("data") or {}).get("resourceName"),
         )
+        return self._submit(delivery, json.dumps(event).encode())
+
+    def invoke_scheduled(self) -> Future[Delivery]:
+        """An invocation by a resource schedule: an empty body (the function then sweeps)."""
+        delivery = Delivery(
+            delivery_id=uuid.uuid4().hex[:16],
+            rule="schedule",
+            event_id="",
+            event_type="schedule",
+            resource_name=None,
+        )
+        return self._submit(delivery, b"")
+
+    def _submit(self, delivery: Delivery, body: bytes) -> Future[Delivery]:
         with self._lock:
             if self._stopping:  # e.g. a late (delayed) event firing after stop
                 delivery.outcome = "failed"
@@ -286,11 +300,12 @@ class FunctionRunner:
                 return done
             self._pending += 1
             self._history.append(delivery)
-        return self._executor.submit(self._run, delivery, json.dumps(event).encode())
+        return self._executor.submit(self._run, delivery, body)
 
     def _run(self, delivery: Delivery, body: bytes) -> Delivery:
+        attempts = self.config.max_attempts if self.config.redeliver else 1
         try:
-            for attempt in range(1, self.config.max_attempts + 1):
+            for attempt in range(1, attempts + 1):
                 worker = self._idle.get()
                 if self._stopping:  # never restart a process the runner is stopping
                     self._idle.put(worker)
@@ -333,7 +348,7 @@ class FunctionRunner:
                         f"attempt {attempt}: function answered {status}: {delivery.response}"
                     )
                 self._log_attempt(delivery)
-                if attempt < self.config.max_attempts and not self._stopping:
+                if attempt < attempts and not self._stopping:
                     time.sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
                 elif self._stopping:
                     break

@@ -69,6 +69,10 @@ class FunctionConfig:
     backoff_seconds: float = 0.5
     timeout_seconds: float = 300.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Deliver again after a 502/504, a dropped socket or a dead process (up to max_attempts)?
+    # Off by default: no OCI document promises that Events redelivers to a function, so the
+    # pipeline must not need it (the scheduled sweep recovers); on, it shows duplicates are harmless.
+    redeliver: bool = False
 
 
 @dataclass
@@ -102,6 +106,9 @@ class CloudConfig:
     genai_region: str | None = None
     # Limits API values of dedicated-unit limits (limit name -> units); unset ones are generous
     unit_limits: dict[str, int] = field(default_factory=dict)
+    # The scheduled sweep, as OCI Resource Scheduler runs it (terraform/schedule.tf): the function
+    # invoked with an empty body every this many seconds. None: no schedule.
+    schedule_seconds: float | None = 300.0
 
 
 class _Body(io.RawIOBase):
@@ -384,6 +391,8 @@ class LocalCloud:
         self.genai: Any = None
         self.inference: Any = None
         self.limits: Any = None
+        self._schedule: threading.Thread | None = None
+        self._schedule_stop = threading.Event()
         self.routes: list[Route] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -481,13 +490,26 @@ class LocalCloud:
                 raise
             self.runner = runner
             self.router.deliver = runner.deliver
+            if self.config.schedule_seconds:
+                self._schedule = threading.Thread(
+                    target=self._run_schedule, name="localcloud-schedule", daemon=True
+                )
+                self._schedule.start()
         return self
+
+    def _run_schedule(self) -> None:
+        """Invoke the function with an empty body on a fixed period, as a resource schedule does."""
+        period = float(self.config.schedule_seconds or 0)
+        while not self._schedule_stop.wait(period):
+            if self.runner is not None:
+                self.runner.invoke_scheduled()
 
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
         self.faults.release_all()  # no request stays held by a hold fault
+        self._schedule_stop.set()
         if self.runner is not None:
             self.runner.stop()
         if self._server is not None:

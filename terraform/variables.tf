@@ -628,9 +628,9 @@ variable "policy_propagation_seconds" {
 # ------------------------------------------------------------------ sweep schedule
 
 variable "sweep_schedule_cron" {
-  description = "UNIX cron expression (UTC) on which OCI Resource Scheduler invokes the function so that its sweep finds stalled imports, for example \"*/30 * * * *\". Null: no schedule."
+  description = "UNIX cron expression (UTC) on which OCI Resource Scheduler invokes the function so that its sweep finds stalled imports and deployments whose manifest is gone (no OCI document promises that Events delivers or redelivers an event). Default every 15 minutes. Null: no schedule (then run model-import sweep --fix yourself)."
   type        = string
-  default     = null
+  default     = "*/15 * * * *"
 
   validation {
     condition     = var.sweep_schedule_cron == null ? true : var.sweep_schedule_cron == "" || length(split(" ", trimspace(var.sweep_schedule_cron))) == 5

@@ -33,7 +33,7 @@ from shared.contract.tags import IMPORT_NAME
 from shared.pipeline import logs
 from shared.pipeline.genai_ops import GenAiOps, Kind, NotOurs, Resource, ResourceBusy
 from shared.pipeline.ledger import Hold, Ledger
-from shared.pipeline.store import ConflictError, StateStore, StateUnreadable
+from shared.pipeline.store import ConflictError, StateStore, StateUnreadable, head_object
 
 log = logs.get_logger("sweep")
 
@@ -65,6 +65,22 @@ def stall_reason(state: ImportState, now: datetime, stall_after: timedelta) -> s
     if now - state.updated_at > stall_after:
         return f"no progress in {state.stage.value} since {state.updated_at.isoformat()}"
     return None
+
+
+def source_gone_reason(store: StateStore, state: ImportState) -> str | None:
+    """A DONE import whose manifest (or request) is gone: its delete event was lost, and the
+    deployment keeps billing. Nudged, reconcile finds the source missing and tears it down."""
+    if state.stage is not Stage.DONE or state.desired != "present" or state.options.keep_on_delete:
+        return None
+    if not store.watched_bucket or not state.source.object_name:
+        return None
+    try:
+        etag = head_object(store.client, store.namespace, store.watched_bucket, state.source.object_name)
+    except Exception:  # unknown is not gone: never start a teardown on a failed look
+        return None
+    return (
+        f"DONE but {state.source.object_name} is gone (its delete event was lost)" if etag is None else None
+    )
 
 
 def recorded_ids(state: ImportState) -> frozenset[str]:
@@ -194,7 +210,7 @@ def sweep(
     by_id = {s.import_id: s for s, _ in loaded}
 
     for state, etag in loaded:
-        reason = stall_reason(state, now, stall_after)
+        reason = stall_reason(state, now, stall_after) or source_gone_reason(store, state)
         if reason is None:
             continue
         report.nudged.append(f"{state.name}: {reason}")

@@ -316,7 +316,7 @@ ENABLED_BY_DEFAULT = {
     "true": True,
     "local.uses_hf_secret": False,  # no secret unless one is given or created
     "var.bucket_kms_key_id != null": False,
-    "var.sweep_schedule_cron != null": False,
+    "var.sweep_schedule_cron != null": True,  # the sweep schedule is on by default (issue 14)
     "var.create_rerank_policy": False,
 }
 
