@@ -614,6 +614,12 @@ variable "create_rerank_policy" {
   default     = false
 }
 
+variable "create_limits_policy" {
+  description = "Also create a tenancy-level policy letting the function read service limits (inspect/read resource-availability in tenancy), so a shape whose dedicated-unit limit has no room is refused before anything is created. Off: limits are not read and never block."
+  type        = bool
+  default     = false
+}
+
 variable "policy_propagation_seconds" {
   description = "Seconds to wait after the services policy is written (home region) before the bucket's lifecycle policy and key are set (deployment region). 0: no wait; re-apply if OCI answers InsufficientServicePermissions."
   type        = number

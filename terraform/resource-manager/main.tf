@@ -69,6 +69,7 @@ module "model_import" {
   policy_compartment_ocid          = var.policy_compartment_ocid == "" ? null : var.policy_compartment_ocid
   inference_resource_types         = var.inference_resource_types
   create_rerank_policy             = var.create_rerank_policy
+  create_limits_policy             = var.create_limits_policy
   policy_propagation_seconds       = var.policy_propagation_seconds
   sweep_schedule_cron              = var.sweep_schedule_cron == "" ? null : var.sweep_schedule_cron
 }
