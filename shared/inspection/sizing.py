@@ -14,7 +14,9 @@ accelerate and SageMaker add to a load-only estimate.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from shared.inspection.capability.families import Family, family_for_architecture, family_for_model_type
@@ -66,6 +68,9 @@ class TextDims:
     #: `attention_bias: true` puts a bias on o_proj too (Llama, gpt-oss); a family's q/k/v-only biases
     #: (Qwen2) do not
     output_bias: bool = False
+    #: the config section these dimensions come from (read-only), for the keys only one family reads
+    #: (`use_qk_norm`, `topk_method`, `mlp_only_layers`, ...): shared/inspection/expected/
+    section: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,7 @@ def _text_dims(config: dict[str, Any]) -> TextDims | None:
         attention_bias=section.get("attention_bias") is True or bool(family and family.qkv_bias),
         mlp_bias=section.get("mlp_bias") is True,
         output_bias=section.get("attention_bias") is True,
+        section=MappingProxyType(section),
     )
 
 
@@ -323,13 +329,13 @@ def estimate_parameters(config: dict[str, Any]) -> ParamEstimate | None:
         positions = d.max_positions or 512
         embedding += positions * h + d.type_vocab * h + 2 * h
         if arch.endswith("ForSequenceClassification"):
-            head = h * h + h + (h + 1) * _labels(config)
+            head = h * h + h + (h + 1) * num_labels(config)
         elif not arch.endswith("ForMaskedLM"):
             head = h * h + h  # the pooler BertModel creates
     else:
         dense += h  # final norm
         if arch.endswith("ForSequenceClassification"):
-            head = h * _labels(config)
+            head = h * num_labels(config)
         elif not _is_bare_model(arch) and not d.tied:
             head = d.vocab * h
     return ParamEstimate(
@@ -416,7 +422,7 @@ def _vision_tower_params(config: dict[str, Any], text_hidden: int) -> int:
     return tower + hv * text_hidden + hv
 
 
-def _labels(config: dict[str, Any]) -> int:
+def num_labels(config: dict[str, Any]) -> int:
     labels = as_int(config.get("num_labels"))
     id2label = config.get("id2label")
     if labels is None and isinstance(id2label, dict):

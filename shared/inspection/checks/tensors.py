@@ -15,15 +15,15 @@ Packed quantized tensors (integer dtypes: GPTQ/AWQ `qweight`, bitsandbytes, comp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shared.findings import Finding, finding
 from shared.inspection.checks.quantization import method_of
 from shared.inspection.config import as_str_list
-from shared.inspection.expected import Shape, family_tensors
-from shared.inspection.sizing import TextDims, estimate_parameters, has_vision, text_dims
+from shared.inspection.expected import Decoder, Expected, FamilyTensors, OneOf, Shape, Tensor, family_tensors
+from shared.inspection.sizing import TextDims, estimate_parameters, has_vision, num_labels, text_dims
 
 #: the header count may differ from the config estimate by this fraction before it is an error;
 #: the estimate is within 3 % on the real configs in tests/fixtures/configs, and a different
@@ -33,6 +33,7 @@ MAX_TENSOR_FINDINGS = 10
 FLOAT_DTYPES = frozenset({"F16", "BF16", "F32", "F64", "F8_E4M3", "F8_E5M2"})
 #: names a quantized checkpoint stores instead of `X.weight`
 _QUANT_ALTERNATIVES = (".qweight", ".weight_packed")
+_MXFP4_SUFFIXES = ("_blocks", "_scales")
 _GENERATOR = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
 _VISION = ("vision", "visual", "image", "multi_modal_projector", "mm_projector")
 
@@ -82,17 +83,18 @@ def check_tensors(
     archs = as_str_list(config.get("architectures"))
     arch = archs[0] if archs else ""
     module = family_tensors(dims.family.name if dims.family else None)
-    expected: dict[str, Shape] = {}
-    prefix = _text_prefix(tensors)
+    found: list[Finding] = []
+    head: list[Expected] | None = None
     if module is not None:
-        p = "model." if prefix is None else prefix
-        expected[p + "embed_tokens.weight"] = (dims.vocab, dims.hidden)
-        expected[p + "norm.weight"] = (dims.hidden,)
+        prefix = _text_prefix(tensors, module)
+        p = prefix if prefix is not None else ("model." if isinstance(module, Decoder) else "")
+        expected: list[Expected] = [_under(p, t) for t in module.top(dims)]
         for i in range(dims.layers):
-            for rel, shape in module.layer(dims, i):
-                expected[f"{p}layers.{i}.{rel}"] = shape
-    found = _compare(expected, tensors)
-    found += _head(config, dims, arch, tensors, module is not None and generates)
+            expected += [_under(p + module.layer_prefix(i), t) for t in module.layer(dims, i)]
+        head = module.head(dims, arch, num_labels(config), p)
+        found = _compare(expected + (head or []), tensors)
+    if head is None:
+        found += _head(config, dims, arch, tensors, module is not None and generates)
     if not any(f.severity == "error" for f in found):
         headless = not generates and not any(n.endswith("lm_head.weight") for n in tensors)
         found += _count(config, header_parameters, headless)
@@ -117,16 +119,26 @@ def _foreign(tensors: Tensors) -> list[Finding]:
     return out
 
 
-def _text_prefix(tensors: Tensors) -> str | None:
-    """The language model's prefix: where `embed_tokens.weight` sits outside any vision tower."""
+def _text_prefix(tensors: Tensors, module: FamilyTensors) -> str | None:
+    """The language model's prefix: where the family's anchor (`embed_tokens.weight`,
+    `embeddings.word_embeddings.weight`) sits outside any vision tower, preferring one with layers."""
     candidates = [
-        n[: -len("embed_tokens.weight")]
+        n[: -len(module.anchor)]
         for n in tensors
-        if n.endswith("embed_tokens.weight") and not any(v in n for v in _VISION)
+        if n.endswith(module.anchor)
+        and (n == module.anchor or n[-len(module.anchor) - 1] == ".")
+        and not any(v in n for v in _VISION)
     ]
-    with_layers = [c for c in candidates if any(n.startswith(f"{c}layers.0.") for n in tensors)]
+    first = module.layer_prefix(0)
+    with_layers = [c for c in candidates if any(n.startswith(c + first) for n in tensors)]
     best = with_layers or candidates
     return min(best, key=len) if best else None
+
+
+def _under(prefix: str, item: Expected) -> Expected:
+    if isinstance(item, OneOf):
+        return OneOf(tuple(tuple((prefix + n, s) for n, s in option) for option in item.options))
+    return prefix + item[0], item[1]
 
 
 def _lookup(tensors: Tensors, name: str) -> tuple[str, tuple[str, Shape]] | None:
@@ -140,16 +152,38 @@ def _lookup(tensors: Tensors, name: str) -> tuple[str, tuple[str, Shape]] | None
     return None
 
 
-def _compare(expected: Mapping[str, Shape], tensors: Tensors) -> list[Finding]:
+def _resolve(expected: Iterable[Expected], tensors: Tensors) -> Iterator[Tensor]:
+    """Plain tensors as they are; of a `OneOf`, the complete option with the most tensors (so a
+    carried optional tensor has its shape checked), else the option closest to complete."""
+    for item in expected:
+        if not isinstance(item, OneOf):
+            yield item
+            continue
+        present = [sum(_lookup(tensors, n) is not None for n, _ in o) for o in item.options]
+        complete = [i for i, o in enumerate(item.options) if present[i] == len(o)]
+        if complete:
+            pick = max(complete, key=lambda i: len(item.options[i]))
+        else:
+            pick = max(range(len(item.options)), key=lambda i: present[i])
+        yield from item.options[pick]
+
+
+def _shaped(name: str, dtype: str) -> bool:
+    """Shapes that follow from the config: float weights, and MXFP4's U8 blocks and scales (their
+    layout is the format's); other integer tensors are packings whose shapes vary."""
+    return dtype in FLOAT_DTYPES or (dtype == "U8" and name.endswith(_MXFP4_SUFFIXES))
+
+
+def _compare(expected: Iterable[Expected], tensors: Tensors) -> list[Finding]:
     missing: dict[str, list[str]] = {}
     wrong: dict[str, list[tuple[str, Shape, Shape]]] = {}
-    for name, shape in expected.items():
+    for name, shape in _resolve(expected, tensors):
         hit = _lookup(tensors, name)
         if hit is None:
             missing.setdefault(_pattern(name), []).append(name)
             continue
         dtype, found = hit[1]
-        if dtype in FLOAT_DTYPES and tuple(found) != shape:
+        if _shaped(hit[0], dtype) and tuple(found) != shape:
             wrong.setdefault(_pattern(name), []).append((hit[0], shape, tuple(found)))
     out: list[Finding] = []
     for names in list(missing.values())[:MAX_TENSOR_FINDINGS]:

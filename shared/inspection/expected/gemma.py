@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shared.inspection.expected.base import Tensor, attention, gated_mlp, norms
+from shared.inspection.expected.base import Decoder, Expected, attention, gated_mlp, norms
 from shared.inspection.sizing import TextDims
 
 _FOUR = (
@@ -16,18 +16,18 @@ _FOUR = (
 )
 
 
-class Gemma:
-    def layer(self, d: TextDims, i: int) -> Iterator[Tensor]:
+class Gemma(Decoder):
+    def layer(self, d: TextDims, i: int) -> Iterator[Expected]:
         yield from attention(d, bias=d.attention_bias)
         yield from gated_mlp(d)
         yield from norms(d)
 
 
-class Gemma2:
+class Gemma2(Decoder):
     def __init__(self, qk_norm: bool = False) -> None:
         self.qk_norm = qk_norm
 
-    def layer(self, d: TextDims, i: int) -> Iterator[Tensor]:
+    def layer(self, d: TextDims, i: int) -> Iterator[Expected]:
         yield from attention(d, bias=d.attention_bias, qk_norm=self.qk_norm)
         yield from gated_mlp(d)
         yield from norms(d, *_FOUR)
