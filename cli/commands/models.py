@@ -255,6 +255,7 @@ def _print_model(doc: dict[str, Any], endpoints: list[dict[str, Any]] | None = N
                     (e["display_name"], e["lifecycle_state"], e["dedicated_ai_cluster_id"], e["id"])
                     for e in endpoints
                 ],
+                full_ids=True,  # `get` is where the full OCIDs are
             )
         else:
             print("no endpoints serve this model")

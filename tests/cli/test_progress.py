@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
+
+import pytest
 
 from cli.progress import Progress, human_bytes, human_seconds
 
@@ -36,25 +39,51 @@ def test_plain_output_prints_a_line_per_tenth_with_rate_and_eta() -> None:
 
 def test_bytes_already_there_count_as_done_but_not_toward_the_rate() -> None:
     clock, out = FakeClock(), io.StringIO()
-    p = Progress(10 * 1024, stream=out, clock=clock)
+    p = Progress(20 * 1024, stream=out, clock=clock)
     p.skip(8 * 1024)
     clock.now += 2.0
-    p.advance(1024)
+    p.advance(1024)  # the first part lands: no rate can be told from it alone
     assert p.done == 9 * 1024 and p.sent == 1024
+    assert p.rate() == 0.0 and "ETA --" in p.line()
+    clock.now += 2.0
+    p.advance(1024)
     assert p.rate() == 512.0
-    assert "ETA 2s" in p.line()
+    assert "ETA 20s" in p.line()  # 10 KiB left at 512 B/s
 
 
-def test_terminal_output_redraws_one_line() -> None:
+def test_the_first_eta_is_not_a_guess_from_one_burst() -> None:
+    """Hashing and planning before the first part, or parts landing together, say nothing of the rate."""
+    clock = FakeClock()
+    p = Progress(1000 * 1024 * 1024, stream=io.StringIO(), clock=clock)
+    clock.now += 600  # ten minutes of hashing files already in the bucket
+    p.advance(64 * 1024 * 1024)
+    clock.now += 0.01
+    p.advance(64 * 1024 * 1024)  # two parts landing together: 6 GiB/s for an instant
+    assert p.eta() == "--"
+    clock.now += 2.0
+    p.advance(64 * 1024 * 1024)
+    assert p.eta() == human_seconds((1000 - 192) / (128 / 2.01))
+
+
+def _plain(text: str) -> list[str]:
+    """The lines a terminal shows at the end: escape sequences out, last redraw kept."""
+    last = text.split("\x1b[2K")[-1]
+    return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", last).splitlines()
+
+
+@pytest.mark.parametrize("columns", [80, 132])
+def test_terminal_bar_follows_the_terminal_width(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
     clock, out = FakeClock(), Tty()
-    p = Progress(1000, stream=out, clock=clock)
+    p = Progress(1000 * 1024 * 1024, label="upload a-model-with-a-long-name", stream=out, clock=clock)
     for _ in range(4):
         clock.now += 0.5
-        p.advance(250)
+        p.advance(250 * 1024 * 1024)
     p.close()
-    text = out.getvalue()
-    assert text.count("\r") == 5 and text.endswith("\n") and text.count("\n") == 1
-    assert "100.0%" in text
+    [line] = _plain(out.getvalue())
+    assert len(line) == columns  # one line, exactly as wide as the terminal
+    assert "100.0% 1000.0 MiB/1000.0 MiB" in line and line.endswith("ETA 0s")
+    assert "\n" in out.getvalue()[-12:]  # the bar stays on screen, the cursor below it
 
 
 def test_disabled_progress_prints_nothing() -> None:

@@ -122,7 +122,9 @@ def test_upload_json_output_and_manifest_with_only_the_given_options(cli: Any, t
     forced = cli("upload", str(folder), "--name", "some-folder", "--again", "--part-size", "1", "--json")
     assert forced.json()["manifest_status"] == "replaced"
     assert manifest_of(cli, "some-folder") == expected  # a rerun keeps the options it is not given
-    reset = cli("upload", str(folder), "--name", "some-folder", "--reset-options", "--part-size", "1", "--json")
+    reset = cli(
+        "upload", str(folder), "--name", "some-folder", "--reset-options", "--part-size", "1", "--json"
+    )
     assert reset.json()["manifest_status"] == "replaced"
     assert manifest_of(cli, "some-folder") == {}
 

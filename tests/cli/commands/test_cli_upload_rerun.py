@@ -63,7 +63,9 @@ def test_replacing_a_live_import_refuses_without_a_terminal_and_shows_the_change
     res = cli("upload", str(folder), "--unit-shape", "A100_80G_X1", "--price", "10", "--no-progress")
     assert res.code == 2
     last = res.err.strip().splitlines()[-1]
-    assert last.startswith("error: models/live/import.json not written: it would replace the live import live")
+    assert last.startswith(
+        "error: models/live/import.json not written: it would replace the live import live"
+    )
     assert "(DONE: A10_X1, 1.77 AI units, 17.70/h) -> A100_80G_X1, " in last
     assert "--yes" in last
     assert manifest_of(cli, "live") == {"unit_shape": "A10_X1"}  # nothing replaced
