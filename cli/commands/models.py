@@ -453,6 +453,33 @@ def _confirm_teardown(plan: Any, *, yes: bool) -> None:
 
 
 # --- cost ------------------------------------------------------------------------------------
+def _unit_limits(ctx: CliContext) -> list[Any]:
+    """The tenancy's dedicated-unit limits, used and available (Limits API; unknown where unreadable)."""
+    from shared.pipeline.limits import unit_limits_table
+
+    return unit_limits_table(ctx.factory.limits(), ctx.factory.tenancy_id, ctx.compartment_id)
+
+
+def _print_unit_limits(rows: list[dict[str, Any]]) -> None:
+    print_table(
+        ["unit limit", "limit", "used", "available"],
+        [
+            (
+                r["limit_name"],
+                "?" if r["limit"] is None else r["limit"],
+                "?" if r["used"] is None else r["used"],
+                "?" if r["available"] is None else r["available"],
+            )
+            for r in rows
+        ],
+    )
+    if any(r["available"] is None for r in rows):
+        print(
+            "some limits could not be read (the Limits API needs `inspect resource-availability in tenancy`)"
+        )
+    print()
+
+
 def run_cost(args: argparse.Namespace) -> int:
     ctx = CliContext(args)
     price = ctx.price
@@ -495,10 +522,12 @@ def run_cost(args: argparse.Namespace) -> int:
         "total_ai_units": total_units,
         "total_cost_per_hour": hourly(total_units, price),
         "unknown_shapes": sorted({r["unit_shape"] for r in rows if r["ai_units"] is None}),
+        "unit_limits": [u.to_json_dict() for u in _unit_limits(ctx)],
     }
     if args.output == "json":
         print_json(doc)
         return 0
+    _print_unit_limits(doc["unit_limits"])
     print_table(
         ["cluster", "import", "state", "shape", "ai units", "per hour", "age", "so far"],
         [

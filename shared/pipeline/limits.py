@@ -112,3 +112,15 @@ def unit_availability(
         limit=int(limit) if limit is not None else None,
         service_name=service,
     )
+
+
+def unit_limits_table(client: Any, tenancy_id: str, compartment_id: str) -> list[UnitAvailability]:
+    """Every dedicated-unit limit (one row per limit name, as its smallest shape needs it)."""
+    from shared.shapes import unit_shapes
+
+    smallest: dict[str, UnitShape] = {}
+    for shape in unit_shapes().values():
+        best = smallest.get(shape.limit_name)
+        if best is None or shape.units_required < best.units_required:
+            smallest[shape.limit_name] = shape
+    return [unit_availability(client, tenancy_id, compartment_id, s) for _, s in sorted(smallest.items())]

@@ -236,3 +236,24 @@ def test_cost_shows_live_clusters_and_hourly_cost(cli: Any) -> None:
     cli.monkeypatch.setenv("AI_UNIT_PRICE_PER_HOUR", "2")
     env_priced = cli("cost", "--json").json()
     assert env_priced["total_cost_per_hour"] == 16.5
+
+
+def test_cost_shows_the_dedicated_unit_limits(cli: Any) -> None:
+    """The Limits API's view: limit, used (live clusters' units) and available, per unit family."""
+    cli.deploy("pair", shape="A100_80G_X2")
+    doc = cli("cost", "--json").json()
+    limits = {u["limit_name"]: u for u in doc["unit_limits"]}
+    assert set(limits) >= {
+        "dedicated-unit-a10-count",
+        "dedicated-unit-a100-80g-count",
+        "dedicated-unit-h100-count",
+    }
+    assert (
+        limits["dedicated-unit-a100-80g-count"]["used"],
+        limits["dedicated-unit-a100-80g-count"]["limit"],
+    ) == (
+        2,
+        64,
+    )
+    table = cli("cost")
+    assert "dedicated-unit-a100-80g-count" in table.out and "AVAILABLE" in table.out
