@@ -104,7 +104,7 @@ def check_quantization(config: dict[str, Any]) -> list[Finding]:
         bits, group = _hqq_params(quant_config(config) or {})
         if (bits, group) == (4, 64):
             return []
-        why = f"HQQ with {bits or '?'} bits in groups of {group or '?'}: vLLM loads only 4-bit, group 64"
+        why = f"{_hqq_setting(bits, group)}: vLLM loads only 4-bit, group 64"
     elif method in NOT_LOADED:
         why = f"quant_method {method!r} is loaded by transformers only; vLLM and SGLang have no loader for it"
     else:
@@ -172,6 +172,20 @@ def _compressed_weights(qc: dict[str, Any]) -> tuple[str | None, int | None, int
                     as_int(weights.get("group_size")),
                 )
     return None, None, None
+
+
+def _hqq_setting(bits: int | None, group: int | None) -> str:
+    """What the HQQ config says, naming the fields that could not be read. vLLM's
+    HQQMarlinConfig.from_config reads `quant_config.weight_quant_params.nbits` and `.group_size`
+    (hqq_marlin.py) and fails without them."""
+    where = "quantization_config.quant_config.weight_quant_params"
+    if bits is None and group is None:
+        return f"HQQ whose bit width and group size could not be read (no `nbits`/`group_size` in {where})"
+    if bits is None:
+        return f"HQQ in groups of {group} whose bit width could not be read (no `nbits` in {where})"
+    if group is None:
+        return f"HQQ with {bits} bits whose group size could not be read (no `group_size` in {where})"
+    return f"HQQ with {bits} bits in groups of {group}"
 
 
 def _hqq_params(qc: dict[str, Any]) -> tuple[int | None, int | None]:
