@@ -54,6 +54,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--context-tokens", type=int, metavar="N", help="context to size the KV cache for")
     p.add_argument("--concurrency", type=int, metavar="N", help="concurrent sequences to size for")
     p.add_argument(
+        "--limits",
+        action="store_true",
+        help="also read the shape's dedicated-unit service limit from the cloud (always for oci:// sources; "
+        "a folder is otherwise inspected offline)",
+    )
+    p.add_argument(
         "--hf-token-env",
         default="HF_TOKEN",
         metavar="VAR",
@@ -75,11 +81,29 @@ def run(args: argparse.Namespace) -> int:
     )
     declared = Capability(args.capability) if args.capability else None
     report = inspect_artifacts(source, declared=declared, unit_shape=args.unit_shape, policy=policy)
+    # The service limit only when the command talks to a cloud anyway (an oci:// source) or is
+    # asked to (--limits): inspecting a folder stays offline.
+    limit = unit_limit(ctx, report) if args.limits or args.source.startswith("oci://") else None
     if args.output == "json":
-        print_json(report.to_json_dict())
+        print_json({**report.to_json_dict(), **({"unit_limit": limit.to_json_dict()} if limit else {})})
     else:
         print_report(report)
+        if limit is not None:
+            print(f"Unit limit: {limit.describe()}")
+            if limit.enough is False:
+                print(f"  the pipeline would refuse it (UNIT_LIMIT_INSUFFICIENT): {limit.refusal()}")
     return 0 if report.ok else 1
+
+
+def unit_limit(ctx: CliContext, report: InspectionReport) -> Any:
+    """The dedicated-unit limit of the shape the import would create (None when no shape fits)."""
+    from shared.pipeline.limits import unit_availability
+    from shared.shapes import get_shape
+
+    shape = get_shape(report.unit_shape or report.recommended_shape or "")
+    if shape is None:
+        return None
+    return unit_availability(ctx.factory.limits(), ctx.factory.tenancy_id, ctx.compartment_id, shape)
 
 
 def make_source(text: str, ctx: CliContext, token_env: str) -> ArtifactSource:

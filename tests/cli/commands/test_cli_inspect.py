@@ -107,6 +107,24 @@ def test_oci_source_against_the_local_cloud(
     code, out, err = cli("inspect", url, "--json")
     assert code == 0, err
     assert json.loads(out)["parameters"] == params
+    # it talks to the cloud anyway: the shape's dedicated-unit limit comes along
+    assert json.loads(out)["unit_limit"]["limit_name"].startswith("dedicated-unit-")
+
+
+def test_a_folder_stays_offline_unless_limits_are_asked_for(
+    make_localcloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    cloud = make_localcloud(unit_limits={"dedicated-unit-a10-count": 0})
+    write_model(tmp_path / "m", FOUR_LAYERS, split_shards(tiny_llama_tensors(layers=4), 2))
+    code, out, _ = cli("inspect", str(tmp_path / "m"), "--unit-shape", "A10_X1", "--json")
+    assert code == 0 and "unit_limit" not in json.loads(out)  # no cloud configured, none asked
+    for key, value in cloud.env.items():
+        monkeypatch.setenv(key, value)
+    code, out, _ = cli("inspect", str(tmp_path / "m"), "--unit-shape", "A10_X1", "--limits", "--json")
+    limit = json.loads(out)["unit_limit"]
+    assert (limit["limit_name"], limit["limit"], limit["enough"]) == ("dedicated-unit-a10-count", 0, False)
+    code, table, _ = cli("inspect", str(tmp_path / "m"), "--unit-shape", "A10_X1", "--limits")
+    assert "UNIT_LIMIT_INSUFFICIENT" in table and "service limit increase" in table
 
 
 def test_hf_source_against_the_local_cloud_hub(
