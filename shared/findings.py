@@ -308,6 +308,16 @@ _RULES: tuple[Rule, ...] = (
         "artifacts",
     ),
     Rule(
+        "INDEX_ABSENT",
+        _W,
+        "Several .safetensors shards and no model.safetensors.index.json. vLLM and SGLang load every "
+        ".safetensors file of the folder when there is no index, so the model loads and every shard "
+        "is counted; transformers' from_pretrained needs the index to find the shards.",
+        "Nothing to do for serving; to load the folder with transformers too, re-save it with "
+        "`save_pretrained()` or upload the index saved with these shards.",
+        "artifacts",
+    ),
+    Rule(
         "INDEX_SHARD_UNLISTED",
         _E,
         "A safetensors shard is present but not listed in an index that also lists absent shards "

@@ -27,14 +27,19 @@ class IndexCheck:
 def check_index(files: WeightFiles, index_doc: dict[str, Any] | None) -> IndexCheck:
     present = {e.name for e in files.safetensors}
     if files.index is None:
+        # vLLM loads every *.safetensors of the folder when there is no index
+        # (weight_utils.filter_duplicate_safetensors_files returns the files unfiltered when the
+        # index file is absent); SGLang's loader does the same. Every shard is read and counted.
+        # Only transformers' from_pretrained needs the index to find shards.
         if len(present) > 1:
             return IndexCheck(
                 sorted(present),
                 findings=[
                     finding(
-                        "INDEX_INVALID",
+                        "INDEX_ABSENT",
                         INDEX_NAME,
-                        f"{len(present)} safetensors shards but no index; loaders need {INDEX_NAME}",
+                        f"{len(present)} safetensors shards and no {INDEX_NAME}: vLLM and SGLang load "
+                        "every shard, transformers' from_pretrained would need the index",
                     )
                 ],
             )

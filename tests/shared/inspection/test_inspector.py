@@ -87,9 +87,13 @@ def test_index_and_shards_must_agree(tmp_path: Path) -> None:
     assert report.parameters_source == "config"  # not every listed shard could be read
 
 
-def test_shards_without_index_and_an_index_that_is_not_json(tmp_path: Path) -> None:
-    write_model(tmp_path, TINY_LLAMA_CONFIG, split_shards(tiny_llama_tensors(), 2), index=False)
-    assert "INDEX_INVALID" in errors(run(tmp_path))
+def test_shards_without_index_load_and_an_index_that_is_not_json(tmp_path: Path) -> None:
+    # vLLM and SGLang load every *.safetensors when the index is absent: a warning, every shard counted
+    params = write_model(tmp_path, TINY_LLAMA_CONFIG, split_shards(tiny_llama_tensors(), 2), index=False)
+    report = run(tmp_path)
+    assert report.ok and errors(report) == []
+    assert "INDEX_ABSENT" in [f.code for f in report.findings]
+    assert (report.parameters, report.parameters_source) == (params, "safetensors")
     (tmp_path / "model.safetensors.index.json").write_text("{not json")
     assert "INDEX_INVALID" in errors(run(tmp_path))
     (tmp_path / "model.safetensors.index.json").write_text('{"weight_map": []}')
