@@ -138,12 +138,13 @@ class CliContext:
 
     @cached_property
     def price(self) -> float | None:
-        """Price of one AI unit per hour, or None when nobody said (costs then show as unknown)."""
+        """Price of one AI unit per hour: --price, AI_UNIT_PRICE_PER_HOUR, then the local cloud's
+        (`local up --price`); None when nobody said (outputs then say "no price configured")."""
         value: Any = getattr(self.args, "price", None)
         if value is None:
             raw = self.env.get("AI_UNIT_PRICE_PER_HOUR", "").strip()
             if not raw:
-                return None
+                return self._local_price()
             try:
                 value = float(raw)
             except ValueError:
@@ -151,6 +152,20 @@ class CliContext:
         if value < 0:
             raise CliError("the AI unit price cannot be negative", exit_code=2)
         return float(value)
+
+    def _local_price(self) -> float | None:
+        """The price recorded in localcloud.json, read without reaching the cloud: `inspect` of a
+        folder works offline and must not need the local cloud running."""
+        path = self.env.get("MODEL_IMPORT_LOCALCLOUD")
+        if not path:
+            return None
+        from shared.clients import LocalCloudInfo
+
+        try:
+            value = LocalCloudInfo.load(path).ai_unit_price_per_hour
+        except (OSError, ValueError, TypeError):
+            return None
+        return float(value) if isinstance(value, int | float) and value >= 0 else None
 
 
 def parse_tags(pairs: list[str] | None) -> dict[str, str]:

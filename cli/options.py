@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+# Said once wherever a cost would show and no price is known (never "unknown/h").
+NO_PRICE = "no price configured (--price, AI_UNIT_PRICE_PER_HOUR or `model-import local up --price`)"
+
 
 def add_bucket_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("bucket")

@@ -22,13 +22,13 @@ import oci
 from cli.confirm import confirm
 from cli.context import CliContext
 from cli.formatting import hourly, units
+from cli.options import NO_PRICE
 from cli.output import CliError
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.store import StateStore, StateUnreadable, read_object
 
 # What a request holds besides the shared import options: not an option a rerun keeps.
 _NOT_OPTIONS = frozenset({"model_id", "revision"})
-NO_PRICE = "no price configured (--price, AI_UNIT_PRICE_PER_HOUR or `local up --price`)"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cli.formatting import age, iso, money, units
+from cli.options import NO_PRICE
 from cli.output import print_table
 from cli.state_reader import Unreadable
 from shared.contract.state import ImportState, Stage
@@ -59,7 +60,11 @@ def print_detail(doc: dict[str, Any], state: ImportState) -> None:
             (
                 "plan",
                 f"{plan.capability.value} on {plan.unit_shape or '?'}, {units(plan.ai_units)} AI units, "
-                f"{money(doc['cost_per_hour'])} per hour"
+                + (
+                    f"{money(doc['cost_per_hour'])} per hour"
+                    if doc["cost_per_hour"] is not None
+                    else NO_PRICE
+                )
                 + (f" — {plan.shape_reason}" if plan.shape_reason else ""),
             )
         )

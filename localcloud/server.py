@@ -109,6 +109,9 @@ class CloudConfig:
     # The scheduled sweep, as OCI Resource Scheduler runs it (terraform/schedule.tf): the function
     # invoked with an empty body every this many seconds. None: no schedule.
     schedule_seconds: float | None = 300.0
+    # What one AI unit costs per hour on this cloud: the function's AI_UNIT_PRICE_PER_HOUR (unless
+    # set otherwise) and, through localcloud.json, every CLI command's default --price.
+    ai_unit_price: float | None = None
 
 
 class _Body(io.RawIOBase):
@@ -553,7 +556,18 @@ class LocalCloud:
             "pid": os.getpid(),
             "services": self.service_names(),
             "endpoints": self.region_endpoints(base),  # `endpoint` stays the home region's
+            "ai_unit_price_per_hour": self.ai_unit_price(),
         }
+
+    def ai_unit_price(self) -> float | None:
+        """`ai_unit_price`, else a price given to the function as a setting (`--set`), else None."""
+        if self.config.ai_unit_price is not None:
+            return self.config.ai_unit_price
+        raw = (self.config.function.extra_env if self.config.function else {}).get("AI_UNIT_PRICE_PER_HOUR")
+        try:
+            return float(raw) if raw else None
+        except ValueError:
+            return None
 
     def service_names(self) -> list[str]:
         return sorted({r.service for r in self.routes})
@@ -579,6 +593,8 @@ class LocalCloud:
         }
         if "TRIGGER_ON_CONFIG" in {s.upper() for s in self.config.optional_rules}:
             env["TRIGGER_ON_CONFIG"] = "true"
+        if self.config.ai_unit_price is not None:
+            env["AI_UNIT_PRICE_PER_HOUR"] = f"{self.config.ai_unit_price:g}"
         if self.config.function is not None:
             env.update(self.config.function.extra_env)
         return env

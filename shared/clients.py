@@ -92,6 +92,7 @@ class LocalCloudInfo:
     profile: str
     state_bucket: str = ""  # the bucket of state documents and ledger, which only the function writes
     uploader_profile: str = ""  # a second identity in config_file: may write only the watched bucket
+    ai_unit_price_per_hour: float | None = None  # `local up --price`: every command's default price
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

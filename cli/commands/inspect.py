@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cli.context import CliContext, add_price_option
+from cli.options import NO_PRICE
 from cli.output import CliError, print_json
 from shared.contract.manifest import COMMIT_PATTERN, MODEL_ID_PATTERN, Capability
 from shared.inspection import (
@@ -205,9 +206,7 @@ def print_report(r: InspectionReport, out: TextIO | None = None) -> None:
             )
         )
     elif r.unit_shape:
-        rows.append(
-            ("Cost", "no price set (--price or AI_UNIT_PRICE_PER_HOUR); the cluster bills at least 1 hour")
-        )
+        rows.append(("Cost", f"{NO_PRICE}; the cluster bills at least 1 hour"))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key.ljust(width)}  {value}", file=out)

@@ -59,6 +59,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     up.add_argument(
         "--hub-root", type=Path, help="folder of local Hub repos <org>/<name>/ (default <state>/hub)"
     )
+    up.add_argument(
+        "--price",
+        type=float,
+        metavar="PER_AI_UNIT_HOUR",
+        help="price of one AI unit per hour on this cloud: the function's AI_UNIT_PRICE_PER_HOUR and "
+        "every command's default --price (recorded in localcloud.json)",
+    )
     fn = up.add_argument_group("function")
     fn.add_argument(
         "--function",
@@ -200,6 +207,8 @@ def run_up(args: argparse.Namespace) -> int:
             )
         elif args.function != DEFAULT_FUNCTION:
             raise CliError(f"--function {args.function} does not exist", 2)
+    if args.price is not None and args.price < 0:
+        raise CliError("--price cannot be negative", 2)
     work_request_faults = []
     for item in args.fail_work_request:
         name, _, operation = item.partition(":")
@@ -222,6 +231,7 @@ def run_up(args: argparse.Namespace) -> int:
         work_request_faults=work_request_faults,
         event_faults=_parse_event_faults(args.event_fault),
         subscriber_url=args.subscriber,
+        ai_unit_price=args.price,
     )
     try:
         cloud = LocalCloud(config)
@@ -270,6 +280,12 @@ def _print_banner(cloud: Any, with_function: bool) -> None:
         f"  admin        {info['admin']} (health, messages, events, deliveries, faults, stage)",
         f"  OCI config   {info['config_file']} [profile {info['profile']}]",
         f"  function     {function}",
+        "  price        "
+        + (
+            f"{info['ai_unit_price_per_hour']:g} per AI unit hour (every command's default --price)"
+            if info.get("ai_unit_price_per_hour") is not None
+            else "no price configured (--price)"
+        ),
         "",
         f"  export MODEL_IMPORT_LOCALCLOUD={cloud.info_file}",
         "  Ctrl-C to stop",

@@ -547,5 +547,7 @@ def run_cost(args: argparse.Namespace) -> int:
     total_cost = money(doc["total_cost_per_hour"])
     print(f"total: {len(rows)} cluster(s), {units(total_units)} AI units, {total_cost} per hour")
     if price is None:
-        print("no price set: pass --price or set AI_UNIT_PRICE_PER_HOUR to see costs", file=sys.stderr)
+        from cli.options import NO_PRICE
+
+        print(f"{NO_PRICE}: costs are not shown", file=sys.stderr)
     return 0

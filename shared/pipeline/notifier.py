@@ -85,8 +85,11 @@ def fit(title: str, body: str) -> tuple[str, str]:
     return title, cut + note
 
 
+NO_PRICE = "no price configured (set AI_UNIT_PRICE_PER_HOUR)"
+
+
 def _money(value: float | None) -> str:
-    return f"${value:,.2f}" if value is not None else "unknown (set AI_UNIT_PRICE_PER_HOUR)"
+    return f"${value:,.2f}" if value is not None else NO_PRICE
 
 
 def example_call(
@@ -172,6 +175,8 @@ def success_message(
                 f"Capability: {plan.capability.value}",
                 f"Recommended shape when you deploy it: {plan.unit_shape} ({plan.shape_reason})",
                 f"It would hold {plan.ai_units:g} AI units, about {_money(plan.cost_per_hour)} per hour."
+                if plan.ai_units is not None and plan.cost_per_hour is not None
+                else f"It would hold {plan.ai_units:g} AI units; {NO_PRICE}."
                 if plan.ai_units is not None
                 else "",
                 "No cluster or endpoint was created because the manifest says deploy: false.",
@@ -194,7 +199,10 @@ def success_message(
         f"Shape:        {plan.unit_shape}: {plan.shape_reason}",
         f"AI units:     {plan.ai_units:g}" if plan.ai_units is not None else "AI units:     unknown",
         f"Cost:         about {_money(cost)} per hour while the cluster exists; hosting clusters are billed "
-        f"with a one-hour minimum commitment (at least {_money(cost)}).",
+        f"with a one-hour minimum commitment (at least {_money(cost)})."
+        if cost is not None
+        else f"Cost:         {NO_PRICE}; hosting clusters are billed per hour while they exist, with a "
+        "one-hour minimum commitment.",
         f"Endpoint:     {res.endpoint_id}",
         f"Cluster:      {res.cluster_id}",
         f"Imported model: {res.imported_model_id}",
@@ -210,7 +218,8 @@ def success_message(
         f"Stop paying for it: delete models/{name}/import.json (or `model-import teardown {name}`).",
     ]
     untested = " (NOT smoke-tested)" if not_tested else ""
-    title = f"Model {name} is live{untested}: {plan.capability.value} on {plan.unit_shape}, {_money(cost)}/h"
+    per_hour = f", {_money(cost)}/h" if cost is not None else ""  # the body says once that none is set
+    title = f"Model {name} is live{untested}: {plan.capability.value} on {plan.unit_shape}{per_hour}"
     return Message("success", title, lines_body(lines))
 
 

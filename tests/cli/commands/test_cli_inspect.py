@@ -75,7 +75,7 @@ def test_the_table_is_a_short_readable_report(tmp_path: Path) -> None:
     assert code == 0
     for label in ("Verdict", "Capability", "Parameters", "Memory need", "Shape", "Cost"):
         assert label in out
-    assert "no price set" in out and "importable" in out
+    assert "no price configured" in out and "importable" in out
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[3]
 def test_local_up_json_prints_the_info_file_as_one_json_line(tmp_path: Path) -> None:
     state = tmp_path / "state"
     argv = ["local", "up", "--port", "0", "--state-dir", str(state), "--no-function", "--bucket", "json-drop"]
+    argv += ["--price", "10"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", *argv, "--json"],
         stdout=subprocess.PIPE,
@@ -29,6 +30,7 @@ def test_local_up_json_prints_the_info_file_as_one_json_line(tmp_path: Path) -> 
         on_disk = json.loads((state / "localcloud.json").read_text(encoding="utf-8"))
         assert info == on_disk
         assert info["bucket"] == "json-drop" and info["endpoint"].startswith("http://127.0.0.1:")
+        assert info["ai_unit_price_per_hour"] == 10.0  # `local up --price` is recorded for every command
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
