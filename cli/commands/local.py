@@ -21,7 +21,7 @@ from typing import Any
 
 from cli.output import CliError, print_json
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # cli/commands/local.py -> the repository
 DEFAULT_FUNCTION = REPO_ROOT / "functions" / "func.py"
 # Lifecycles take seconds here, so the function polls often instead of OCI-sized waits.
 LOCAL_FUNCTION_SETTINGS = {"POLL_SECONDS": "20", "POLL_INTERVAL_SECONDS": "0.5"}

@@ -37,3 +37,13 @@ def test_local_up_json_prints_the_info_file_as_one_json_line(tmp_path: Path) -> 
     assert proc.returncode == 0, err
     assert out == ""  # nothing but the JSON line on stdout: the banner is not printed
     assert "stopped" in err
+
+
+def test_local_up_runs_the_repository_function_by_default() -> None:
+    # `local up` quietly routes events to no function when its default file is missing, so a
+    # wrong default (it once pointed outside the repository after a package move) would pass
+    # every other test that names --function explicitly.
+    from cli.commands.local import DEFAULT_FUNCTION
+
+    assert DEFAULT_FUNCTION == REPO / "functions" / "func.py"
+    assert DEFAULT_FUNCTION.is_file()
