@@ -265,6 +265,15 @@ _RULES: tuple[Rule, ...] = (
         "artifacts",
     ),
     Rule(
+        "TOKENIZER_TEKKEN_OUT_OF_RANGE",
+        _W,
+        "Mistral's tekken.json beside the Hugging Face tokenizer declares more token ids than the "
+        "embedding has rows; the engine reads tekken.json only when it runs Mistral's own tokenizer "
+        "(vLLM `--tokenizer-mode mistral`), which would then fail on the ids beyond the rows.",
+        "Remove tekken.json, or upload the one saved with these weights.",
+        "artifacts",
+    ),
+    Rule(
         "CHAT_TEMPLATE_INVALID",
         _E,
         "The chat template does not render a short conversation (a syntax error, or it raises).",

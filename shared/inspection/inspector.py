@@ -41,6 +41,7 @@ MAX_TOKENIZER_BYTES = 48 * 1024 * 1024  # Gemma 3's tokenizer.json is ~33 MB; sc
 # function's 256 MB (bench/memory.py measures a 19 MB index).
 MAX_INDEX_BYTES = 20_000_000
 ST_FILES = ("modules.json", "config_sentence_transformers.json")
+SENTENCEPIECE_FILES = ("tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
 
 
 @dataclass(frozen=True)
@@ -193,13 +194,38 @@ def _weights_against_config(
         return
     name, rows = embedding
     found = [checks.ids_from_tokenizer_config(tokenizer_config)]
-    entry = by_name.get("tokenizer.json")
-    if entry is not None and entry.size <= MAX_TOKENIZER_BYTES:
-        try:
-            found.append(checks.ids_from_tokenizer_json(src.read_range(entry.name, 0, MAX_TOKENIZER_BYTES)))
-        except SourceError as exc:
-            state.findings.append(finding(exc.code, exc.subject, exc.message, exc.hint))
+    # The tokenizer the engine builds: tokenizer.json (fast); without it, the SentencePiece model
+    # transformers converts (its ids are piece positions; XLM-R/T5 offsets only add to them); a
+    # tekken.json alone is Mistral's own tokenizer. tekken.json beside a Hugging Face tokenizer is
+    # read only in Mistral's tokenizer mode: a warning of its own.
+    hf_tokenizer = by_name.get("tokenizer.json")
+    sentencepiece = next((by_name[n] for n in SENTENCEPIECE_FILES if n in by_name), None)
+    tekken = _read_head(src, by_name.get("tekken.json"), checks.TEKKEN_HEAD_BYTES, state, whole=False)
+    if hf_tokenizer is not None:
+        raw = _read_head(src, hf_tokenizer, MAX_TOKENIZER_BYTES, state)
+        found.append(checks.ids_from_tokenizer_json(raw) if raw is not None else None)
+    elif sentencepiece is not None:
+        raw = _read_head(src, sentencepiece, MAX_TOKENIZER_BYTES, state)
+        found.append(checks.ids_from_sentencepiece(raw, sentencepiece.name) if raw is not None else None)
     state.findings += checks.check_token_ids(found, rows, name)
+    tekken_ids = checks.ids_from_tekken(tekken) if tekken is not None else None
+    if hf_tokenizer is None and sentencepiece is None:
+        state.findings += checks.check_token_ids([tekken_ids], rows, name)
+    else:
+        state.findings += checks.check_tekken_ids(tekken_ids, rows, name)
+
+
+def _read_head(
+    src: ArtifactSource, entry: FileEntry | None, cap: int, state: _State, whole: bool = True
+) -> bytes | None:
+    """The file (`whole`: not read at all when larger than `cap`), or its first `cap` bytes."""
+    if entry is None or (whole and entry.size > cap):
+        return None
+    try:
+        return src.read_range(entry.name, 0, min(cap, entry.size))
+    except SourceError as exc:
+        state.findings.append(finding(exc.code, exc.subject, exc.message, exc.hint))
+        return None
 
 
 def _embedding(tensors: dict[str, tuple[str, tuple[int, ...]]]) -> tuple[str, int] | None:

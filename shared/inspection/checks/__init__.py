@@ -8,7 +8,11 @@ from shared.inspection.checks.names import check_names, unsafe_reason
 from shared.inspection.checks.quantization import bytes_per_weight, check_quantization, needs_hopper
 from shared.inspection.checks.tensors import check_tensors
 from shared.inspection.checks.token_ids import (
+    TEKKEN_HEAD_BYTES,
+    check_tekken_ids,
     check_token_ids,
+    ids_from_sentencepiece,
+    ids_from_tekken,
     ids_from_tokenizer_config,
     ids_from_tokenizer_json,
 )
@@ -17,6 +21,7 @@ from shared.inspection.checks.weights import INDEX_NAME, WeightFiles, check_weig
 
 __all__ = [
     "INDEX_NAME",
+    "TEKKEN_HEAD_BYTES",
     "IndexCheck",
     "LayoutCheck",
     "WeightFiles",
@@ -27,12 +32,15 @@ __all__ = [
     "check_layout",
     "check_names",
     "check_quantization",
+    "check_tekken_ids",
     "check_template",
     "check_tensors",
     "check_token_ids",
     "check_tokenizer",
     "check_weights",
     "has_chat_template",
+    "ids_from_sentencepiece",
+    "ids_from_tekken",
     "ids_from_tokenizer_config",
     "ids_from_tokenizer_json",
     "needs_hopper",

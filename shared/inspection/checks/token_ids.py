@@ -3,7 +3,11 @@
 A tokenizer with more tokens than the embedding has rows (added tokens saved without
 `resize_token_embeddings`) loads fine and fails on the first prompt that contains one of the
 extra tokens (an out-of-range index in the embedding). The ids come from `tokenizer.json`
-(`added_tokens` and `model.vocab`) and `tokenizer_config.json` (`added_tokens_decoder`).
+(`added_tokens` and `model.vocab`) and `tokenizer_config.json` (`added_tokens_decoder`); without a
+`tokenizer.json`, transformers converts the SentencePiece model (`tokenizer.model`, `spiece.model`,
+`sentencepiece.bpe.model`), whose ids are the positions of its pieces; Mistral's `tekken.json`
+emits ids below its `config.default_vocab_size` (mistral_common `Tekkenizer.from_file`:
+`vocab_size=config["default_vocab_size"]`, `n_words` is that size).
 
 tokenizer.json is up to ~35 MB (Gemma 3), too large to `json.loads` in a 256 MB function:
 the ids are found with C-speed regular expressions over the raw bytes instead. JSON strings
@@ -31,6 +35,9 @@ _DICT_ITEM = re.compile(rb"\s*" + _STR + rb"\s*:\s*(-?\d+)\s*([,}])")
 _LIST_ITEM = re.compile(rb"\s*\[\s*" + _STR + rb"\s*,\s*[-+.\deE]+\s*\]\s*([,\]])")
 _EMPTY = re.compile(rb"\s*[\]}]")
 MAX_ITEMS = 2_000_000  # a vocabulary is at most a few hundred thousand tokens
+_TEKKEN_CONFIG = re.compile(rb'"config"\s*:\s*(\{(?:' + _STR + rb'|[^{}"]++)*+\})')
+#: tekken.json opens with its config (`{"config": {...}, "vocab": [...]`): this much is read
+TEKKEN_HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,73 @@ def _object(raw: bytes) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
+def ids_from_sentencepiece(raw: bytes, source: str) -> TokenIds | None:
+    """The highest id of a SentencePiece model: its piece count less one.
+
+    The file is a protobuf `ModelProto` (sentencepiece_model.proto): `repeated SentencePiece
+    pieces = 1` beside the trainer/normalizer specs (fields 2..5). The top-level fields are walked
+    without decoding them, at most `MAX_ITEMS` of them; anything that is not well-formed protobuf
+    (field 0, an unknown wire type, a length past the end) gives None rather than a guess."""
+    pos, pieces, end = 0, 0, len(raw)
+    for _ in range(MAX_ITEMS + 16):
+        if pos >= end:
+            break
+        key = _varint(raw, pos)
+        if key is None:
+            return None
+        tag, pos = key
+        field, wire = tag >> 3, tag & 7
+        if field == 0:
+            return None
+        if wire == 0:
+            value = _varint(raw, pos)
+            if value is None:
+                return None
+            pos = value[1]
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length = _varint(raw, pos)
+            if length is None:
+                return None
+            pos = length[1] + length[0]
+            if field == 1:
+                pieces += 1
+        else:
+            return None  # groups (3, 4) are not in the schema
+        if pos > end:
+            return None
+    else:
+        return None  # more fields than any real model has
+    return TokenIds(pieces - 1, None, source) if pieces else None
+
+
+def _varint(raw: bytes, pos: int) -> tuple[int, int] | None:
+    """(value, next position) of the base-128 varint at `pos`; at most ten bytes, as protobuf's."""
+    value = 0
+    for shift in range(0, 70, 7):
+        if pos >= len(raw):
+            return None
+        byte = raw[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+    return None
+
+
+def ids_from_tekken(head: bytes) -> TokenIds | None:
+    """The highest id of Mistral's tekken.json, from its config (the first `TEKKEN_HEAD_BYTES`)."""
+    m = _TEKKEN_CONFIG.search(head)
+    config = _object(m.group(1)) if m else None
+    size = config.get("default_vocab_size") if config else None
+    if not _is_id(size) or not size:
+        return None
+    return TokenIds(size - 1, None, "tekken.json")
+
+
 def ids_from_tokenizer_config(doc: dict[str, Any] | None) -> TokenIds | None:
     decoder = doc.get("added_tokens_decoder") if doc else None
     if not isinstance(decoder, dict):
@@ -113,6 +187,21 @@ def check_token_ids(found: list[TokenIds | None], embedding_rows: int | None, su
             top.source,
             f"{top.source} can emit token id {top.max_id}{text}, but {subject} has {embedding_rows} rows "
             f"(ids 0..{embedding_rows - 1})",
+        )
+    ]
+
+
+def check_tekken_ids(ids: TokenIds | None, embedding_rows: int | None, subject: str) -> list[Finding]:
+    """tekken.json beside a Hugging Face tokenizer: read only when the engine runs Mistral's own
+    tokenizer (vLLM `--tokenizer-mode mistral`), so a vocabulary beyond the rows is a warning."""
+    if ids is None or not embedding_rows or ids.max_id < embedding_rows:
+        return []
+    return [
+        finding(
+            "TOKENIZER_TEKKEN_OUT_OF_RANGE",
+            "tekken.json",
+            f"tekken.json declares {ids.max_id + 1} token ids (config.default_vocab_size), but {subject} "
+            f"has {embedding_rows} rows",
         )
     ]
 
