@@ -8,14 +8,22 @@ publishes the step's notification.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import oci
+
 from functions.runtime import Runtime
 from shared.contract.state import ImportState, LastError, Stage
-from shared.pipeline.genai_ops import Kind, Progress
+from shared.pipeline import logs
+from shared.pipeline.creates import PendingCreate
+from shared.pipeline.genai_ops import Kind, Progress, step_token
 from shared.pipeline.notifier import Message, failure_message, success_message
 from shared.settings import FailurePolicy, Settings
+
+log = logs.get_logger("stage")
 
 
 @dataclass
@@ -35,6 +43,50 @@ class Step:
     notify: Message | None = None  # published once, after the write wins
     created: list[tuple[Kind, str]] = field(default_factory=list)  # resources this step created
     note: str = ""
+
+
+@contextmanager
+def creating(
+    ctx: StageContext,
+    state: ImportState,
+    kind: Kind,
+    *,
+    ai_units: float | None = None,
+    unit_shape: str | None = None,
+) -> Iterator[Callable[[str], None]]:
+    """Record the create about to be called before calling it (shared/pipeline/creates.py).
+
+        with creating(ctx, state, Kind.CLUSTER, ai_units=2) as landed:
+            created = rt.ops.create_cluster(...)
+            landed(created.id)
+
+    The record stays until the driver has put the outcome in the state or in an orphan record
+    (reconcile.commit ends it); a create the service refused outright created nothing, so its
+    record goes at once. Any other error leaves it: the create may have landed.
+    """
+    pending = PendingCreate(
+        import_id=state.import_id,
+        name=state.name,
+        kind=kind,
+        retry_token=step_token(state, kind),
+        at=ctx.now,
+        ai_units=ai_units,
+        unit_shape=unit_shape,
+    )
+    ctx.rt.creates.begin(pending)
+
+    def landed(resource_id: str) -> None:
+        try:
+            ctx.rt.creates.landed(pending, resource_id)
+        except Exception as exc:  # the record then only stays "in flight" until it is dropped
+            log.warning("could not mark a create as returned", extra={"error": str(exc)[:300]})
+
+    try:
+        yield landed
+    except oci.exceptions.ServiceError as exc:
+        if 400 <= exc.status < 500 and exc.status not in (409, 429):
+            ctx.rt.creates.end(state.import_id, kind)
+        raise
 
 
 def stage_deadline(settings: Settings, stage: Stage) -> timedelta | None:

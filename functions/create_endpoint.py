@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, keep_waiting, move, progress_failed
+from functions.common import StageContext, Step, creating, keep_waiting, move, progress_failed
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import Kind
 
@@ -18,7 +18,9 @@ def create_endpoint(state: ImportState, ctx: StageContext) -> Step:
             return Step(
                 state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
             )
-        created = rt.ops.create_endpoint(state, res.imported_model_id, res.cluster_id)
+        with creating(ctx, state, Kind.ENDPOINT) as landed:
+            created = rt.ops.create_endpoint(state, res.imported_model_id, res.cluster_id)
+            landed(created.id)
         res = res.model_copy(
             update={"endpoint_id": created.id, "endpoint_work_request_id": created.work_request_id}
         )

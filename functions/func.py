@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # fdk loads this file by path: make the project i
 from events.models import EventError, parse_event
 from functions.misnamed import answer_misnamed
 from shared.contract.naming import misnamed_upload
-from shared.contract.paths import ObjectKind, classify, classify_state
+from shared.contract.paths import ObjectKind, classify, classify_orphan, classify_state
 from shared.pipeline import logs
 from shared.settings import SettingsError
 
@@ -58,7 +58,11 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
         return answer(ctx, {"action": "ignored", "code": "EVENT_MALFORMED", "error": str(exc)})
     with logs.bound(event_id=event.event_id):
         name = event.object_name or ""
-        ref = (classify(name) or classify_state(name)) if event.is_object_event else None
+        ref = (
+            (classify(name) or classify_state(name) or classify_orphan(name))
+            if event.is_object_event
+            else None
+        )
         if ref is None:
             misnamed = misnamed_upload(name) if event.is_object_event and not event.is_delete else None
             if misnamed is not None:  # meant as an import: say why nothing starts, never stay silent
@@ -105,11 +109,16 @@ def route(
     # A state document counts only from the state bucket, an upload only from the watched one: a
     # `state/<name>.json` an uploader writes into the watched bucket is nothing to the pipeline.
     # (An event is only a hint anyway: reconcile reads the state from the state bucket.)
-    role, expected = ("state", rt.state_bucket) if kind is ObjectKind.STATE else ("watched", rt.bucket)
+    in_state_bucket = kind in (ObjectKind.STATE, ObjectKind.ORPHAN)
+    role, expected = ("state", rt.state_bucket) if in_state_bucket else ("watched", rt.bucket)
     if bucket and bucket != expected:
         log.info("event from another bucket", extra={"bucket": bucket, "expected": expected})
         return {"action": "ignored", "reason": f"bucket {bucket} is not the {role} bucket"}
     run_sweep(rt)
+    if kind is ObjectKind.ORPHAN:  # a resource a lost race left behind (functions/orphans.py)
+        from functions.orphans import reconcile_orphan
+
+        return reconcile_orphan(rt, name, event_id)
     outcome = reconcile(rt, name, kind, event_id)
     return outcome.to_json_dict()
 

@@ -5,7 +5,16 @@ With `deploy: false` the import ends here, in DONE, with a notification that say
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, fail, finish_done, keep_waiting, move, progress_failed
+from functions.common import (
+    StageContext,
+    Step,
+    creating,
+    fail,
+    finish_done,
+    keep_waiting,
+    move,
+    progress_failed,
+)
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import Kind
@@ -29,7 +38,9 @@ def import_model(state: ImportState, ctx: StageContext) -> Step:
                 token = rt.hf_token()
             except SecretUnavailable as exc:
                 return fail(state, ctx, exc.code, f"Hugging Face token unavailable: {exc}")
-        created = rt.ops.create_imported_model(state, state.plan.capability, token)
+        with creating(ctx, state, Kind.IMPORTED_MODEL) as landed:
+            created = rt.ops.create_imported_model(state, state.plan.capability, token)
+            landed(created.id)
         res = res.model_copy(
             update={
                 "imported_model_id": created.id,

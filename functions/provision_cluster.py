@@ -12,7 +12,7 @@ ceilings must hold whatever a document says. An unknown shape creates nothing.
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, fail, keep_waiting, move, progress_failed
+from functions.common import StageContext, Step, creating, fail, keep_waiting, move, progress_failed
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.genai_ops import Kind
 from shared.pipeline.limits import unit_availability
@@ -71,7 +71,9 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             return fail(
                 state, ctx, reservation.code or "AI_UNITS_CEILING_TOTAL", reservation.reason, cost_note=note
             )
-        created = rt.ops.create_cluster(state, plan.unit_shape)
+        with creating(ctx, state, Kind.CLUSTER, ai_units=units, unit_shape=plan.unit_shape) as landed:
+            created = rt.ops.create_cluster(state, plan.unit_shape)
+            landed(created.id)
         res = res.model_copy(
             update={"cluster_id": created.id, "cluster_work_request_id": created.work_request_id}
         )

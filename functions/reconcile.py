@@ -20,7 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from math import inf
 
 import oci
 
@@ -40,6 +41,7 @@ from shared.contract.paths import ObjectKind, classify, manifest_object, model_p
 from shared.contract.state import HISTORY_LIMIT, ImportState, LastError, Stage, Transition, make_import_id
 from shared.findings import finding
 from shared.pipeline import logs
+from shared.pipeline.creates import Orphan
 from shared.pipeline.genai_ops import Kind, NotOurs, ResourceBusy
 from shared.pipeline.notifier import (
     Message,
@@ -47,9 +49,11 @@ from shared.pipeline.notifier import (
     lines_body,
     rejection_message,
     success_message,
+    teardown_message,
     unreadable_state_message,
 )
 from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, head_object, read_document
+from shared.shapes import get_shape
 
 log = logs.get_logger("reconcile")
 PUBLISH_ATTEMPTS = 5  # a topic that refuses this many times is a configuration problem: stop looping
@@ -405,6 +409,8 @@ def expected_message(state: ImportState, ctx: StageContext) -> Message | None:
         return rejection_message(state)
     if state.stage is Stage.FAILED and state.last_error is not None:
         return failure_message(state, policy=ctx.settings.failure_policy)
+    if state.stage is Stage.TORN_DOWN:
+        return teardown_message(state)
     return None
 
 
@@ -439,8 +445,12 @@ def commit(ctx: StageContext, step: Step, etag: str | None) -> Outcome:
             )
             if step.created:
                 clean_lost_creates(ctx, new, step)
+                end_creates(ctx, new, step)
+            if new.teardown.deleted:
+                merge_lost_teardown(ctx, new)
             return Outcome(new.name, "conflict", new.stage.value, step.note)
         new_etag = won
+    end_creates(ctx, new, step)  # the created ids are in the state now
     logs.bind(import_id=new.import_id, stage=new.stage.value, attempt=new.attempt)
     log.info(
         "state written",
@@ -507,7 +517,63 @@ RESOURCE_FIELD = {
     Kind.CLUSTER: "cluster_id",
     Kind.ENDPOINT: "endpoint_id",
 }
-RECORD_ATTEMPTS = 3  # CAS retries when recording a lost create; the sweep covers the rest
+RECORD_ATTEMPTS = 3  # CAS retries when recording a lost create; then it is recorded as an orphan
+
+
+def end_creates(ctx: StageContext, state: ImportState, step: Step) -> None:
+    """The outcome of the step's creates is recorded (state or orphan record): drop their pending records.
+
+    A failure here leaves a record that only keeps the units held a little longer (until it is
+    older than IN_FLIGHT_SECONDS): never worth failing the invocation for.
+    """
+    for kind, _ in step.created:
+        try:
+            ctx.rt.creates.end(state.import_id, kind)
+        except Exception as exc:
+            log.warning("could not drop a pending create record", extra={"error": str(exc)[:300]})
+
+
+def merge_lost_teardown(ctx: StageContext, ours: ImportState) -> None:
+    """A teardown invocation lost its write: what it deleted joins the state, and is told if it is news.
+
+    Still TEARING_DOWN: the deletions join the record, so the "torn down" message names them. Already
+    TORN_DOWN without them: a new round of the record, with its own message to the subscribers.
+    """
+    rt = ctx.rt
+    for _ in range(RECORD_ATTEMPTS):
+        try:
+            found = rt.store.get(ours.name)
+        except StateUnreadable:
+            return
+        if found is None:
+            return
+        current, etag = found
+        extra = [d for d in ours.teardown.deleted if d not in current.teardown.deleted]
+        if current.import_id != ours.import_id or not extra:
+            return
+        record = current.teardown
+        notify = None
+        if current.stage is Stage.TEARING_DOWN:
+            new = current.model_copy(
+                update={"teardown": record.model_copy(update={"deleted": [*record.deleted, *extra]})}
+            )
+        elif current.stage is Stage.TORN_DOWN:
+            later = record.model_copy(
+                update={"deleted": extra, "refused": [], "in_flight": [], "rounds": record.rounds + 1}
+            )
+            new = current.model_copy(update={"teardown": later})
+            notify = teardown_message(new)
+            new = new.model_copy(update={"notified": [*new.notified, notify.key]})
+        else:
+            return
+        new = new.model_copy(update={"updated_at": ctx.now})
+        try:
+            new_etag = rt.store.put(new, etag)
+        except ConflictError:
+            continue
+        if notify is not None:
+            publish(ctx, new, new_etag, notify)
+        return
 
 
 def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None:
@@ -549,16 +615,51 @@ def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None
         )
         return
     for kind, rid in step.created:
-        try:
-            rt.ops.delete(kind, rid, import_id=ours.import_id)
-            log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})
-        except NotOurs as exc:  # cannot be what this invocation created: leave it
-            log.error("refused to delete", extra={"code": "RESOURCE_NOT_OURS", "error": str(exc)[:300]})
-        except ResourceBusy:
-            # Tagged with its import id, which no live state holds: the sweep deletes it.
-            log.warning(
-                "orphan still busy; the sweep deletes it", extra={"resource": rid, "kind": kind.value}
+        record_orphan(ctx, ours, kind, rid)
+
+
+def record_orphan(ctx: StageContext, ours: ImportState, kind: Kind, rid: str) -> None:
+    """Nobody wants what we created: an orphan record (its cluster units held) deletes it until gone.
+
+    The record's writes fire the state rule, so the pipeline keeps trying by itself (a fresh
+    resource refuses deletion while CREATING) instead of one attempt and a hope in the sweep.
+    """
+    rt = ctx.rt
+    units, shape = None, None
+    if kind is Kind.CLUSTER and ours.plan is not None and ours.plan.unit_shape:
+        known = get_shape(ours.plan.unit_shape)
+        units, shape = (known.ai_units if known else ours.plan.ai_units), ours.plan.unit_shape
+    orphan = Orphan(
+        import_id=ours.import_id,
+        name=ours.name,
+        kind=kind,
+        resource_id=rid,
+        source=ours.source.object_name,
+        at=ctx.now,
+        deadline=ctx.now + timedelta(minutes=ctx.settings.deadline_cluster_minutes),
+        ai_units=units,
+        unit_shape=shape,
+    )
+    try:
+        if units:  # it exists, so it spends: held whatever the ceilings say (as an adopted cluster is)
+            rt.ledger.reserve(
+                ours.import_id, ours.name, units, max_per_import=inf, max_total=inf, unit_shape=shape
             )
+        rt.creates.record_orphan(orphan)
+        log.warning(
+            "a resource created for an import that moved on is recorded as an orphan; deleting it",
+            extra={"resource": rid, "kind": kind.value},
+        )
+        return
+    except Exception as exc:  # cannot record it: one attempt now, and the tag-based sweep after
+        log.error("could not record an orphan", extra={"resource": rid, "error": str(exc)[:300]})
+    try:
+        rt.ops.delete(kind, rid, import_id=ours.import_id)
+        log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})
+    except NotOurs as exc:  # cannot be what this invocation created: leave it
+        log.error("refused to delete", extra={"code": "RESOURCE_NOT_OURS", "error": str(exc)[:300]})
+    except ResourceBusy:
+        log.warning("orphan still busy; the sweep deletes it", extra={"resource": rid, "kind": kind.value})
 
 
 def record_lost_creates(ctx: StageContext, current: ImportState, step: Step) -> ImportState | None:
@@ -574,4 +675,7 @@ def record_lost_creates(ctx: StageContext, current: ImportState, step: Step) -> 
     note = "recording " + ", ".join(f"{k.value} {rid}" for k, rid in step.created) + " created by a lost race"
     if current.stage is Stage.TEARING_DOWN:
         return current.model_copy(update={"resources": resources, "updated_at": ctx.now})
-    return move(current.model_copy(update={"resources": resources}), ctx, Stage.TEARING_DOWN, note=note[:300])
+    # A new round of teardown: its message says what this round deletes (the first one was sent).
+    fresh = current.teardown.model_copy(update={"deleted": [], "refused": [], "in_flight": []})
+    again = current.model_copy(update={"resources": resources, "teardown": fresh})
+    return move(again, ctx, Stage.TEARING_DOWN, note=note[:300])

@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.clients import ClientFactory
 from shared.contract.state import utcnow
+from shared.pipeline.creates import CreateLog
 from shared.pipeline.genai_ops import GenAiOps
 from shared.pipeline.ledger import Ledger
 from shared.pipeline.notifier import Notifier
@@ -95,6 +96,11 @@ class Runtime:
     @cached_property
     def ledger(self) -> Ledger:
         return Ledger(self.object_storage, self.namespace, self.state_bucket)
+
+    @cached_property
+    def creates(self) -> CreateLog:
+        """Creates in flight and orphans of lost races, in the state bucket (shared/pipeline/creates.py)."""
+        return CreateLog(self.object_storage, self.namespace, self.state_bucket)
 
     @cached_property
     def ops(self) -> GenAiOps:

@@ -18,7 +18,13 @@ from shared.pipeline.teardown import teardown_step
 
 
 def begin_teardown(state: ImportState, ctx: StageContext, note: str) -> Step:
-    return Step(move(state.model_copy(update={"desired": "absent"}), ctx, Stage.TEARING_DOWN, note=note))
+    fresh = state.teardown.model_copy(update={"deleted": [], "refused": [], "in_flight": []})
+    started = state.model_copy(update={"desired": "absent", "teardown": fresh})
+    return Step(move(started, ctx, Stage.TEARING_DOWN, note=note))
+
+
+def merged(seen: list[str], more: list[str]) -> list[str]:
+    return [*seen, *(m for m in more if m not in seen)]
 
 
 def teardown(state: ImportState, ctx: StageContext) -> Step:
@@ -26,7 +32,16 @@ def teardown(state: ImportState, ctx: StageContext) -> Step:
     prog = teardown_step(
         rt.ops, state, budget_seconds=s.poll_seconds, interval=s.poll_interval_seconds, sleep=rt.sleep
     )
-    progressed = state.model_copy(update={"resources": prog.resources, "updated_at": ctx.now})
+    # What this invocation deleted joins what earlier ones did: the message says the whole teardown.
+    record = state.teardown.model_copy(
+        update={
+            "deleted": merged(state.teardown.deleted, prog.deleted),
+            "refused": merged(state.teardown.refused, prog.refused),
+        }
+    )
+    progressed = state.model_copy(
+        update={"resources": prog.resources, "updated_at": ctx.now, "teardown": record}
+    )
     if not prog.done:
         if deadline_passed(state, ctx):
             err = LastError(
@@ -48,18 +63,19 @@ def teardown(state: ImportState, ctx: StageContext) -> Step:
                 stuck, notify=Message("failed:TEARING_DOWN", f"Model {state.name} teardown stuck", body)
             )
         return Step(progressed.next_attempt(now=ctx.now), note=f"waiting for {prog.waiting_on}")
-    rt.ledger.release(state.import_id)
+    # A create still in flight may land after this: its record (shared/pipeline/creates.py) keeps
+    # the units held until it is recorded and deleted, so the ledger never misses a live cluster.
+    in_flight = [
+        f"{p.kind.value} create (started {p.at:%Y-%m-%d %H:%M:%S} UTC)"
+        for p in rt.creates.pending(state.import_id)
+        if p.in_flight(ctx.now)
+    ]
+    if not rt.creates.holds_units(state.import_id, ctx.now):
+        rt.ledger.release(state.import_id)
     if state.last_error is not None and state.desired == "present":
         return Step(move(progressed, ctx, Stage.FAILED, note="cleaned up after failure"))
-    done = move(progressed, ctx, Stage.TORN_DOWN, note="; ".join(prog.deleted)[:500] or "nothing to delete")
-    msg = teardown_message(done, prog.deleted)
-    if prog.refused:
-        # A recorded OCID that is not this import's (a forged or stale state): never deleted, said.
-        refused = "\n".join(f"  - RESOURCE_NOT_OURS: {r}" for r in prog.refused[:20])
-        msg = Message(
-            msg.key,
-            msg.title,
-            f"{msg.body}\nNot deleted, its tags do not prove it is this import's:\n{refused}\n"
-            "Check who wrote the state document; delete a resource by hand only if it is yours.",
-        )
-    return Step(done, notify=msg)
+    ended = progressed.model_copy(
+        update={"teardown": record.model_copy(update={"in_flight": in_flight, "rounds": record.rounds + 1})}
+    )
+    done = move(ended, ctx, Stage.TORN_DOWN, note="; ".join(record.deleted)[:500] or "nothing to delete")
+    return Step(done, notify=teardown_message(done))

@@ -11,6 +11,10 @@ State bucket:
     state/<name>.json                  state document of the import called <name>
     ledger.json                        AI-unit ledger across live imports (never triggers anything)
     notices/<key>                      one-shot markers (never trigger anything)
+    creates/<import id>.<kind>.json    a create call in flight, written before it (never triggers anything)
+    state/_orphan.<import id>.<kind>.json
+                                       a resource a lost race left behind: fires the state rule, and
+                                       is rewritten until the resource is gone (functions/orphans.py)
 
 Why two buckets: OCI IAM cannot restrict object writes by name prefix (no object-name
 variable in the Object Storage policy reference), so anyone who may upload models to the
@@ -32,16 +36,24 @@ REQUESTS_PREFIX = "requests/"
 STATE_PREFIX = "state/"
 LEDGER_OBJECT = "ledger.json"
 NOTICE_PREFIX = "notices/"
+CREATES_PREFIX = "creates/"
+# Under `state/` so that writing it fires the state rule; "_" cannot start an import name, so it
+# is never taken for a state document (classify_state) and no import can own this name.
+ORPHAN_PREFIX = STATE_PREFIX + "_orphan."
 MANIFEST_FILENAME = "import.json"
 
 # Matched with fullmatch: with match(), `$` also accepts a name ending in a newline ("nl\n").
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+IMPORT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}-[0-9a-f]{12}")  # make_import_id
 
 
 class ObjectKind(StrEnum):
     MANIFEST = "manifest"
     REQUEST = "request"
     STATE = "state"
+    ORPHAN = (
+        "orphan"  # state/_orphan.<import id>.<kind>.json of the state bucket; name = "<import id>.<kind>"
+    )
     CONFIG = "config"  # models/<name>/config.json, for the optional config-trigger mode
 
 
@@ -88,6 +100,24 @@ def classify_state(object_name: str) -> ObjectRef | None:
         if "/" not in name and valid_name(name):
             return ObjectRef(ObjectKind.STATE, name)
     return None
+
+
+def classify_orphan(object_name: str) -> ObjectRef | None:
+    """An orphan record `state/_orphan.<import id>.<kind>.json` of the state bucket, or None."""
+    if object_name.startswith(ORPHAN_PREFIX) and object_name.endswith(".json"):
+        key = object_name[len(ORPHAN_PREFIX) : -len(".json")]
+        import_id, _, kind = key.rpartition(".")
+        if IMPORT_ID_PATTERN.fullmatch(import_id) and kind in ("import-model", "cluster", "endpoint"):
+            return ObjectRef(ObjectKind.ORPHAN, key)
+    return None
+
+
+def orphan_object(key: str) -> str:
+    return f"{ORPHAN_PREFIX}{key}.json"
+
+
+def create_object(key: str) -> str:
+    return f"{CREATES_PREFIX}{key}.json"
 
 
 def manifest_object(name: str) -> str:

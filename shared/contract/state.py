@@ -105,6 +105,18 @@ class LastError(BaseModel):
     details: list[str] = Field(default_factory=list)
 
 
+class TeardownRecord(BaseModel):
+    """What the current teardown did over all its invocations: its "torn down" message says all
+    of it (not what the last invocation did), and can be published again from the state alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deleted: list[str] = Field(default_factory=list)  # "cluster ocid1..." for each delete asked for
+    refused: list[str] = Field(default_factory=list)  # recorded OCIDs whose tags are not this import's
+    in_flight: list[str] = Field(default_factory=list)  # creates still in flight when it ended
+    rounds: int = 0  # times this import reached TORN_DOWN: a later round owes its own message
+
+
 class ImportState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -127,6 +139,7 @@ class ImportState(BaseModel):
     history: list[Transition] = Field(default_factory=list)
     last_error: LastError | None = None
     notified: list[str] = Field(default_factory=list)  # notification keys already published
+    teardown: TeardownRecord = Field(default_factory=TeardownRecord)
     endpoint_url: str | None = None
     smoke_test: dict[str, Any] | None = None
 

@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Literal
 
 from shared.contract.state import ImportState, Stage, utcnow
+from shared.pipeline import logs
+from shared.pipeline.creates import CreateLog
 from shared.pipeline.genai_ops import GenAiOps, Resource
 from shared.pipeline.ledger import Ledger, LedgerUnreadable
 from shared.pipeline.store import ConflictError, StateStore
@@ -55,6 +57,14 @@ def alive_resources(ops: GenAiOps, state: ImportState) -> tuple[list[Resource], 
 def _release(ledger: Ledger | None, import_id: str) -> tuple[bool, str | None]:
     if ledger is None:
         return False, None
+    try:
+        # A cluster create still in flight (or a late one not yet deleted) keeps the units held:
+        # it may land after this teardown (shared/pipeline/creates.py).
+        creates = CreateLog(ledger.client, ledger.namespace, ledger.bucket)
+        if creates.holds_units(import_id, utcnow()):
+            return False, None
+    except Exception as exc:  # unreadable records: release as before, the sweep re-checks by tag
+        logs.get_logger("finish").warning("create records unreadable", extra={"error": str(exc)[:300]})
     try:
         return ledger.release(import_id), None
     except (LedgerUnreadable, ConflictError) as exc:  # bookkeeping: the teardown itself is done

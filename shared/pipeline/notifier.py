@@ -308,15 +308,62 @@ def failure_message(state: ImportState, *, policy: FailurePolicy, cost_note: str
     return Message(f"failed:{stage}", title, lines_body(lines))
 
 
-def teardown_message(state: ImportState, deleted: list[str]) -> Message:
-    title = f"Model {state.name} torn down"
+def teardown_key(state: ImportState) -> str:
+    """One message per time the import reaches TORN_DOWN: a later round (a create that returned
+    after the first teardown, deleted by a second one) is news, and says so."""
+    rounds = state.teardown.rounds
+    return "torn_down" if rounds <= 1 else f"torn_down.{rounds}"
+
+
+def teardown_message(state: ImportState) -> Message:
+    """What the whole teardown did, from the state alone (so a lost message can be sent again)."""
+    record = state.teardown
+    again = record.rounds > 1
+    title = f"Model {state.name} torn down" + (" (again: a late create)" if again else "")
     kept = " The imported model was kept (keep_model)." if state.options.keep_model else ""
-    lines = [
-        f"The deployment of {state.name} ({_source_text(state)}) was torn down.{kept}",
-        *(f"  - deleted {d}" for d in deleted),
-        "Its AI units are released.",
-    ]
-    return Message("torn_down", title, lines_body(lines))
+    first = (
+        f"After the teardown of {state.name} ({_source_text(state)}) was reported, more of it was deleted "
+        f"(a create or a teardown invocation that lost a race).{kept}"
+        if again
+        else f"The deployment of {state.name} ({_source_text(state)}) was torn down.{kept}"
+    )
+    lines = [first, *(f"  - deleted {d}" for d in record.deleted)]
+    if not record.deleted:
+        lines.append("  Nothing of it was running any more.")
+    if record.in_flight:
+        lines += [
+            "Still in flight when it ended (deleted once it returns; its AI units stay held until then):",
+            *(f"  - {d}" for d in record.in_flight),
+        ]
+    else:
+        lines.append("Its AI units are released.")
+    if record.refused:
+        # A recorded OCID that is not this import's (a forged or stale state): never deleted, said.
+        lines += [
+            "Not deleted, its tags do not prove it is this import's:",
+            *(f"  - RESOURCE_NOT_OURS: {r}" for r in record.refused[:20]),
+            "Check who wrote the state document; delete a resource by hand only if it is yours.",
+        ]
+    return Message(teardown_key(state), title, lines_body(lines))
+
+
+def orphan_message(
+    name: str, import_id: str, source: str, deleted: str, units: float | None, *, stuck: str | None = None
+) -> Message:
+    """A resource a lost race left behind (its import was torn down or replaced meanwhile)."""
+    what = f"{deleted} of {name} (import {import_id}, {source})"
+    if stuck is not None:
+        lines = [
+            f"{what} was created after its import was torn down or replaced, and could not be deleted: "
+            f"{stuck}.",
+            f"It may still be costing money. Delete it in the console (it is tagged import-id={import_id}).",
+        ]
+        return Message(
+            f"orphan_stuck:{deleted}", f"Model {name}: a late create could not be deleted", lines_body(lines)
+        )
+    held = f" Its {units:g} AI units are released." if units else ""
+    lines = [f"{what} was created after its import was torn down or replaced; it is deleted.{held}"]
+    return Message(f"orphan_deleted:{deleted}", f"Model {name}: a late create deleted", lines_body(lines))
 
 
 def _finding_line(f: Finding) -> str:

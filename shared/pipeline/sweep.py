@@ -31,6 +31,7 @@ from shared.contract.paths import classify_state
 from shared.contract.state import ImportState, Stage
 from shared.contract.tags import IMPORT_NAME
 from shared.pipeline import logs
+from shared.pipeline.creates import CreateLog
 from shared.pipeline.genai_ops import GenAiOps, Kind, NotOurs, Resource, ResourceBusy
 from shared.pipeline.ledger import Hold, Ledger
 from shared.pipeline.store import ConflictError, StateStore, StateUnreadable, head_object
@@ -234,32 +235,55 @@ def sweep(
             if res.tags.get(IMPORT_NAME) in unreadable or (owner is not None and wants(owner, res)):
                 still_live.append(res)
                 continue
-            report.orphans_deleted.append(f"{res.kind.value} {res.id} ({res.import_id})")
             still_live.append(res)  # until it is DELETED it still costs money
-            if not dry_run:
-                try:
-                    ops.delete(res.kind, res.id, import_id=res.import_id or "")
-                except (ResourceBusy, NotOurs) as exc:
-                    report.errors.append(str(exc))
-                except Exception as exc:
-                    report.errors.append(f"deleting {res.kind.value} {res.id}: {exc}"[:500])
+            described = f"{res.kind.value} {res.id} ({res.import_id})"
+            if dry_run:
+                report.orphans_deleted.append(described)
+                continue
+            try:
+                # Listed before the states were read: the teardown (or an orphan record's loop) may
+                # have deleted it since. Report only a deletion this sweep asked for.
+                now_seen = ops.get(res.kind, res.id)
+                if now_seen is None or now_seen.is_gone:
+                    continue
+                if ops.delete(res.kind, res.id, import_id=res.import_id or "") is not None:
+                    report.orphans_deleted.append(described)
+            except (ResourceBusy, NotOurs) as exc:
+                report.errors.append(str(exc))
+            except Exception as exc:
+                report.errors.append(f"deleting {res.kind.value} {res.id}: {exc}"[:500])
     # Without a resource listing we cannot tell which clusters live: then release nothing.
     if ledger is not None and holds is not None and (ops is None or managed is not None):
         with_cluster = {r.import_id for r in still_live if r.kind is Kind.CLUSTER}
+        recorded = creates_holding(store, now, report)
         for import_id, hold in holds.items():
-            if hold.name in unreadable:
-                continue
+            if hold.name in unreadable or recorded is None or import_id in recorded:
+                continue  # a cluster create in flight, or a late one being deleted, keeps its units
             if holds_units(by_id.get(import_id), has_live_cluster=import_id in with_cluster):
                 continue
-            report.holds_released.append(import_id)
-            if not dry_run:
-                try:
-                    ledger.release(import_id)
-                except Exception as exc:
-                    report.errors.append(f"releasing the hold of {import_id}: {exc}"[:500])
+            if dry_run:
+                report.holds_released.append(import_id)
+                continue
+            try:
+                if ledger.release(import_id):  # False: released meanwhile (by the teardown)
+                    report.holds_released.append(import_id)
+            except Exception as exc:
+                report.errors.append(f"releasing the hold of {import_id}: {exc}"[:500])
     if report.nudged or report.orphans_deleted or report.holds_released or report.errors:
         log.info("sweep acted", extra=report.to_json_dict())
     return report
+
+
+def creates_holding(store: StateStore, now: datetime, report: SweepReport) -> set[str] | None:
+    """Import ids whose AI units a create record still needs (shared/pipeline/creates.py);
+    None when the records cannot be read (then no hold is released)."""
+    creates = CreateLog(store.client, store.namespace, store.bucket)
+    try:
+        pending = {p.import_id for p in creates.pending() if p.kind is Kind.CLUSTER and p.in_flight(now)}
+        return pending | {o.import_id for o in creates.orphans() if o.kind is Kind.CLUSTER and not o.gone}
+    except Exception as exc:
+        report.errors.append(f"reading the create records: {exc}"[:500])
+        return None
 
 
 _last_run = 0.0

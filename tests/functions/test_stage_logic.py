@@ -120,7 +120,16 @@ def test_a_lost_notification_is_published_once_more(ctx: StageContext) -> None:
     assert step is not None and step.notify is not None and step.notify.key == "rejected"
     told = rejected.model_copy(update={"notified": ["rejected"]})
     assert settle(told, ctx).state is None  # type: ignore[union-attr]
-    assert expected_message(make_state(stage=Stage.TORN_DOWN), ctx) is None
+    # TORN_DOWN owes its message too, built from the state alone (issue 13): a later round its own
+    torn = make_state(stage=Stage.TORN_DOWN)
+    torn = torn.model_copy(
+        update={"teardown": torn.teardown.model_copy(update={"deleted": ["cluster c1"], "rounds": 1})}
+    )
+    owed = expected_message(torn, ctx)
+    assert owed is not None and owed.key == "torn_down" and "deleted cluster c1" in owed.body
+    assert settle(torn.model_copy(update={"notified": ["torn_down"]}), ctx).state is None  # type: ignore[union-attr]
+    again = torn.model_copy(update={"teardown": torn.teardown.model_copy(update={"rounds": 2})})
+    assert expected_message(again, ctx).key == "torn_down.2"  # type: ignore[union-attr]
     failed = make_state(stage=Stage.FAILED).model_copy(
         update={"last_error": LastError(stage=Stage.DEPLOYING, code="RESOURCE_FAILED", message="m")}
     )
