@@ -81,14 +81,24 @@ def run_retry(args: argparse.Namespace) -> int:
         if state.stage is Stage.FAILED and state.last_error:
             target = state.last_error.stage
         try:
-            return retry(state, now=now, deadline_minutes=deadline_minutes(ctx, target))
+            new = retry(state, now=now, deadline_minutes=deadline_minutes(ctx, target))
         except NotRetryable as exc:
             raise CliError(str(exc)) from None
+        if state.desired == "absent" and state.stage is Stage.FAILED and new.stage is not Stage.TEARING_DOWN:
+            # The pipeline would tear down at once whatever this retry builds again (issue 16).
+            raise CliError(cancelled_refusal(state))
+        return new
 
     if store.get(args.name) is None:
         return _resend(ctx, store, args.name, now, stall)
     before, after = _rewrite(store, args.name, change)
     action = "resumed" if before.stage is Stage.FAILED else "nudged"
+    if after.desired == "absent":
+        what = "the teardown goes on"
+    elif action == "resumed":
+        what = f"the pipeline runs {after.stage.value} again"
+    else:
+        what = f"the pipeline looks at it again in {after.stage.value}"
     doc = {
         "name": after.name,
         "action": action,
@@ -101,10 +111,49 @@ def run_retry(args: argparse.Namespace) -> int:
     if args.output == "json" and not args.watch:
         print_json(doc)
     else:
-        print(f"{action} {after.name}: {before.stage.value} -> {after.stage.value} (retry {after.retries})")
+        print(
+            f"{action} {after.name}: {before.stage.value} -> {after.stage.value} "
+            f"(retry {after.retries}): {what}"
+        )
     if args.watch:
         return watch(ctx, store, args.name)
     return 0
+
+
+def cancelled_refusal(state: ImportState) -> str:
+    how = (
+        f"`model-import import-hf {state.source.model_id} --name {state.name} --again`"
+        if state.source.model_id
+        else f"`model-import upload FOLDER --name {state.name} --again`"
+    )
+    return (
+        f"{state.name} was cancelled (desired: absent), so the pipeline would tear down whatever a retry "
+        f"builds; nothing was retried — to import it again, write its source again: {how}"
+    )
+
+
+def _holds_something(state: ImportState) -> bool:
+    """As the pipeline decides (functions/reconcile.py): a FAILED import holds only what it recorded."""
+    if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
+        return False
+    if state.stage is Stage.FAILED:
+        r = state.resources
+        return bool(r.imported_model_id or r.cluster_id or r.endpoint_id)
+    return True
+
+
+def _teardown_words(state: ImportState) -> str:
+    """What the pipeline will delete, from what the state records."""
+    r = state.resources
+    parts = [kind for kind, rid in (("endpoint", r.endpoint_id), ("cluster", r.cluster_id)) if rid]
+    keeps = bool(r.imported_model_id) and state.options.keep_model
+    if r.imported_model_id and not keeps:
+        parts.append("model")
+    where = "" if state.stage.is_terminal else f"stops it in {state.stage.value} and "
+    made = ", ".join(parts) if parts else "whatever it has made"
+    return f"the pipeline {where}tears down its {made}" + (
+        "; the model is kept (keep_model)" if keeps else ""
+    )
 
 
 def resend(store: StateStore, waiting: NotStarted) -> None:
@@ -159,6 +208,14 @@ def run_cancel(args: argparse.Namespace) -> int:
     def change(state: ImportState) -> ImportState | None:
         if state.stage in (Stage.TORN_DOWN, Stage.REJECTED):
             raise CliError(f"{state.name} is {state.stage.value}: nothing is running, nothing to tear down")
+        if not _holds_something(state):
+            # The pipeline tears down only what holds something: a cleaned-up FAILED import would stay
+            # FAILED with desired=absent for ever (issue 16), so nothing is written.
+            raise CliError(
+                f"{state.name} is {state.stage.value} and holds nothing (what it made is already deleted): "
+                f"nothing to cancel; `model-import status {state.name}` shows why it failed, "
+                f"`model-import retry {state.name}` starts it again"
+            )
         if state.desired == "absent":
             return None  # already asked: asking twice changes nothing
         return cancel(state, now=now)
@@ -175,7 +232,7 @@ def run_cancel(args: argparse.Namespace) -> int:
         print_json(doc)
     else:
         verb = "was already cancelled" if already else "cancel requested"
-        print(f"{after.name} {verb}: the pipeline tears down its endpoint, cluster and model")
+        print(f"{after.name} {verb}: {_teardown_words(after)}")
         if not args.watch:
             print(f"follow it: model-import status {after.name} --watch")
     if args.watch:
