@@ -55,6 +55,12 @@ class TextDims:
     shared_gate: bool = False
     dense_layers: int = 0
     moe_step: int = 1
+    #: per layer: True where the layer's MLP is the MoE block (`moe_layer(i)`), from every placement
+    #: key a family uses; empty for a dense model
+    sparse: tuple[bool, ...] = ()
+    #: width of the dense MLP layers when it differs from `intermediate` (Llama 4's
+    #: `intermediate_size_mlp`; its `intermediate_size` is the experts' width); 0: `intermediate`
+    dense_intermediate: int = 0
     kv_lora_rank: int = 0
     q_lora_rank: int = 0
     qk_nope: int = 0
@@ -72,6 +78,10 @@ class TextDims:
     #: (`use_qk_norm`, `topk_method`, `mlp_only_layers`, ...): shared/inspection/expected/
     section: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    def moe_layer(self, i: int) -> bool:
+        """Layer `i` holds the experts (else the dense MLP)."""
+        return i < len(self.sparse) and self.sparse[i]
+
 
 @dataclass(frozen=True)
 class ParamEstimate:
@@ -82,6 +92,11 @@ class ParamEstimate:
     experts: int
     vision: int
     head: int
+
+    #: the estimator knows this family's layout (MLP shape, biases, norms, MoE placement), so a
+    #: header count far from it means the config does not describe the weights; False for a family
+    #: outside capability/families.py, whose count is an approximation only
+    layout_known: bool = True
 
     @property
     def total(self) -> int:
@@ -222,7 +237,9 @@ def _text_dims(config: dict[str, Any]) -> TextDims | None:
         _pick(section, None, "num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts") or 0
     )
     moe_intermediate = _pick(section, None, "moe_intermediate_size") or intermediate
-    n_shared = _pick(section, None, "n_shared_experts") or 0
+    n_shared = _pick(section, None, "n_shared_experts", "moe_num_shared_experts") or 0
+    if experts and not n_shared and family is not None:
+        n_shared = family.shared_experts
     shared_intermediate = (
         _pick(section, None, "shared_expert_intermediate_size") or 0
     ) + n_shared * moe_intermediate
@@ -231,6 +248,11 @@ def _text_dims(config: dict[str, Any]) -> TextDims | None:
         len(mlp_only) if isinstance(mlp_only, list) else 0
     )
     kv_lora = _pick(section, None, "kv_lora_rank") or 0
+    # A family's switch for every linear bias (Starcoder2's `use_bias`), at its transformers default.
+    bias_raw = section.get(family.bias_key) if family is not None and family.bias_key else None
+    all_bias = (
+        bias_raw if isinstance(bias_raw, bool) else bool(family and family.bias_key and family.bias_default)
+    )
     return TextDims(
         hidden=hidden,
         layers=layers,
@@ -250,6 +272,8 @@ def _text_dims(config: dict[str, Any]) -> TextDims | None:
         shared_gate=bool(_pick(section, None, "shared_expert_intermediate_size")),
         dense_layers=min(dense_layers, layers),
         moe_step=_pick(section, None, "decoder_sparse_step") or 1,
+        sparse=_sparse_layers(section, layers, experts),
+        dense_intermediate=_pick(section, None, "intermediate_size_mlp") or 0,
         kv_lora_rank=kv_lora,
         q_lora_rank=_pick(section, None, "q_lora_rank") or 0,
         qk_nope=_pick(section, None, "qk_nope_head_dim") or 0,
@@ -258,10 +282,51 @@ def _text_dims(config: dict[str, Any]) -> TextDims | None:
         layer_kinds=_layer_kinds(section, family, layers),
         sliding_window=_pick(section, family, "sliding_window", "attention_chunk_size"),
         type_vocab=_pick(section, None, "type_vocab_size") or 0,
-        attention_bias=section.get("attention_bias") is True or bool(family and family.qkv_bias),
-        mlp_bias=section.get("mlp_bias") is True,
-        output_bias=section.get("attention_bias") is True,
+        attention_bias=section.get("attention_bias") is True or bool(family and family.qkv_bias) or all_bias,
+        mlp_bias=section.get("mlp_bias") is True or all_bias,
+        output_bias=section.get("attention_bias") is True or all_bias,
         section=MappingProxyType(section),
+    )
+
+
+def _sparse_layers(section: dict[str, Any], layers: int, experts: int) -> tuple[bool, ...]:
+    """Which layers hold the experts, by every placement key the MoE families use (one family
+    sets one or two of them; the others keep their neutral values):
+
+    - `moe_layers` (explicit indices) or `interleave_moe_layer_step` (Llama 4:
+      Llama4TextConfig.moe_layers = range(step - 1, layers, step); Maverick alternates, step 2);
+    - `decoder_sparse_step` and `mlp_only_layers` (Qwen2-MoE, Qwen3-MoE: sparse where
+      `i not in mlp_only_layers and (i + 1) % decoder_sparse_step == 0`);
+    - `first_k_dense_replace` and `moe_layer_freq` (DeepSeek V2/V3, GLM-4.5, dots1: vLLM's
+      deepseek_v2.py builds the MoE where `i >= first_k_dense_replace and i % moe_layer_freq == 0`);
+    - `moe_layer_start_index`/`moe_layer_end_index`/`moe_layer_interval` (ERNIE 4.5 MoE:
+      `(i + 1) % interval == 0 and start <= i <= end`, end -1 meaning the last layer);
+    - `expert_layer_period`/`expert_layer_offset` (Jamba: `i % period == offset`).
+    """
+    if not experts:
+        return ()
+    explicit = section.get("moe_layers")
+    if isinstance(explicit, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in explicit):
+        chosen = set(explicit)
+        return tuple(i in chosen for i in range(layers))
+    step = _pick(section, None, "interleave_moe_layer_step", "decoder_sparse_step", "moe_layer_interval") or 1
+    first = max(
+        as_int(section.get("first_k_dense_replace")) or 0, as_int(section.get("moe_layer_start_index")) or 0
+    )
+    end = as_int(section.get("moe_layer_end_index"))
+    last = layers - 1 if end is None or end < 0 else end
+    freq = _pick(section, None, "moe_layer_freq") or 1
+    only = section.get("mlp_only_layers")
+    dense = {i for i in only if isinstance(i, int)} if isinstance(only, list) else set()
+    period = _pick(section, None, "expert_layer_period") or 1
+    offset = (as_int(section.get("expert_layer_offset")) or 0) % period
+    return tuple(
+        (i + 1) % step == 0
+        and first <= i <= last
+        and i % freq == 0
+        and i not in dense
+        and i % period == offset
+        for i in range(layers)
     )
 
 
@@ -306,10 +371,18 @@ def estimate_parameters(config: dict[str, Any]) -> ParamEstimate | None:
     encoder = bool(d.family and d.family.encoder)
     arch = (architectures(config) or [""])[0]
     attn = _attention_params(d, encoder)
-    norms = (4 if encoder else d.family.norms_per_layer if d.family else 2) * h
-    dense_mlp = (2 * h * d.intermediate + d.intermediate + h) if encoder else 3 * h * d.intermediate
-    if d.mlp_bias:
-        dense_mlp += 2 * d.intermediate + h
+    # The family's MLP and norms (capability/families.py); outside the table, the model types
+    # whose transformers MLP is two biased matrices with LayerNorms (GPT-2, Falcon, ...).
+    if d.family is not None:
+        two = d.family.mlp == "two"
+        norm_bias = encoder or d.family.norm_bias
+        mlp_bias = encoder or d.mlp_bias
+    else:
+        model_type = d.section.get("model_type", config.get("model_type"))
+        two = norm_bias = mlp_bias = model_type in TWO_MATRIX_MLP_MODEL_TYPES
+    norm = 2 * h if norm_bias else h
+    norms = (2 if encoder else d.family.norms_per_layer if d.family else 2) * norm
+    dense_mlp = _mlp_params(h, d.dense_intermediate or d.intermediate, two, mlp_bias)
     expert_params = 3 * h * d.moe_intermediate
     if quantization(config).method == "mxfp4":
         # The Hub counts an MXFP4 expert as its FP4 values (two per stored byte) plus one E8M0 scale
@@ -318,7 +391,7 @@ def estimate_parameters(config: dict[str, Any]) -> ParamEstimate | None:
     dense, experts = 0, 0
     for i in range(d.layers):
         dense += attn + norms
-        if d.experts and i >= d.dense_layers and (i + 1) % d.moe_step == 0:
+        if d.moe_layer(i):
             experts += d.experts * expert_params
             dense += h * d.experts + 3 * h * d.shared_intermediate + (h if d.shared_gate else 0)
         else:
@@ -333,14 +406,56 @@ def estimate_parameters(config: dict[str, Any]) -> ParamEstimate | None:
         elif not arch.endswith("ForMaskedLM"):
             head = h * h + h  # the pooler BertModel creates
     else:
-        dense += h  # final norm
+        dense += norm  # final norm
         if arch.endswith("ForSequenceClassification"):
             head = h * num_labels(config)
         elif not _is_bare_model(arch) and not d.tied:
             head = d.vocab * h
     return ParamEstimate(
-        embedding=embedding, dense=dense, experts=experts, vision=_vision_params(config, h), head=head
+        embedding=embedding,
+        dense=dense,
+        experts=experts,
+        vision=_vision_params(config, h),
+        head=head,
+        layout_known=d.family is not None,
     )
+
+
+#: Model types outside the family table whose transformers MLP is two matrices with biases
+#: (up and down, no gate) and whose norms are LayerNorms: gpt_bigcode and gpt2 (`mlp.c_fc`/`c_proj`),
+#: falcon, bloom, gpt_neox and persimmon (`dense_h_to_4h`/`dense_4h_to_h`), phi and opt (`fc1`/`fc2`),
+#: gptj and codegen (`fc_in`/`fc_out`), gpt_neo (`c_fc`/`c_proj`), mpt (`up_proj`/`down_proj`),
+#: nemotron (`up_proj`/`down_proj`, squared ReLU), distilbert and the BERT-like encoders. Only the
+#: config-only size uses it: without their attention and position layouts the count is not checked.
+TWO_MATRIX_MLP_MODEL_TYPES = frozenset(
+    {
+        "gpt_bigcode",
+        "gpt2",
+        "gpt_neo",
+        "gptj",
+        "codegen",
+        "gpt_neox",
+        "falcon",
+        "bloom",
+        "phi",
+        "opt",
+        "mpt",
+        "persimmon",
+        "nemotron",
+        "distilbert",
+        "electra",
+        "deberta",
+        "deberta-v2",
+        "camembert",
+    }
+)
+
+
+def _mlp_params(h: int, inter: int, two: bool, bias: bool) -> int:
+    """A dense MLP: gate, up and down (LlamaMLP) or up and down only, with their biases."""
+    if two:
+        return 2 * h * inter + ((inter + h) if bias else 0)
+    return 3 * h * inter + ((2 * inter + h) if bias else 0)
 
 
 def _attention_params(d: TextDims, encoder: bool) -> int:

@@ -37,6 +37,18 @@ class Family:
     #: layer pattern of sliding-window attention when the config has no `layer_types`:
     #: "all" (Mistral v0.1), "alternate" (Gemma 2: even layers slide), "every:N" (Gemma 3: each Nth is full)
     sliding_pattern: str = "all"
+    #: the dense MLP's matrices: "gated" (gate, up, down: LlamaMLP and every SiLU-gated family) or
+    #: "two" (up and down only: Starcoder2MLP `c_fc`/`c_proj`, GPT-2, Falcon, BERT)
+    mlp: str = "gated"
+    #: a config key that puts a bias on every linear layer of the decoder, and its transformers
+    #: default when the config omits it (Starcoder2Config `use_bias`, default True)
+    bias_key: str | None = None
+    bias_default: bool = False
+    #: norms are LayerNorm with a bias (Starcoder2: `nn.LayerNorm`), not RMSNorm (weight only)
+    norm_bias: bool = False
+    #: shared experts every MoE layer has whatever the config says, of the experts' width
+    #: (Llama 4: Llama4TextMoe.shared_expert = Llama4TextMLP(config), intermediate_size)
+    shared_experts: int = 0
 
 
 def _f(name: str, model_types: set[str], architectures: set[str], **kwargs: Any) -> Family:
@@ -115,7 +127,18 @@ FAMILIES: tuple[Family, ...] = (
     _f("cohere", {"cohere", "cohere2"}, {"CohereForCausalLM", "Cohere2ForCausalLM"}, tied_default=True),
     _f("granite", {"granite"}, {"GraniteForCausalLM"}),
     _f("olmo2", {"olmo2"}, {"Olmo2ForCausalLM"}, qk_norm=True),
-    _f("starcoder2", {"starcoder2"}, {"Starcoder2ForCausalLM"}),
+    # transformers' Starcoder2: c_fc/c_proj MLP and q/k/v/o with bias=config.use_bias (default True),
+    # nn.LayerNorm norms, tie_word_embeddings left at PretrainedConfig's default (True)
+    _f(
+        "starcoder2",
+        {"starcoder2"},
+        {"Starcoder2ForCausalLM"},
+        mlp="two",
+        bias_key="use_bias",
+        bias_default=True,
+        norm_bias=True,
+        tied_default=True,
+    ),
     _f(
         "llava",
         {"llava", "llava_next"},
@@ -124,12 +147,19 @@ FAMILIES: tuple[Family, ...] = (
     ),
     _f("mistral3", {"mistral3"}, {"Mistral3ForConditionalGeneration"}, vision=True),
     _f("mllama", {"mllama"}, {"MllamaForConditionalGeneration"}, vision=True),
-    _f("llama4", {"llama4"}, {"Llama4ForConditionalGeneration", "Llama4ForCausalLM"}, vision=True),
+    _f(
+        "llama4",
+        {"llama4"},
+        {"Llama4ForConditionalGeneration", "Llama4ForCausalLM"},
+        vision=True,
+        shared_experts=1,
+    ),
     _f(
         "bert",
         {"bert"},
         {"BertModel", "BertForSequenceClassification", "BertForMaskedLM"},
         encoder=True,
+        mlp="two",
         tied_default=True,
     ),
     _f(
@@ -142,6 +172,7 @@ FAMILIES: tuple[Family, ...] = (
             "XLMRobertaForSequenceClassification",
         },
         encoder=True,
+        mlp="two",
         tied_default=True,
     ),
 )

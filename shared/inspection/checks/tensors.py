@@ -259,6 +259,8 @@ def _count(config: dict[str, Any], header_parameters: int | None, headless: bool
     estimate = estimate_parameters(config)
     if estimate is None or estimate.total <= 0 or (has_vision(config) and estimate.vision == 0):
         return []
+    if not estimate.layout_known:
+        return []  # an approximation for a family the estimator does not model: never a refusal
     expected = estimate.total - (estimate.head if headless else 0)
     off = abs(header_parameters - expected) / max(expected, 1)
     if off <= PARAMETER_TOLERANCE:

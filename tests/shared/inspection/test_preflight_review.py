@@ -8,10 +8,21 @@ messages that name what could not be read.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from shared.inspection import LocalFolderSource, inspect_artifacts
 from shared.inspection.checks.quantization import check_quantization
-from tests.shared.inspection.builders import fixture_config, split_shards, tiny_llama_tensors, write_model
+from shared.inspection.checks.tensors import check_tensors
+from shared.inspection.sizing import estimate_parameters, text_dims
+from tests.shared.inspection.builders import (
+    Tensors,
+    fixture_config,
+    split_shards,
+    tiny_llama_tensors,
+    write_model,
+)
 
 # --- the HQQ refusal names what it could not read ---------------------------------------------
 
@@ -51,3 +62,287 @@ def test_shards_without_an_index_are_loaded_and_counted(tmp_path: Path) -> None:
     assert codes.get("INDEX_ABSENT") == "warning" and "INDEX_INVALID" not in codes
     assert (report.parameters, report.parameters_source) == (written, "safetensors")
     assert written == 7_248_023_552  # 7.25B, as the Hub page of Mistral-7B-Instruct-v0.3 shows
+
+
+# --- the estimate knows each family's MLP; a count mismatch refuses only where it is trusted -----
+
+#: bigcode/starcoder2-15b's config.json as quoted in full (from /store3/.../starcoder2-15b/config.json)
+#: by a public parameter-counting note (code index id 53112043041)
+STARCODER2_15B: dict[str, Any] = {
+    "architectures": ["Starcoder2ForCausalLM"],
+    "attention_dropout": 0.0,
+    "bos_token_id": 0,
+    "eos_token_id": 0,
+    "hidden_act": "gelu_pytorch_tanh",
+    "hidden_size": 6144,
+    "initializer_range": 0.01275,
+    "intermediate_size": 24576,
+    "max_position_embeddings": 16384,
+    "mlp_type": "default",
+    "model_type": "starcoder2",
+    "norm_epsilon": 1e-05,
+    "norm_type": "layer_norm",
+    "num_attention_heads": 48,
+    "num_hidden_layers": 40,
+    "num_key_value_heads": 4,
+    "rms_norm_eps": 1e-05,
+    "rope_theta": 100000,
+    "sliding_window": 4096,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": "4.37.0.dev0",
+    "use_bias": True,
+    "use_cache": True,
+    "vocab_size": 49152,
+}
+
+
+def starcoder2_tensors(c: dict[str, Any], head: bool) -> Tensors:
+    """Names and shapes of transformers' Starcoder2ForCausalLM: q/k/v/o, `mlp.c_fc`/`mlp.c_proj`
+    with biases (use_bias), LayerNorm weights and biases."""
+    h, inter, kv = c["hidden_size"], c["intermediate_size"], c["num_key_value_heads"] * 128
+    t: Tensors = {"model.embed_tokens.weight": ("BF16", [c["vocab_size"], h])}
+    for i in range(c["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        for name, rows, cols in (("q", h, h), ("k", kv, h), ("v", kv, h), ("o", h, h)):
+            t[p + f"self_attn.{name}_proj.weight"] = ("BF16", [rows, cols])
+            t[p + f"self_attn.{name}_proj.bias"] = ("BF16", [rows])
+        t[p + "mlp.c_fc.weight"] = ("BF16", [inter, h])
+        t[p + "mlp.c_fc.bias"] = ("BF16", [inter])
+        t[p + "mlp.c_proj.weight"] = ("BF16", [h, inter])
+        t[p + "mlp.c_proj.bias"] = ("BF16", [h])
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            t[p + f"{norm}.weight"] = ("BF16", [h])
+            t[p + f"{norm}.bias"] = ("BF16", [h])
+    t["model.norm.weight"] = ("BF16", [h])
+    t["model.norm.bias"] = ("BF16", [h])
+    if head:
+        t["lm_head.weight"] = ("BF16", [c["vocab_size"], h])
+    return t
+
+
+@pytest.mark.parametrize("tied", [False, True], ids=["published", "tied-copy"])
+def test_starcoder2_two_matrix_mlp_is_not_refused(tied: bool, tmp_path: Path) -> None:
+    """The published config (untied, lm_head stored) and the reviewer's tied copy without lm_head
+    (15,655,899,136 parameters in the headers): the estimate counts c_fc/c_proj, not a gated MLP."""
+    config = {**STARCODER2_15B, "tie_word_embeddings": tied}
+    tensors = starcoder2_tensors(config, head=not tied)
+    written = write_model(tmp_path, config, split_shards(tensors, 4), sparse=True)
+    assert written == (15_655_899_136 if tied else 15_655_899_136 + 49152 * 6144)
+    report = inspect_artifacts(LocalFolderSource(tmp_path))
+    assert "PARAMETERS_MISMATCH" not in [f.code for f in report.findings]
+    estimate = estimate_parameters(config)
+    assert estimate is not None and estimate.total == written  # every tensor of the family counted
+
+
+def test_a_family_the_estimator_does_not_model_is_never_refused_on_its_count() -> None:
+    """bigcode/starcoderbase (gpt_bigcode: MQA, learned positions, fused c_attn) is outside the
+    family table; its estimate is an approximation, so a count far from it is no refusal."""
+    config = {
+        "architectures": ["GPTBigCodeForCausalLM"],
+        "model_type": "gpt_bigcode",
+        "n_embd": 6144,
+        "n_head": 48,
+        "n_inner": 24576,
+        "n_layer": 40,
+        "n_positions": 8192,
+        "vocab_size": 49152,
+        "multi_query": True,
+    }
+    tensors = {"transformer.wte.weight": ("BF16", (49152, 6144))}
+    assert check_tensors(config, tensors, 15_500_000_000, generates=True) == []  # its card: 15.5B
+    estimate = estimate_parameters(config)
+    assert estimate is not None and not estimate.layout_known
+    # the MLP counted is two matrices (c_fc, c_proj) with biases, not three
+    attention = 4 * 6144 * 6144
+    assert estimate.dense == 40 * (attention + 2 * 6144 * 24576 + 24576 + 6144 + 4 * 6144) + 2 * 6144
+
+
+# --- MoE placement and widths --------------------------------------------------------------------
+
+
+def maverick_config() -> dict[str, Any]:
+    """meta-llama/Llama-4-Maverick-17B-128E-Instruct's config.json as TensorRT-LLM's Llama 4 test
+    quotes it (code index id 115210306), with the two edits that test marks undone: 48 text layers
+    (it cut them to 2; Maverick has 48), the default no-RoPE interval and 34 vision layers (it set 0)."""
+    text = {
+        "attention_bias": False,
+        "attention_chunk_size": 8192,
+        "attention_dropout": 0.0,
+        "bos_token_id": 200000,
+        "eos_token_id": [200001, 200007, 200008],
+        "for_llm_compressor": False,
+        "head_dim": 128,
+        "hidden_act": "silu",
+        "hidden_size": 5120,
+        "initializer_range": 0.02,
+        "interleave_moe_layer_step": 2,
+        "intermediate_size": 8192,
+        "intermediate_size_mlp": 16384,
+        "max_position_embeddings": 1048576,
+        "model_type": "llama4_text",
+        "num_attention_heads": 40,
+        "num_experts_per_tok": 1,
+        "num_hidden_layers": 48,
+        "num_key_value_heads": 8,
+        "num_local_experts": 128,
+        "output_router_logits": False,
+        "pad_token_id": 200018,
+        "rms_norm_eps": 1e-05,
+        "rope_scaling": None,
+        "rope_theta": 500000.0,
+        "router_aux_loss_coef": 0.001,
+        "router_jitter_noise": 0.0,
+        "torch_dtype": "bfloat16",
+        "use_cache": True,
+        "use_qk_norm": False,
+        "vocab_size": 202048,
+    }
+    vision = {
+        "attention_dropout": 0.0,
+        "hidden_act": "gelu",
+        "hidden_size": 1408,
+        "image_size": 336,
+        "initializer_range": 0.02,
+        "intermediate_size": 5632,
+        "model_type": "llama4_vision_model",
+        "multi_modal_projector_bias": False,
+        "norm_eps": 1e-05,
+        "num_attention_heads": 16,
+        "num_channels": 3,
+        "num_hidden_layers": 34,
+        "patch_size": 14,
+        "pixel_shuffle_ratio": 0.5,
+        "projector_dropout": 0.0,
+        "projector_input_dim": 4096,
+        "projector_output_dim": 4096,
+        "rope_theta": 10000,
+        "vision_feature_layer": -1,
+        "vision_feature_select_strategy": "default",
+        "vision_output_dim": 4096,
+    }
+    return {
+        "architectures": ["Llama4ForConditionalGeneration"],
+        "boi_token_index": 200080,
+        "eoi_token_index": 200081,
+        "image_token_index": 200092,
+        "model_type": "llama4",
+        "text_config": text,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.51.0.dev0",
+        "vision_config": vision,
+    }
+
+
+def llama4_tensors(c: dict[str, Any]) -> Tensors:
+    """transformers' Llama4ForConditionalGeneration: dense layers `feed_forward.{gate,up,down}_proj`
+    of intermediate_size_mlp, MoE layers (Llama4TextConfig.moe_layers) a router, fused experts
+    `gate_up_proj` [E, hidden, 2 x intermediate_size] / `down_proj` [E, intermediate_size, hidden] and
+    a shared expert of intermediate_size; the vision model (Llama4VisionModel: unfold-conv patch
+    linear, class token, positions, LayerNorms with biases, biased attention and fc1/fc2), its
+    pixel-shuffle adapter and the projector."""
+    t_, v = c["text_config"], c["vision_config"]
+    h, e, inter, dense = (
+        t_["hidden_size"],
+        t_["num_local_experts"],
+        t_["intermediate_size"],
+        t_["intermediate_size_mlp"],
+    )
+    kv, step, vocab = (
+        t_["num_key_value_heads"] * t_["head_dim"],
+        t_["interleave_moe_layer_step"],
+        t_["vocab_size"],
+    )
+    p0 = "language_model.model."
+    t: Tensors = {
+        p0 + "embed_tokens.weight": ("BF16", [vocab, h]),
+        p0 + "norm.weight": ("BF16", [h]),
+        "language_model.lm_head.weight": ("BF16", [vocab, h]),
+    }
+    for i in range(t_["num_hidden_layers"]):
+        p = f"{p0}layers.{i}."
+        for name, rows, cols in (("q", h, h), ("k", kv, h), ("v", kv, h), ("o", h, h)):
+            t[p + f"self_attn.{name}_proj.weight"] = ("BF16", [rows, cols])
+        t[p + "input_layernorm.weight"] = ("BF16", [h])
+        t[p + "post_attention_layernorm.weight"] = ("BF16", [h])
+        if (i + 1) % step == 0:
+            t[p + "feed_forward.router.weight"] = ("BF16", [e, h])
+            t[p + "feed_forward.experts.gate_up_proj"] = ("BF16", [e, h, 2 * inter])
+            t[p + "feed_forward.experts.down_proj"] = ("BF16", [e, inter, h])
+            for name, rows, cols in (("gate", inter, h), ("up", inter, h), ("down", h, inter)):
+                t[p + f"feed_forward.shared_expert.{name}_proj.weight"] = ("BF16", [rows, cols])
+        else:
+            for name, rows, cols in (("gate", dense, h), ("up", dense, h), ("down", h, dense)):
+                t[p + f"feed_forward.{name}_proj.weight"] = ("BF16", [rows, cols])
+    hv, vi, patch = v["hidden_size"], v["intermediate_size"], v["patch_size"]
+    positions = (v["image_size"] // patch) ** 2 + 1
+    t["vision_model.patch_embedding.linear.weight"] = ("BF16", [hv, 3 * patch * patch])
+    t["vision_model.class_embedding"] = ("BF16", [hv])
+    t["vision_model.positional_embedding_vlm"] = ("BF16", [positions, hv])
+    for norm in ("layernorm_pre", "layernorm_post"):
+        t[f"vision_model.{norm}.weight"] = ("BF16", [hv])
+        t[f"vision_model.{norm}.bias"] = ("BF16", [hv])
+    for i in range(v["num_hidden_layers"]):
+        p = f"vision_model.model.layers.{i}."
+        for name in ("q", "k", "v", "o"):
+            t[p + f"self_attn.{name}_proj.weight"] = ("BF16", [hv, hv])
+            t[p + f"self_attn.{name}_proj.bias"] = ("BF16", [hv])
+        t[p + "mlp.fc1.weight"] = ("BF16", [vi, hv])
+        t[p + "mlp.fc1.bias"] = ("BF16", [vi])
+        t[p + "mlp.fc2.weight"] = ("BF16", [hv, vi])
+        t[p + "mlp.fc2.bias"] = ("BF16", [hv])
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            t[p + f"{norm}.weight"] = ("BF16", [hv])
+            t[p + f"{norm}.bias"] = ("BF16", [hv])
+    shuffled = int(hv / v["pixel_shuffle_ratio"] ** 2)
+    t["vision_model.vision_adapter.mlp.fc1.weight"] = ("BF16", [v["projector_input_dim"], shuffled])
+    t["vision_model.vision_adapter.mlp.fc2.weight"] = (
+        "BF16",
+        [v["projector_output_dim"], v["projector_input_dim"]],
+    )
+    t["multi_modal_projector.linear_1.weight"] = ("BF16", [h, v["vision_output_dim"]])
+    return t
+
+
+def test_llama4_maverick_interleaved_moe_is_not_refused(tmp_path: Path) -> None:
+    """Maverick alternates dense layers (intermediate_size_mlp 16384) and MoE layers (128 experts of
+    intermediate_size 8192 plus a shared expert): 401.6B in the headers; the old estimate counted
+    every layer as MoE (779B) and refused it."""
+    config = maverick_config()
+    written = write_model(tmp_path, config, split_shards(llama4_tensors(config), 6), sparse=True)
+    assert round(written / 1e9, 1) == 401.6
+    estimate = estimate_parameters(config)
+    assert estimate is not None and abs(estimate.total - written) / written < 0.03
+    report = inspect_artifacts(LocalFolderSource(tmp_path))
+    assert "PARAMETERS_MISMATCH" not in [f.code for f in report.findings]
+    assert report.parameters == written
+
+
+def test_every_placement_key_decides_which_layers_hold_experts() -> None:
+    """Each family's rule, on its real config: Maverick (interleave step 2: odd layers), DeepSeek-V2-Lite
+    (first_k_dense_replace 1, moe_layer_freq 1), GLM-4.5-Air (first_k_dense_replace 1), Qwen1.5-MoE
+    (decoder_sparse_step 1), and Qwen-MoE's mlp_only_layers naming dense layers anywhere."""
+    maverick = text_dims(maverick_config())
+    assert maverick is not None
+    assert [i for i in range(48) if maverick.moe_layer(i)] == list(range(1, 48, 2))
+    assert maverick.dense_intermediate == 16384 and maverick.shared_intermediate == 8192
+    lite = text_dims(fixture_config("deepseek-ai/DeepSeek-V2-Lite-Chat"))
+    assert (
+        lite is not None and not lite.moe_layer(0) and all(lite.moe_layer(i) for i in range(1, lite.layers))
+    )
+    air = text_dims(fixture_config("zai-org/GLM-4.5-Air"))
+    assert air is not None and [air.moe_layer(i) for i in range(3)] == [False, True, True]
+    qwen = fixture_config("Qwen/Qwen1.5-MoE-A2.7B-Chat")
+    dims = text_dims(qwen)
+    assert dims is not None and all(dims.moe_layer(i) for i in range(dims.layers))
+    holes = text_dims({**qwen, "mlp_only_layers": [5, 17]})
+    assert holes is not None and [i for i in range(holes.layers) if not holes.moe_layer(i)] == [5, 17]
+    # the same count whichever layers are dense, and fewer parameters than all-MoE
+    first = estimate_parameters({**qwen, "mlp_only_layers": [0, 1]})
+    anywhere = estimate_parameters({**qwen, "mlp_only_layers": [5, 17]})
+    every = estimate_parameters(qwen)
+    assert first is not None and anywhere is not None and every is not None
+    assert first.total == anywhere.total < every.total
+    # DeepSeek's moe_layer_freq (vLLM deepseek_v2.py: i >= first_k_dense_replace and i % freq == 0)
+    freq = text_dims({**fixture_config("deepseek-ai/DeepSeek-V2-Lite-Chat"), "moe_layer_freq": 2})
+    assert freq is not None and [i for i in range(6) if freq.moe_layer(i)] == [2, 4]
