@@ -114,7 +114,9 @@ def test_a_corrupt_ledger_or_a_refused_delete_does_not_stop_the_sweep(pipeline: 
     pipeline.cloud.set_fault(service="generativeai", method="DELETE", status=500, count=1)
 
     report = run_sweep(pipeline)
-    assert sorted(report.orphans_deleted) == sorted(f"import-model {m.id} ({torn.import_id})" for m in late)
+    # Only the delete that went through is reported as done (issue 13): the 500 is an error.
+    orphans = {f"import-model {m.id} ({torn.import_id})" for m in late}
+    assert len(report.orphans_deleted) == 1 and set(report.orphans_deleted) < orphans
     assert len(report.errors) == 2
     assert report.errors[0].startswith("reading the ledger")
     assert report.errors[1].startswith("deleting import-model")  # the 500: the next orphan still goes
