@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from shared.inspection import LocalFolderSource, inspect_artifacts
+from shared.inspection.checks.config_rules import check_config
 from shared.inspection.checks.quantization import check_quantization
 from shared.inspection.checks.tensors import check_tensors
 from shared.inspection.sizing import estimate_parameters, text_dims
@@ -346,3 +347,76 @@ def test_every_placement_key_decides_which_layers_hold_experts() -> None:
     # DeepSeek's moe_layer_freq (vLLM deepseek_v2.py: i >= first_k_dense_replace and i % freq == 0)
     freq = text_dims({**fixture_config("deepseek-ai/DeepSeek-V2-Lite-Chat"), "moe_layer_freq": 2})
     assert freq is not None and [i for i in range(6) if freq.moe_layer(i)] == [2, 4]
+
+
+# --- null sizes ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key", ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"]
+)
+def test_a_null_size_is_config_invalid_naming_the_key(key: str) -> None:
+    """mistralai/Mistral-7B-Instruct-v0.3 with one size null: MistralConfig stores None as given and
+    vLLM fails building the layers from it."""
+    config = {**fixture_config("mistralai/Mistral-7B-Instruct-v0.3"), key: None}
+    found = [f for f in check_config(config) if f.code == "CONFIG_INVALID"]
+    assert [f.subject for f in found] == [f"config.json: {key}"] and "null" in found[0].message
+
+
+def test_a_null_size_in_the_nested_text_config_is_named_there() -> None:
+    """llava-hf/llava-1.5-7b-hf: LlavaConfig builds LlamaConfig(**text_config), which keeps the None."""
+    config = fixture_config("llava-hf/llava-1.5-7b-hf")
+    config["text_config"] = {**config["text_config"], "vocab_size": None}
+    assert [f.subject for f in check_config(config) if f.code == "CONFIG_INVALID"] == [
+        "config.json: text_config.vocab_size"
+    ]
+    # ... and the top-level keys of a wrapper are not the language model's
+    wrapper = {**fixture_config("llava-hf/llava-1.5-7b-hf"), "vocab_size": None, "hidden_size": None}
+    assert [f for f in check_config(wrapper) if f.code == "CONFIG_INVALID"] == []
+
+
+def test_nulls_transformers_replaces_with_a_default_are_accepted() -> None:
+    """LlamaConfig/MistralConfig: num_key_value_heads None -> num_attention_heads, head_dim None ->
+    hidden_size // heads; rope_scaling, quantization_config and token ids may be None; a wrapper's
+    text_config None is its default text config. A model with them loads and is ok."""
+    config = {
+        **fixture_config("mistralai/Mistral-7B-Instruct-v0.3"),
+        "num_key_value_heads": None,
+        "head_dim": None,
+        "rope_scaling": None,
+        "quantization_config": None,
+        "bos_token_id": None,
+        "pad_token_id": None,
+    }
+    assert [f for f in check_config(config) if f.code == "CONFIG_INVALID"] == []
+    assert [
+        f
+        for f in check_config({**fixture_config("llava-hf/llava-1.5-7b-hf"), "text_config": None})
+        if f.code == "CONFIG_INVALID"
+    ] == []
+
+
+def test_null_intermediate_size_is_accepted_only_where_no_dense_mlp_is_built() -> None:
+    """Qwen/Qwen1.5-MoE-A2.7B-Chat: every layer sparse (decoder_sparse_step 1), experts of
+    moe_intermediate_size: vLLM's Qwen2MoeDecoderLayer builds Qwen2MoeMLP(intermediate_size) only
+    for a dense layer, so a null intermediate_size is never read; with a dense layer it is."""
+    qwen = {**fixture_config("Qwen/Qwen1.5-MoE-A2.7B-Chat"), "intermediate_size": None}
+    assert [f for f in check_config(qwen) if f.code == "CONFIG_INVALID"] == []
+    dense_first = {**qwen, "mlp_only_layers": [0]}
+    assert [f.subject for f in check_config(dense_first) if f.code == "CONFIG_INVALID"] == [
+        "config.json: intermediate_size"
+    ]
+    # Mixtral's experts are intermediate_size wide: a null is read
+    mixtral = {**fixture_config("mistralai/Mixtral-8x7B-Instruct-v0.1"), "intermediate_size": None}
+    assert [f.subject for f in check_config(mixtral) if f.code == "CONFIG_INVALID"] == [
+        "config.json: intermediate_size"
+    ]
+
+
+def test_inspect_refuses_a_model_whose_vocab_size_is_null(tmp_path: Path) -> None:
+    config = {**fixture_config("mistralai/Mistral-7B-Instruct-v0.3"), "vocab_size": None}
+    tensors = tiny_llama_tensors(layers=32, hidden=4096, inter=14336, vocab=32768, kv=1024)
+    write_model(tmp_path, config, split_shards(tensors, 3), sparse=True)
+    report = inspect_artifacts(LocalFolderSource(tmp_path))
+    assert not report.ok
+    assert ("CONFIG_INVALID", "config.json: vocab_size") in [(f.code, f.subject) for f in report.findings]
