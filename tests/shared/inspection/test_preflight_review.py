@@ -7,11 +7,15 @@ messages that name what could not be read.
 
 from __future__ import annotations
 
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli.main import main
 from shared.inspection import LocalFolderSource, inspect_artifacts
 from shared.inspection.checks.config_rules import check_config
 from shared.inspection.checks.quantization import check_quantization
@@ -420,3 +424,105 @@ def test_inspect_refuses_a_model_whose_vocab_size_is_null(tmp_path: Path) -> Non
     report = inspect_artifacts(LocalFolderSource(tmp_path))
     assert not report.ok
     assert ("CONFIG_INVALID", "config.json: vocab_size") in [(f.code, f.subject) for f in report.findings]
+
+
+# --- no traceback path: encoders with sentence-transformers files, quantized folders --------------
+
+
+def encoder_tensors(c: dict[str, Any], prefix: str, pooler: bool) -> Tensors:
+    """transformers' BertModel/XLMRobertaModel names: embeddings, encoder.layer.N.*, pooler."""
+    h, inter = c["hidden_size"], c["intermediate_size"]
+    t: Tensors = {}
+
+    def linear(name: str, rows: int, cols: int) -> None:
+        t[name + ".weight"] = ("F32", [rows, cols])
+        t[name + ".bias"] = ("F32", [rows])
+
+    def norm(name: str) -> None:
+        t[name + ".weight"] = ("F32", [h])
+        t[name + ".bias"] = ("F32", [h])
+
+    e = prefix + "embeddings."
+    t[e + "word_embeddings.weight"] = ("F32", [c["vocab_size"], h])
+    t[e + "position_embeddings.weight"] = ("F32", [c["max_position_embeddings"], h])
+    t[e + "token_type_embeddings.weight"] = ("F32", [c["type_vocab_size"], h])
+    norm(e + "LayerNorm")
+    for i in range(c["num_hidden_layers"]):
+        p = f"{prefix}encoder.layer.{i}."
+        for proj in ("query", "key", "value"):
+            linear(p + "attention.self." + proj, h, h)
+        linear(p + "attention.output.dense", h, h)
+        norm(p + "attention.output.LayerNorm")
+        linear(p + "intermediate.dense", inter, h)
+        linear(p + "output.dense", h, inter)
+        norm(p + "output.LayerNorm")
+    if pooler:
+        linear(prefix + "pooler.dense", h, h)
+    return t
+
+
+def sentence_transformers_folder(root: Path, config: dict[str, Any], tensors: Tensors) -> None:
+    write_model(root, config, {"model.safetensors": tensors}, sparse=True, chat_template=False)
+    (root / "modules.json").write_text(
+        json.dumps(
+            [
+                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            ]
+        )
+    )
+    (root / "config_sentence_transformers.json").write_text(json.dumps({"__version__": {}}))
+
+
+def quantized_configs() -> dict[str, dict[str, Any]]:
+    """Quantization sections as their tools write them (AutoGPTQ, AutoAWQ, llm-compressor, bitsandbytes,
+    HQQ), and ones whose fields cannot be read."""
+    return {
+        "gptq": {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True},
+        "awq": {"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": True, "version": "gemm"},
+        "fp8": {"quant_method": "fp8", "activation_scheme": "dynamic"},
+        "compressed-tensors": {
+            "quant_method": "compressed-tensors",
+            "config_groups": {"group_0": {"weights": {"type": "int", "num_bits": 8}, "targets": ["Linear"]}},
+        },
+        "bitsandbytes": {"load_in_4bit": True, "bnb_4bit_quant_type": "nf4"},
+        "hqq-unreadable": {"quant_method": "hqq"},
+        "hqq-odd": {"quant_method": "hqq", "quant_config": "4bit"},
+        "gptq-odd": {"quant_method": "gptq", "bits": "four", "group_size": None},
+        "not-a-dict": {"quant_method": 7},
+    }
+
+
+def cli_json(folder: Path) -> tuple[int, dict[str, Any]]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["inspect", str(folder), "--json"])
+    assert "Traceback" not in err.getvalue(), err.getvalue()
+    return code, json.loads(out.getvalue())
+
+
+def test_inspect_has_no_traceback_on_encoders_and_quantized_folders(tmp_path: Path) -> None:
+    """sentence-transformers/all-MiniLM-L6-v2 (BERT) and BAAI/bge-reranker-base's XLM-RoBERTa
+    config saved as an XLMRobertaModel embedder, and Mistral-7B-Instruct-v0.3 with every
+    quantization section: `inspect --json` answers with a report, never a traceback."""
+    minilm = fixture_config("sentence-transformers/all-MiniLM-L6-v2")
+    sentence_transformers_folder(tmp_path / "minilm", minilm, encoder_tensors(minilm, "", pooler=True))
+    xlmr = {**fixture_config("BAAI/bge-reranker-base"), "architectures": ["XLMRobertaModel"]}
+    sentence_transformers_folder(tmp_path / "xlmr", xlmr, encoder_tensors(xlmr, "", pooler=True))
+    for name in ("minilm", "xlmr"):
+        code, report = cli_json(tmp_path / name)
+        assert code == 0 and report["ok"] and report["capability"] == "EMBEDDING", report["findings"]
+    mistral = fixture_config("mistralai/Mistral-7B-Instruct-v0.3")
+    for name, qc in quantized_configs().items():
+        for weights in (True, False):  # headers read, or sized from config.json alone
+            folder = tmp_path / f"{name}-{weights}"
+            write_model(
+                folder,
+                {**mistral, "quantization_config": qc},
+                {"model.safetensors": {}} if not weights else None,
+                sparse=True,
+            )
+            if not weights:
+                (folder / "model.safetensors").unlink()
+            code, report = cli_json(folder)
+            assert code in (0, 1) and isinstance(report["findings"], list)
