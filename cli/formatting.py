@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import oci
-
 from cli.progress import human_seconds
 from shared.shapes import get_shape
 
@@ -62,6 +60,8 @@ def hourly(ai_units: float | None, price: float | None) -> float | None:
 
 def sdk_dict(model: Any) -> Any:
     """An SDK model as plain JSON-ready data with the SDK's snake_case names and ISO times."""
+    import oci  # here, not at the top: a command's --help loads no SDK
+
     data = oci.util.to_dict(model)
     return _iso_times(data)
 

@@ -1,9 +1,11 @@
 """Every command of `model-import`: the module that defines it and its one-line help, in `--help` order.
 
 `cli.main` imports only the module of the command being run, so `--help`, `findings` and
-`inspect FOLDER` never load the OCI SDK; the one-line help lives here so that the list of
-commands needs no module at all (tests/cli/test_main_conventions.py keeps it equal to each
-module's own).
+`inspect FOLDER` never load the OCI SDK. A command module imports at its top only what its parser
+needs; its handlers import the SDK and what loads it (cli/state_reader.py, shared/pipeline/store.py,
+...) when they run, so `COMMAND --help` stays fast too (tests/cli/test_startup.py). The one-line
+help lives here so that the list of commands needs no module at all
+(tests/cli/test_main_conventions.py keeps it equal to each module's own).
 """
 
 from __future__ import annotations

@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
-
-from oci.generative_ai import models as gm
+from typing import TYPE_CHECKING, Any
 
 from cli.context import (
     IMPORT_NAME_TAG,
@@ -38,10 +36,9 @@ from cli.formatting import (
 )
 from cli.output import CliError, print_json, print_table
 from cli.paging import all_items
-from cli.teardown import Teardown, TeardownFailed
-from shared.pipeline.genai_ops import GenAiOps, Kind
-from shared.pipeline.ledger import Ledger
-from shared.pipeline.store import StateStore
+
+if TYPE_CHECKING:  # the SDK loads when a command runs, never for its --help (cli/commands/__init__.py)
+    from shared.pipeline.genai_ops import GenAiOps, Kind
 
 RESERVED_TAGS = frozenset({"import-id", "import-name", "step", "managed-by"})
 LIVE_CLUSTER_STATES = frozenset({"CREATING", "ACTIVE", "UPDATING", "NEEDS_ATTENTION"})
@@ -289,6 +286,8 @@ def run_update(args: argparse.Namespace) -> int:
         )
     ctx = CliContext(args)
     model = resolve_model(ctx, args.model)
+    from oci.generative_ai import models as gm
+
     details = gm.UpdateImportedModelDetails(**fields)
     if add or remove:
         tags = {k: v for k, v in (model.freeform_tags or {}).items() if k not in remove}
@@ -304,6 +303,8 @@ def run_update(args: argparse.Namespace) -> int:
 
 
 def run_move(args: argparse.Namespace) -> int:
+    from oci.generative_ai import models as gm
+
     ctx = CliContext(args)
     model = resolve_model(ctx, args.model)
     if model.compartment_id == args.to_compartment_id:
@@ -353,6 +354,8 @@ def run_delete(args: argparse.Namespace) -> int:
     work_request = response.headers.get("opc-work-request-id")
     state = "DELETING"
     if args.wait:
+        from shared.pipeline.genai_ops import GenAiOps, Kind
+
         ops = GenAiOps(ctx.genai, ctx.compartment_id)
         _wait_deleted(ops, Kind.IMPORTED_MODEL, model.id, args.timeout, args.poll)
         state = "DELETED"
@@ -387,6 +390,11 @@ def _wait_deleted(ops: GenAiOps, kind: Kind, resource_id: str, timeout: float, p
 def run_teardown(args: argparse.Namespace) -> int:
     if bool(args.name) == bool(args.all):
         raise CliError("name one import, or pass --all", exit_code=2)
+    from cli.teardown import Teardown, TeardownFailed
+    from shared.pipeline.genai_ops import GenAiOps
+    from shared.pipeline.ledger import Ledger
+    from shared.pipeline.store import StateStore
+
     ctx = CliContext(args)
     json_out = args.output == "json"
     td = Teardown(

@@ -11,15 +11,7 @@ import sys
 from typing import Any
 
 from cli.context import CliContext, add_price_option
-from cli.formatting import age, now_utc
-from cli.import_summary import not_started_summary, summary
 from cli.options import add_state_options
-from cli.output import print_json
-from cli.state_reader import Unreadable, load_all, load_one, not_started, source_of, stall_after, store_of
-from cli.status_render import print_detail, print_imports_table
-from cli.unfinished import by_name, note, summary_json, unfinished_uploads, upload_only_summary
-from cli.watch import watch
-from shared.contract.state import ImportState
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -36,6 +28,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `status --help` must not load the OCI SDK (cli/commands/__init__.py).
+    from cli.formatting import age, now_utc
+    from cli.import_summary import not_started_summary, summary
+    from cli.output import print_json
+    from cli.state_reader import Unreadable, load_all, load_one, not_started, source_of, stall_after, store_of
+    from cli.status_render import print_detail, print_imports_table
+    from cli.unfinished import by_name, note, summary_json, unfinished_uploads, upload_only_summary
+    from cli.watch import watch
+    from shared.contract.state import ImportState
+
     ctx = CliContext(args)
     store = store_of(ctx)
     if args.watch:

@@ -10,26 +10,18 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.context import CliContext, add_price_option
 from cli.formatting import age, age_seconds, iso, now_utc
 from cli.options import add_state_options
 from cli.output import CliError, print_json
-from cli.state_reader import (
-    NOT_STARTED,
-    NotStarted,
-    deadline_minutes,
-    load_one,
-    source_of,
-    stall_after,
-    store_of,
-)
-from cli.watch import watch
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.control import NotRetryable, cancel, retry
-from shared.pipeline.store import ConflictError, StateStore, put_if, read_object
-from shared.pipeline.sweep import stall_reason
+
+if TYPE_CHECKING:  # the SDK loads when a command runs, never for its --help (cli/commands/__init__.py)
+    from cli.state_reader import NotStarted
+    from shared.pipeline.store import StateStore
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -52,6 +44,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _rewrite(store: StateStore, name: str, change: Any) -> tuple[ImportState, ImportState]:
     """Apply `change(state) -> new state` with compare-and-swap, re-reading when the pipeline moved first."""
+    from cli.state_reader import load_one
+    from shared.pipeline.store import ConflictError
+
     for _ in range(5):
         state, etag = load_one(store, name)
         new = change(state)
@@ -66,6 +61,10 @@ def _rewrite(store: StateStore, name: str, change: Any) -> tuple[ImportState, Im
 
 
 def run_retry(args: argparse.Namespace) -> int:
+    from cli.state_reader import deadline_minutes, stall_after, store_of
+    from cli.watch import watch
+    from shared.pipeline.sweep import stall_reason
+
     ctx = CliContext(args)
     store = store_of(ctx)
     now = now_utc()
@@ -158,6 +157,8 @@ def _teardown_words(state: ImportState) -> str:
 
 def resend(store: StateStore, waiting: NotStarted) -> None:
     """Write the manifest or request again, same bytes, only if unchanged: a new upload, a new event."""
+    from shared.pipeline.store import ConflictError, put_if, read_object
+
     found = read_object(store.client, store.namespace, store.watched_bucket, waiting.object_name, 1024 * 1024)
     if found is None:
         raise CliError(f"{waiting.object_name} disappeared meanwhile; nothing to resend")
@@ -171,6 +172,9 @@ def resend(store: StateStore, waiting: NotStarted) -> None:
 
 def _resend(ctx: CliContext, store: StateStore, name: str, now: datetime, stall: timedelta) -> int:
     """No state yet: write the manifest or request again (same bytes, new ETag), which fires its rule."""
+    from cli.state_reader import NOT_STARTED, load_one, source_of
+    from cli.watch import watch
+
     waiting = source_of(store, name)
     if waiting is None:
         load_one(store, name)  # raises the "no import named" error
@@ -201,6 +205,9 @@ def _resend(ctx: CliContext, store: StateStore, name: str, now: datetime, stall:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
+    from cli.state_reader import store_of
+    from cli.watch import watch
+
     ctx = CliContext(args)
     store = store_of(ctx)
     now = now_utc()

@@ -11,18 +11,13 @@ import argparse
 import sys
 from typing import Any
 
-import oci
-
 from cli.commands.steer import resend
 from cli.context import CliContext
 from cli.formatting import age, now_utc
-from cli.import_summary import not_started_summary
 from cli.options import add_state_options
 from cli.output import CliError, print_json, print_table
-from cli.state_reader import not_started, stall_after, store_of
 from cli.unfinished import DEFAULT_ABORT_AFTER_HOURS, describe, unfinished_uploads
 from shared.contract.paths import classify_state
-from shared.pipeline.sweep import sweep
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -44,10 +39,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    ctx = CliContext(args)
-    store = store_of(ctx)
+    # Imported here, not at the top: `sweep --help` must not load the OCI SDK (cli/commands/__init__.py).
+    import oci
+
+    from cli.import_summary import not_started_summary
+    from cli.state_reader import not_started, stall_after, store_of
     from shared.pipeline.genai_ops import GenAiOps
     from shared.pipeline.ledger import Ledger
+    from shared.pipeline.sweep import sweep
+
+    ctx = CliContext(args)
+    store = store_of(ctx)
 
     ops = GenAiOps(ctx.genai, ctx.compartment_id, deployment=ctx.bucket)
     ledger = Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket)

@@ -15,9 +15,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import oci
 from pydantic import ValidationError
 
 from cli.context import CliContext, add_bucket_options, add_price_option, parse_tags
@@ -26,11 +25,12 @@ from cli.formatting import units
 from cli.inspect_step import InspectionSummary, inspect_folder, inspect_hub, skipped
 from cli.output import CliError, print_json
 from cli.progress import Progress, human_bytes, human_seconds
-from cli.replace_guard import confirm_replace, existing_document, live_import, merge_options
-from cli.uploader import FolderUploader, LocalFile, MiB, UploadInterrupted
 from shared.contract.manifest import Capability, HfRequest, Manifest
 from shared.contract.paths import MANIFEST_FILENAME, manifest_object, model_prefix, request_object, valid_name
-from shared.pipeline.store import ConflictError, ObjectEntry, list_entries, put_if, read_object
+
+if TYPE_CHECKING:  # the SDK loads when a command runs, never for its --help (cli/commands/__init__.py)
+    from cli.uploader import LocalFile
+    from shared.pipeline.store import ObjectEntry
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -167,6 +167,12 @@ def _validated(model: type[Manifest] | type[HfRequest], doc: dict[str, Any]) -> 
 
 # --- upload -------------------------------------------------------------------------------------
 def run_upload(args: argparse.Namespace) -> int:
+    import oci
+
+    from cli.replace_guard import confirm_replace, existing_document, live_import, merge_options
+    from cli.uploader import FolderUploader, MiB, UploadInterrupted
+    from shared.pipeline.store import list_entries
+
     folder = Path(args.folder).expanduser()
     if not folder.is_dir():
         raise CliError(f"{folder} is not a folder; pass the folder that holds config.json", exit_code=2)
@@ -306,6 +312,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def _local_files(folder: Path, name: str) -> list[LocalFile]:
+    from cli.uploader import LocalFile
     from shared.inspection.sources.local import LocalFolderSource
 
     root = folder.resolve()
@@ -367,6 +374,8 @@ def _write_once(ctx: CliContext, object_name: str, body: bytes, *, force_rewrite
     Rewriting an identical document would start a second import of the same thing, so an
     unchanged document over unchanged files is left alone.
     """
+    from shared.pipeline.store import ConflictError, put_if, read_object
+
     client = ctx.object_storage
     try:
         put_if(client, ctx.namespace, ctx.bucket, object_name, body, None)
@@ -413,6 +422,8 @@ def _report_inspection(
 
 # --- import-hf ----------------------------------------------------------------------------------
 def run_import_hf(args: argparse.Namespace) -> int:
+    from cli.replace_guard import confirm_replace, existing_document, live_import, merge_options
+
     model_id, _, revision = args.model.partition("@")
     doc: dict[str, Any] = {"model_id": model_id}
     if revision:

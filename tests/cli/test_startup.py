@@ -1,5 +1,5 @@
-"""Start-up stays light: `--help`, `findings` and `inspect FOLDER` never import the OCI SDK, and
-`inspect FOLDER` not the Hugging Face client either. Each runs `cli.main.main` in a fresh
+"""Start-up stays light: `--help`, every `COMMAND --help`, `findings` and `inspect FOLDER` never import
+the OCI SDK, and `inspect FOLDER` not the Hugging Face client either. Each runs `cli.main.main` in a fresh
 interpreter (an import made by another test cannot hide one here) and reports `sys.modules`."""
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ def loaded_by(*argv: str) -> tuple[int, list[str]]:
 
 def test_help_imports_no_sdk_and_no_pydantic() -> None:
     assert loaded_by("--help") == (0, [])
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_commands_help_imports_no_sdk(name: str) -> None:
+    """`model-import COMMAND --help` answers without the OCI SDK: a command module imports at its
+    top only what its parser needs, and its handler the rest when it runs."""
+    code, loaded = loaded_by(name, "--help")
+    assert code == 0 and "oci" not in loaded
 
 
 def test_findings_imports_no_sdk() -> None:
