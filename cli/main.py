@@ -39,8 +39,8 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        """A usage error is one line naming the command, and where its usage is, exit 2."""
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -162,7 +162,8 @@ def parser_for(command: str | None) -> argparse.ArgumentParser:
 
 def _parser_of(modules: Iterable[str]) -> argparse.ArgumentParser:
     parser = _top_parser()
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # prog: a command's usage reads `model-import status [...]`, not the top usage line before it.
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog=PROG)
     common = common_options()
     for module in modules:
         importlib.import_module(module).register(subparsers, common)
@@ -174,10 +175,19 @@ def _parser_of(modules: Iterable[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)command `args` ran, e.g. `local up`; `parser` itself without one."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = getattr(args, action.dest, None)
+            if chosen in action.choices:
+                return _command_parser(action.choices[chosen], args)
+    return parser
+
+
 def _unknown_command(word: str) -> int:
     near = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
     hint = f"did you mean `{PROG} {near[0]}`?" if near else f"`{PROG} --help` lists the commands"
-    print(f"usage: {PROG} [options] COMMAND ...", file=sys.stderr)
     print(f"{PROG}: error: unknown command {word!r}; {hint}", file=sys.stderr)
     return 2
 
@@ -188,7 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is not None and command not in COMMANDS:
         return _unknown_command(command)
     parser = parser_for(command)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's parser says it, so the error names the command
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

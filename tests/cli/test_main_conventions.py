@@ -96,3 +96,39 @@ def test_console_script_runs() -> None:
         check=True,
     )
     assert len(json.loads(out.stdout)) > 30
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["inspect"],
+            "model-import inspect: error: the following arguments are required: SOURCE "
+            "(see model-import inspect --help)",
+        ),
+        (
+            ["delete", "chat", "--bogus"],
+            "model-import delete: error: unrecognized arguments: --bogus (see model-import delete --help)",
+        ),
+        (
+            ["local", "up", "--bogus"],
+            "model-import local up: error: unrecognized arguments: --bogus "
+            "(see model-import local up --help)",
+        ),
+        (["stauts"], "model-import: error: unknown command 'stauts'; did you mean `model-import status`?"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_command(
+    argv: list[str], line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    assert code == 2 and capsys.readouterr().err == line + "\n"
+
+
+def test_a_commands_usage_names_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    assert capsys.readouterr().out.startswith("usage: model-import status [-h]")
