@@ -53,4 +53,6 @@ def test_unreachable_service_is_one_line(cli: Any, monkeypatch: pytest.MonkeyPat
     cli.handle.cloud.stop()
     res = cli("list")
     assert res.code == 1
-    assert res.err.startswith("error: cannot reach the service") and res.err.count("\n") == 1
+    # the local cloud is checked before the first SDK call (cli/local_check.py): named, with how to start it
+    assert res.err.startswith("error: the local cloud in ") and "does not answer" in res.err
+    assert "model-import local up" in res.err and res.err.count("\n") == 1
