@@ -74,6 +74,15 @@ def valid_name(name: str) -> bool:
     return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
 
 
+_DIGEST = re.compile(r"[0-9a-f]{12}")
+
+
+def import_id_of(name: str, import_id: str) -> bool:
+    """Whether `import_id` is an id of import `name`: `<name>-<12 hex>` (make_import_id)."""
+    head, dash, digest = import_id.rpartition("-")
+    return bool(dash) and head == name and bool(_DIGEST.fullmatch(digest))
+
+
 def classify(object_name: str) -> ObjectRef | None:
     """Map an object name of the watched bucket to (kind, import name), or None when it is none of ours.
 

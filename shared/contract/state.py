@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contract.manifest import Capability, ImportOptions
-from shared.contract.paths import SourceKind
+from shared.contract.paths import SourceKind, import_id_of, valid_name
 from shared.findings import Finding
 
 SCHEMA_VERSION = 1
@@ -142,6 +142,18 @@ class ImportState(BaseModel):
     teardown: TeardownRecord = Field(default_factory=TeardownRecord)
     endpoint_url: str | None = None
     smoke_test: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _import_id_belongs_to_name(self) -> ImportState:
+        """`import_id` is `<name>-<12 hex>` of this document's own name: the teardown trusts a
+        resource whose tags carry both, so an edited import_id (another import's) must not pass."""
+        if not valid_name(self.name):
+            raise ValueError(f"name {self.name!r} is not a valid import name")
+        if not import_id_of(self.name, self.import_id):
+            raise ValueError(
+                f"import_id {self.import_id!r} is not {self.name!r} followed by '-' and 12 hex digits"
+            )
+        return self
 
     @field_validator("options", mode="before")
     @classmethod

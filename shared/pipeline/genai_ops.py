@@ -23,7 +23,7 @@ from oci.generative_ai import models as gm
 
 from shared.contract import tags as tag_keys
 from shared.contract.manifest import Capability
-from shared.contract.paths import SourceKind
+from shared.contract.paths import SourceKind, import_id_of
 from shared.contract.state import ImportState, retry_token
 
 MANAGED_BY = tag_keys.MANAGED_BY_VALUE
@@ -379,6 +379,14 @@ class GenAiOps:
             return f"tagged {tag_keys.IMPORT_BUCKET}={bucket!r}, not this deployment's {self.deployment!r}"
         if res.import_id != import_id:
             return f"tagged {tag_keys.IMPORT_ID}={res.import_id!r}, not {import_id!r}"
+        # The name too: the state's import_id must be an id of the state's name, and the resource
+        # must be tagged with that name (an import_id copied into another import's state is refused).
+        name = import_id.rpartition("-")[0]
+        if not import_id_of(name, import_id) or res.tags.get(tag_keys.IMPORT_NAME) != name:
+            return (
+                f"tagged {tag_keys.IMPORT_NAME}={res.tags.get(tag_keys.IMPORT_NAME)!r}, "
+                f"not the name of import {import_id!r}"
+            )
         return None
 
     def owned(self, kind: Kind, resource_id: str, import_id: str) -> Resource | None:

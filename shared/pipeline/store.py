@@ -185,9 +185,12 @@ class StateStore:
             return None
         raw, etag = found
         try:
-            return ImportState.from_json(raw), etag
+            state = ImportState.from_json(raw)
         except (ValidationError, ValueError, RecursionError) as exc:
             raise StateUnreadable(obj, str(exc)[:1000], etag) from None
+        if state.name != name:  # an edited or copied document: its import_id names another import
+            raise StateUnreadable(obj, f"it names import {state.name!r}, not {name!r}", etag)
+        return state, etag
 
     def put(self, state: ImportState, etag: str | None) -> str:
         """Write `state` if its document still has `etag` (None: only if it does not exist yet).
