@@ -76,6 +76,15 @@ output "dynamic_group_matching_rule" {
 output "policy_statements" {
   description = "Every IAM statement the deployment needs, whether or not this module created the policies."
   value       = local.policy_statements
+
+  # The tenancy-wide guard lives here too: with create_policies = false the policy resources have
+  # count = 0 and their preconditions never run, but these statements still go to an
+  # administrator, who would paste "in tenancy" for a compartment variable given the tenancy OCID.
+  # An output's precondition is checked at every plan.
+  precondition {
+    condition     = var.allow_tenancy_wide_grants || length(local.tenancy_wide_compartments) == 0
+    error_message = "These compartment variables are the tenancy OCID, which would make the function's grants tenancy-wide: ${join(", ", local.tenancy_wide_compartments)}. Give a compartment OCID, or set allow_tenancy_wide_grants = true to deploy in the root compartment on purpose."
+  }
 }
 
 output "upload_instructions" {

@@ -39,3 +39,20 @@ def test_the_function_policy_refuses_tenancy_wide_grants_unless_chosen() -> None
     assert "var.allow_tenancy_wide_grants || length(local.tenancy_wide_compartments) == 0" in conditions
     assert module.variables["allow_tenancy_wide_grants"]["default"] is False
     assert load_dir(STACK_DIR).variables["allow_tenancy_wide_grants"]["default"] is False
+
+
+def test_the_guard_runs_even_when_the_module_creates_no_policy() -> None:
+    """With create_policies = false the policy has count = 0 and its precondition never runs, yet the
+    policy_statements output still renders "in tenancy" for an administrator to paste: the output
+    itself carries the guard (an output's precondition is evaluated at every plan)."""
+    module = load_dir(MODULE_DIR)
+    guard = "var.allow_tenancy_wide_grants || length(local.tenancy_wide_compartments) == 0"
+    output = module.outputs["policy_statements"]
+    assert "count" not in output and "for_each" not in output
+    conditions = [unwrap(p["condition"]) for p in output.get("precondition", [])]
+    assert guard in conditions
+    # and every other place that guards it is only a second line: a resource with count
+    policy = module.resource("oci_identity_policy", "function")
+    assert "create_policies" in str(policy["count"])
+    for name in ("local.policy_statements", "local.function_statements"):
+        assert name.split(".")[1] in module.locals  # what the output renders is what the guard covers
