@@ -8,7 +8,10 @@
 - the same for N imports uploaded at once (default 50).
 
 The local cloud runs in this process (its request handler is wrapped to count calls); the
-function runs in real fdk worker processes. Usage: `python -m bench.pipeline [--imports N]`.
+function runs in real fdk worker processes. Usage: `python -m bench.pipeline [--imports N]`, or
+`python -m bench.pipeline --cold-start-only 5` for the cold start alone (medians of 5 runs); run
+from another tree's root with `PYTHONPATH=<that tree>` to measure that tree (the fdk process
+inherits it).
 """
 
 from __future__ import annotations
@@ -240,14 +243,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--imports", type=int, default=50, help="imports uploaded at once (default 50)")
     parser.add_argument("--pool-size", type=int, default=4, help="function workers for the batch (default 4)")
+    parser.add_argument(
+        "--cold-start-only",
+        type=int,
+        metavar="RUNS",
+        help="only the cold start, RUNS times (each a fresh fdk process), with the medians",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         root = Path(tmp)
-        result = {
-            "cold_start": bench_cold_start(root / "cold"),
-            "one_import": bench_imports(root / "one", 1, 2),
-            "many_imports": bench_imports(root / "many", args.imports, args.pool_size),
-        }
+        if args.cold_start_only:
+            runs = [bench_cold_start(root / f"cold-{i}") for i in range(args.cold_start_only)]
+            result: dict[str, Any] = {"cold_start_runs": runs}
+            for key in ("first_answer_seconds", "warm_answer_seconds", "peak_rss_mib"):
+                values = [r[key] for r in runs if r[key] is not None]
+                result[f"median_{key}"] = round(statistics.median(values), 3) if values else None
+        else:
+            result = {
+                "cold_start": bench_cold_start(root / "cold"),
+                "one_import": bench_imports(root / "one", 1, 2),
+                "many_imports": bench_imports(root / "many", args.imports, args.pool_size),
+            }
     print(json.dumps(result, indent=2))
 
 
