@@ -36,6 +36,9 @@ from cli.formatting import (
 )
 from cli.output import CliError, print_json, print_table
 from cli.paging import all_items
+from shared.contract.tags import IMPORT_BUCKET as IMPORT_BUCKET_TAG
+from shared.contract.tags import KEPT as KEPT_TAG
+from shared.contract.tags import KEPT_VALUE
 
 if TYPE_CHECKING:  # the SDK loads when a command runs, never for its --help (cli/commands/__init__.py)
     from shared.pipeline.genai_ops import GenAiOps, Kind
@@ -76,7 +79,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "delete", parents=[common], help="delete an imported model (refused while served)"
     )
     p.add_argument("model", metavar="MODEL", help="OCID, display name or import name")
-    p.add_argument("--force", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--yes",
+        "--force",
+        dest="yes",
+        action="store_true",
+        help="do not ask for confirmation (needed without a terminal; --force is the older name)",
+    )
     p.add_argument("--wait", action="store_true", help="wait until it is DELETED")
     _add_wait_options(p)
     p.set_defaults(func=run_delete)
@@ -327,13 +336,20 @@ def run_move(args: argparse.Namespace) -> int:
     return 0
 
 
-def _confirm(question: str) -> bool:
-    from cli.confirm import ask
+def owning_import(model: Any) -> str | None:
+    """The import that owns `model`: the pipeline made it and no keep_model teardown let it go.
 
-    return bool(ask(question))  # the question on stderr: --json output stays clean
+    Deleting it behind the pipeline would leave its import DONE (status, cost, the AI-unit hold)
+    while the model is gone; `teardown NAME` ends the import and deletes what it made, in order."""
+    tags = model.freeform_tags or {}
+    if tags.get(MANAGED_BY_TAG) != MANAGED_BY_VALUE or tags.get(KEPT_TAG) == KEPT_VALUE:
+        return None
+    return tags.get(IMPORT_NAME_TAG) or None
 
 
 def run_delete(args: argparse.Namespace) -> int:
+    from cli.confirm import confirm
+
     ctx = CliContext(args)
     model = resolve_model(ctx, args.model)
     serving = endpoints_serving(ctx, model)
@@ -348,8 +364,20 @@ def run_delete(args: argparse.Namespace) -> int:
         raise CliError(
             f"{model.display_name} is served by {len(serving)} endpoint(s): {names}; run {way_out}"
         )
-    if not args.force and not _confirm(f"delete imported model {model.display_name} ({model.id})?"):
-        raise CliError("not deleted: pass --force to delete without a question", exit_code=2)
+    owner = owning_import(model)
+    if owner is not None:
+        bucket = (model.freeform_tags or {}).get(IMPORT_BUCKET_TAG)
+        where = f" --bucket {bucket}" if bucket else ""
+        raise CliError(
+            f"{model.display_name} belongs to import {owner}, which would still show it: run "
+            f"`model-import teardown {owner}{where}` (it ends the import and deletes what it made)"
+        )
+    confirm(
+        f"delete imported model {model.display_name} ({model.id})?",
+        yes=args.yes,
+        refusal=f"{model.display_name} not deleted: pass --yes to delete it without a question",
+        declined=f"{model.display_name} is left as it was",
+    )
     response = ctx.genai.delete_imported_model(model.id)
     work_request = response.headers.get("opc-work-request-id")
     state = "DELETING"
@@ -407,8 +435,15 @@ def run_teardown(args: argparse.Namespace) -> int:
     )
     if args.all:
         names = td.names()
-        if not args.dry_run and not args.yes and not _confirm(f"tear down {len(names)} imports?"):
-            raise CliError("--all tears down every import: add --yes to confirm", exit_code=2)
+        if not args.dry_run:
+            from cli.confirm import confirm
+
+            confirm(
+                f"tear down {len(names)} imports?",
+                yes=args.yes,
+                refusal="nothing torn down: --all tears down every import; pass --yes to confirm",
+                declined="every import is left as it was",
+            )
     else:
         names = [args.name]
     live = td.live()

@@ -125,23 +125,59 @@ def test_move_changes_the_compartment(cli: Any) -> None:
 
 def test_delete_refuses_while_served_and_names_the_way_out(cli: Any) -> None:
     d = cli.deploy("busy")
-    res = cli("delete", "busy", "--force")
+    res = cli("delete", "busy", "--yes")
     assert res.code == 1
     assert d.endpoint_id in res.err and "model-import teardown busy" in res.err
     assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
 
 
-def test_delete_of_an_unserved_model_waits_until_deleted(cli: Any) -> None:
-    d = cli.deploy("lonely", endpoint=False)
-    no_force = cli("delete", "lonely")  # stdin is not a terminal: no question, no deletion
-    assert no_force.code == 2 and "--force" in no_force.err
-    other = cli.deploy("lonely-too", endpoint=False)
-    table = cli("delete", "lonely-too", "--force")
-    assert table.code == 0 and table.out.strip() == f"deleting lonely-too ({other.model_id})"
-    res = cli("delete", "lonely", "--force", "--wait", "--poll", "0.05", "--json")
+class _Terminal:
+    """stdin of a person at a terminal who types `answer`."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def _kept(cli: Any, name: str) -> str:
+    """A model the pipeline made and a keep_model teardown let go: no import owns it any more."""
+    d = cli.deploy(name, endpoint=False)
+    assert cli("teardown", name, "--keep-model", "--yes", "--poll", "0.05").code == 0
+    return d.model_id
+
+
+def test_delete_of_an_unowned_model_asks_and_waits_until_deleted(cli: Any, monkeypatch: Any) -> None:
+    model_id = _kept(cli, "lonely")
+    refused = cli("delete", "lonely")  # stdin is not a terminal: no question, no deletion
+    assert refused.code == 2
+    assert refused.err == "error: lonely not deleted: pass --yes to delete it without a question\n"
+    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    declined = cli("delete", "lonely")  # answering no is no usage error: exit 1, the words of every question
+    assert declined.code == 1 and "delete imported model lonely" in declined.err
+    assert declined.err.endswith("error: you answered no: lonely is left as it was\n")
+    other = _kept(cli, "lonely-too")
+    table = cli("delete", "lonely-too", "--force")  # --force: the older name of --yes
+    assert table.code == 0 and table.out.strip() == f"deleting lonely-too ({other})"
+    res = cli("delete", "lonely", "--yes", "--wait", "--poll", "0.05", "--json")
     assert res.code == 0, res.err
     assert res.json()["lifecycle_state"] == "DELETED"
-    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "DELETED"
+    assert cli.genai.get_imported_model(model_id).data.lifecycle_state == "DELETED"
+
+
+def test_delete_refuses_a_model_its_import_owns_and_names_teardown(cli: Any) -> None:
+    """Deleting it would leave `status` showing the import DONE with its model gone."""
+    d = cli.deploy("emb-nd", endpoint=False)
+    res = cli("delete", "emb-nd", "--yes", "--wait", "--poll", "0.05")
+    assert res.code == 1
+    assert res.err.count("\n") == 1 and "belongs to import emb-nd" in res.err
+    assert f"`model-import teardown emb-nd --bucket {cli.bucket}`" in res.err
+    assert cli.genai.get_imported_model(d.model_id).data.lifecycle_state == "ACTIVE"
+    assert cli("status", "emb-nd", "--json").json()["stage"] == "DONE"
 
 
 def test_teardown_removes_endpoint_cluster_model_and_records_it(cli: Any) -> None:

@@ -238,7 +238,7 @@ def test_teardown_of_one_name_asks_as_delete_does(cli: Any, monkeypatch: pytest.
     )
     monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
     declined = cli("teardown", "asked", "--poll", "0.05")
-    assert declined.code == 2 and "tear down asked? [y/N]" in declined.err
+    assert declined.code == 1 and "tear down asked? [y/N]" in declined.err  # no is no usage error
     assert f"deletes endpoint {d.endpoint_id}" in declined.err and "you answered no" in declined.err
     assert cli.genai.get_dedicated_ai_cluster(d.cluster_id).data.lifecycle_state == "ACTIVE"
     monkeypatch.setattr("sys.stdin", _Terminal("y\n"))

@@ -86,7 +86,7 @@ def test_replacing_a_live_import_asks_on_a_terminal(
     make_live(cli, "ask")
     monkeypatch.setattr("sys.stdin", Terminal("n\n"))
     no = cli("upload", str(folder), "--no-deploy", "--no-progress")
-    assert no.code == 2 and "replace ask? [y/N]" in no.err
+    assert no.code == 1 and "replace ask? [y/N]" in no.err  # no is no usage error
     assert "you answered no" in no.err and "models/ask/import.json not written" in no.err
     assert "no price configured" in no.err  # said once, not "unknown"
     assert manifest_of(cli, "ask") == {}
