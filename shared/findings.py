@@ -343,6 +343,18 @@ _RULES: tuple[Rule, ...] = (
         "artifacts",
     ),
     Rule(
+        "SAFETENSORS_HEADERS_TOO_LARGE",
+        _E,
+        "The safetensors headers of the model hold more than any real model has: over 16 MB in one "
+        "header, 40 MB in all, or 400,000 tensors in all (the largest real checkpoints have about "
+        "280,000, ~16 MB of headers). Refused before they are kept, so the function stays within "
+        "its memory.",
+        "Check that the shards are the model's own and complete (not a folder of several models); "
+        "a model this large cannot be imported: import a smaller variant or a checkpoint with "
+        "fused experts.",
+        "artifacts",
+    ),
+    Rule(
         "TOKENIZER_MISSING",
         _E,
         "No tokenizer files (tokenizer.json, tokenizer.model or vocab files).",

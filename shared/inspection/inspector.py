@@ -7,6 +7,7 @@ here raises on bad input; every problem is a finding in the report.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from shared.inspection.capability import Signals, detect
 from shared.inspection.config import MAX_CONFIG_BYTES, MAX_METADATA_BYTES, read_json
 from shared.inspection.listed_models import Listing, identify
 from shared.inspection.report import InspectionReport, ListingReport, MemoryBreakdown
-from shared.inspection.safetensors import FP8_DTYPES, HeaderResult, read_headers
+from shared.inspection.safetensors import FP8_DTYPES, HeaderResult, TensorTable, read_headers
 from shared.inspection.shape_policy import choose_shape, prefer_published, usable_gib
 from shared.inspection.sizing import (
     HOPPER_QUANT,
@@ -182,12 +183,12 @@ def _weights_against_config(
     """Tensors and token ids against config.json, from the headers already read (all of them)."""
     if not headers or any(h.header is None for h in headers):
         return
-    tensors: dict[str, tuple[str, tuple[int, ...]]] = {}
-    parameters = 0
-    for h in headers:
-        assert h.header is not None
-        tensors.update(h.header.by_name)
-        parameters += h.header.parameters
+    tables = [h.header.by_name for h in headers if h.header is not None]
+    # one compact table of every tensor (about 8 bytes a tensor beyond its name), never a dict
+    tensors = TensorTable.merge(
+        [t if isinstance(t, TensorTable) else TensorTable.build(sorted(t.items())) for t in tables]
+    )
+    parameters = sum(h.header.parameters for h in headers if h.header is not None)
     state.findings += checks.check_tensors(config, tensors, parameters, generates)
     embedding = _embedding(tensors)
     if embedding is None:
@@ -228,7 +229,7 @@ def _read_head(
         return None
 
 
-def _embedding(tensors: dict[str, tuple[str, tuple[int, ...]]]) -> tuple[str, int] | None:
+def _embedding(tensors: Mapping[str, tuple[str, tuple[int, ...]]]) -> tuple[str, int] | None:
     """The language model's input embedding and its rows, as the headers give them."""
     names = [
         n
@@ -273,7 +274,7 @@ def _header_findings(headers: list[HeaderResult]) -> list[Finding]:
     out: list[Finding] = []
     for h in headers:
         if h.error:
-            out.append(finding("SAFETENSORS_HEADER_INVALID", h.entry.name, f"{h.entry.name}: {h.error}"))
+            out.append(finding(h.error_code, h.entry.name, f"{h.entry.name}: {h.error}"))
         elif h.source_error:
             e = h.source_error
             out.append(finding(e.code, h.entry.name, e.message, e.hint))
