@@ -100,9 +100,18 @@ class ImportOptions(BaseModel):
     @field_validator("freeform_tags")
     @classmethod
     def _tags_within_oci_limits(cls, tags: dict[str, str]) -> dict[str, str]:
-        reserved = RESERVED_KEYS & set(tags)
+        # Compared without case. OCI says free-form tag keys are case sensitive ("Understanding
+        # Free-form Tags": "Project" and "project" are distinct keys,
+        # https://docs.oracle.com/iaas/Content/Tagging/Concepts/understandingfreeformtags.htm), so
+        # `Import-Id` would be a key of its own to the pipeline's exact look-ups; but a person
+        # reading the console, or a tool matching keys without case, would take it for the
+        # pipeline's. Refusing every casing is safe whichever way OCI compares.
+        reserved = sorted(k for k in tags if k.casefold() in RESERVED_KEYS)
         if reserved:
-            raise ValueError(f"tag keys {sorted(reserved)} are reserved for the pipeline")
+            raise ValueError(
+                f"tag keys {reserved} are reserved for the pipeline (in any case: "
+                f"{', '.join(sorted(RESERVED_KEYS))}); choose another key"
+            )
         for key, value in tags.items():
             shown = key[:40].encode("unicode_escape").decode("ascii")
             if not 1 <= len(key) <= TAG_KEY_MAX_CHARS:

@@ -123,6 +123,15 @@ def test_every_pipeline_tag_key_is_reserved() -> None:
         assert key in info.value.findings[0].message
 
 
+@pytest.mark.parametrize("key", ["Import-Id", "IMPORT-BUCKET", "Managed-By", "kePt", "STEP", "Import-Name"])
+def test_pipeline_tag_keys_are_reserved_in_any_case(key: str) -> None:
+    with pytest.raises(DocumentError) as info:
+        parse_manifest(json.dumps({"freeform_tags": {key: "victim-123"}}).encode(), "m")
+    assert codes(info.value) == ["MANIFEST_INVALID"] and key in info.value.findings[0].message
+    with pytest.raises(DocumentError):
+        parse_request(json.dumps({"model_id": "o/m", "freeform_tags": {key: "x"}}).encode(), "r")
+
+
 @pytest.mark.parametrize("parse", [parse_manifest, parse_request])
 def test_deeply_nested_document_is_a_finding_not_a_crash(parse: object) -> None:
     raw = b"[" * 50000
