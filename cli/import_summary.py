@@ -51,10 +51,18 @@ def not_started_summary(n: NotStarted, *, now: datetime, stall: timedelta) -> di
 
 
 def _cluster_window(state: ImportState, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """When the hosting cluster started and (if it did) stopped costing money, from the history."""
+    """When the hosting cluster started and (if it did) stopped costing money, from the history.
+
+    Only this import's own entries count: a new upload of the same name carries the earlier
+    imports' history forward (functions/intake.py), and their PROVISIONING and TORN_DOWN would
+    date a live cluster from a torn-down one. The import began at `created_at`, its first entry."""
     started: datetime | None = None
     ended: datetime | None = None
+    begun = as_utc(state.created_at)
     for t in state.history:
+        at = as_utc(t.at)
+        if begun is not None and at is not None and at < begun:
+            continue
         if started is None and t.stage is Stage.PROVISIONING:
             started = as_utc(t.at)
         elif started is not None and t.stage in (Stage.TORN_DOWN, Stage.REJECTED):

@@ -127,3 +127,31 @@ def test_watch_of_every_import_ends_when_all_have_ended(cli: Any) -> None:
     cli.put_state("running", Stage.IMPORTING)
     slow = cli("status", "--watch", "--interval", "0.05", "--timeout", "0.3")
     assert slow.code == 1 and "still running after" in slow.err and "running IMPORTING" in slow.err
+
+
+def test_cost_of_a_replaced_import_counts_only_its_own_history(cli: Any) -> None:
+    """A new upload carries the earlier import's history forward: its PROVISIONING and TORN_DOWN
+    must not make the new import's live cluster look stopped (PER HOUR '-', SO FAR frozen)."""
+    now = utcnow()
+    cli.deploy("again")
+    earlier = [
+        Transition(at=now - timedelta(hours=5), stage=Stage.VALIDATING),
+        Transition(at=now - timedelta(hours=5), stage=Stage.PROVISIONING),
+        Transition(at=now - timedelta(hours=4), stage=Stage.DONE),
+        Transition(at=now - timedelta(hours=3, minutes=30), stage=Stage.TEARING_DOWN),
+        Transition(at=now - timedelta(hours=3), stage=Stage.TORN_DOWN),
+    ]
+    this = [
+        Transition(at=now - timedelta(hours=1, minutes=5), stage=Stage.VALIDATING),
+        Transition(at=now - timedelta(hours=1), stage=Stage.PROVISIONING),
+        Transition(at=now - timedelta(minutes=30), stage=Stage.DONE),
+    ]
+    state, etag = cli.store.get("again")
+    update = {"history": earlier + this, "created_at": now - timedelta(hours=1, minutes=5)}
+    cli.store.put(state.model_copy(update=update), etag)
+
+    doc = cli("status", "again", "--price", "10", "--json").json()
+    assert doc["cluster_live"] is True and doc["cost_per_hour"] == 17.7
+    assert 17.6 < doc["cost_so_far"] < 17.9  # 1 h at 17.70, not the earlier import's 1 h 5 min window
+    row = next(line for line in cli("status", "--price", "10").out.splitlines() if line.startswith("again"))
+    assert "17.70" in row
