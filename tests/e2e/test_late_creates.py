@@ -166,3 +166,35 @@ def test_every_event_three_times_and_slow_deletes_the_notice_says_the_whole_tear
     delivered = p.cloud.deliveries()
     assert len(delivered) >= 3 * len({d["event_id"] for d in delivered}) - 3  # every event thrice
     assert_no_sweep_acted(p)
+
+
+def test_a_cluster_create_returning_after_the_teardown_is_deleted_and_told(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """No replacement this time: the manifest is deleted while the create is held. The import is
+    TORN_DOWN (saying a create is in flight, its units held); the late cluster brings it back to
+    TEARING_DOWN, and the second TORN_DOWN tells the subscribers what it deleted."""
+    p = quiet(make_pipeline)
+    hold = p.cloud.set_fault(
+        service="generativeai", method="POST", resource=PATHS[Kind.CLUSTER], hold=True, count=1
+    )
+    p.upload_model("m", "chat")
+    first = p.wait_stage("m", "PROVISIONING")
+    p.cloud.wait_held(hold)
+    p.delete(manifest_object("m"))
+    p.wait_stage("m", "TORN_DOWN")
+    told = p.cloud.wait_for(lambda: [m for m in p.messages() if "torn down" in m["title"]])
+    assert "Still in flight" in told[0]["body"] and "cluster create" in told[0]["body"]
+    assert first.import_id in holds(p)
+
+    p.cloud.release_fault(hold)
+    p.cloud.wait_passed(hold)
+    again = p.cloud.wait_for(lambda: [m for m in p.messages() if "again" in m["title"]], timeout=30)
+    p.idle()
+    clusters = tagged(p, Kind.CLUSTER, first.import_id)
+    assert len(clusters) == 1 and clusters[0].lifecycle_state == "DELETED"
+    assert f"deleted cluster {clusters[0].id}" in again[0]["body"]
+    assert "Its AI units are released" in again[0]["body"]
+    final = p.state("m")
+    assert final is not None and final.stage is Stage.TORN_DOWN and final.teardown.rounds == 2
+    assert holds(p) == {}
+    assert not state_object_exists(p, create_object(f"{first.import_id}.cluster"))
+    assert_no_sweep_acted(p)
