@@ -72,3 +72,20 @@ def test_only_state_documents_classify_in_the_state_bucket(object_name: str) -> 
     ref = classify_state("state/tiny.json")
     assert ref is not None and (ref.kind, ref.name) == (ObjectKind.STATE, "tiny")
     assert model_prefix("m1") == "models/m1/"
+
+
+def test_orphan_records_are_told_apart_from_state_documents() -> None:
+    from shared.contract.paths import classify_orphan, orphan_object
+
+    name = orphan_object("tiny-chat-0123456789ab.cluster")
+    assert name == "state/_orphan.tiny-chat-0123456789ab.cluster.json"
+    ref = classify_orphan(name)
+    assert ref is not None and ref.kind is ObjectKind.ORPHAN and ref.name == "tiny-chat-0123456789ab.cluster"
+    assert classify_state(name) is None  # "_" starts no import name: never a state document
+    assert classify_orphan(state_object("tiny-chat")) is None
+    for bad in (
+        "state/_orphan.tiny.cluster.json",
+        "state/_orphan.x-0123456789ab.bucket.json",
+        "state/_orphan.a/b-0123456789ab.cluster.json",
+    ):
+        assert classify_orphan(bad) is None
