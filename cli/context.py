@@ -2,9 +2,12 @@
 
 Defaults come, in order, from the command line, the environment (the OCI CLI variables and
 the function's settings names: `BUCKET_NAME`, `NAMESPACE`, `COMPARTMENT_ID`,
-`AI_UNIT_PRICE_PER_HOUR`), then the local cloud's `localcloud.json` when
-`MODEL_IMPORT_LOCALCLOUD` points at one. A value that is still missing is a usage error
+`AI_UNIT_PRICE_PER_HOUR`, `MODEL_IMPORT_GENAI_REGION`), then the local cloud's `localcloud.json`
+when `MODEL_IMPORT_LOCALCLOUD` points at one. A value that is still missing is a usage error
 naming the option that supplies it.
+
+Generative AI clients (control plane, inference, limits) follow `--genai-region`; Object Storage
+stays in the home region (`--region`, the profile's), as the function's clients do (shared/clients.py).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class CliContext:
                 profile=getattr(self.args, "profile", None),
                 region=getattr(self.args, "region", None),
                 env=self.env,
+                genai_region=self._genai_region_given(),
             )
         except (OSError, ValueError) as exc:
             raise CliError(
@@ -59,7 +63,32 @@ class CliContext:
             from cli.local_check import ensure_running
 
             ensure_running(factory.local, self.env.get("MODEL_IMPORT_LOCALCLOUD", ""))
+            try:
+                factory.inference_base_url()  # the local cloud must serve the Generative AI region
+            except ValueError as exc:
+                raise CliError(f"--genai-region: {exc}", exit_code=2) from None
         return factory
+
+    def _genai_region_given(self) -> str | None:
+        """--genai-region, MODEL_IMPORT_GENAI_REGION, then the local cloud's Generative AI region
+        (read from localcloud.json); None: Generative AI is in the home region (--region)."""
+        value = getattr(self.args, "genai_region", None) or self.env.get("MODEL_IMPORT_GENAI_REGION")
+        if value:
+            return str(value).strip() or None
+        path = self.env.get("MODEL_IMPORT_LOCALCLOUD")
+        if not path:
+            return None
+        from shared.clients import LocalCloudInfo
+
+        try:
+            return LocalCloudInfo.load(path).genai_region
+        except (OSError, ValueError, TypeError):
+            return None  # the factory says what is wrong with the file
+
+    @property
+    def genai_region(self) -> str:
+        """The region every Generative AI client of this run talks to (control plane, inference, limits)."""
+        return self.factory.genai_region
 
     @cached_property
     def retry_strategy(self) -> Any:

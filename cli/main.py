@@ -1,7 +1,9 @@
 """Entry point of `model-import`.
 
 Options follow OCI CLI habits (`--profile`, `--config-file`, `--region`,
-`--compartment-id`, `--auth`, `--output table|json`, `--json`), before or after the command.
+`--compartment-id`, `--auth`, `--output table|json`, `--json`), before or after the command;
+`--genai-region` names Generative AI's region when it is not the bucket's (Object Storage stays
+in `--region`).
 Exit codes: 0 success, 1 rejected or failed, 2 usage error. Errors are one line with what to
 do; `--debug` adds the traceback.
 
@@ -87,6 +89,13 @@ def _add_global_options(p: argparse.ArgumentParser, *, defaults: bool) -> None:
         metavar="REGION",
         default=default(env.get("OCI_CLI_REGION")),
         help="region, e.g. us-chicago-1 (env OCI_CLI_REGION; default the profile's)",
+    )
+    g.add_argument(
+        "--genai-region",
+        metavar="REGION",
+        default=default(env.get("MODEL_IMPORT_GENAI_REGION")),
+        help="region of Generative AI when not the bucket's, as the function's REGION, e.g. eu-frankfurt-1 "
+        "(env MODEL_IMPORT_GENAI_REGION; default the local cloud's, else --region)",
     )
     g.add_argument(
         "--compartment-id",
@@ -223,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         from cli.errors import explain
 
-        known = explain(exc)
+        known = explain(exc, args)
         if known is not None:
             print(f"error: {known}", file=sys.stderr)
         else:

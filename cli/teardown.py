@@ -11,6 +11,9 @@ With a state document, the CLI does what the pipeline does, through the same sha
    When the pipeline has taken the import to TEARING_DOWN, the CLI first gives it a moment to
    finish (and notify) by itself.
 
+Before any of this, a state that records resources of which the Generative AI region finds none
+(likely the wrong region: cli/genai_region.py) stops the teardown with one line saying so.
+
 Only the import id the state names is torn down: earlier imports of the same name are the
 sweep's business (their kept models stay). Without a state document (lost), resources are found
 by tags, restricted to this bucket (`import-bucket`), so another stack's deployment of the same
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cli.genai_region import none_found, recorded
 from shared.contract import tags as tag_keys
 from shared.contract.state import ImportState, Stage, utcnow
 from shared.pipeline.control import cancel
@@ -151,6 +155,20 @@ class Teardown:
                 )
                 (plan.kept if kept else plan.targets).append(res)
         return plan
+
+    def unfound(self, plans: list[Plan], live: list[Resource]) -> list[Plan]:
+        """Plans whose state records resources of which Generative AI, in the region the ops talk
+        to, finds none: listed nowhere, 404 to each lookup. Likely the wrong region; tearing them
+        down would end the import as TORN_DOWN while its resources live on elsewhere."""
+        seen = [r.id for r in live]
+        return [
+            p
+            for p in plans
+            if p.state is not None
+            and not p.targets
+            and not p.kept
+            and none_found(self.ops, recorded(p.state), seen)
+        ]
 
     # --- doing --------------------------------------------------------------------------
     def run(self, plan: Plan) -> Result:

@@ -102,6 +102,14 @@ class LocalCloudInfo:
         extra = {k: v for k, v in doc.items() if k not in cls.__dataclass_fields__}
         return cls(**known, extra=extra)
 
+    @property
+    def genai_region(self) -> str:
+        """Generative AI's region: the one region `endpoints` lists besides the home one (a cloud
+        started with `CloudConfig(genai_region=...)`), else the home region."""
+        endpoints = self.extra.get("endpoints")
+        others = [r for r in endpoints if r != self.region] if isinstance(endpoints, dict) else []
+        return str(others[0]) if len(others) == 1 else self.region
+
 
 class ClientFactory:
     """Builds OCI SDK clients for one authentication context."""

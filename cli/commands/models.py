@@ -175,8 +175,8 @@ def resolve_model(ctx: CliContext, ref: str) -> Any:
     ]
     if not summaries:
         raise CliError(
-            f"no imported model named {ref!r} in compartment {ctx.compartment_id}; "
-            "see `model-import list`, or pass the OCID"
+            f"no imported model named {ref!r} in compartment {ctx.compartment_id} in {ctx.genai_region}; "
+            "see `model-import list`, or pass the OCID (and --genai-region if Generative AI is elsewhere)"
         )
     if len(summaries) > 1:
         ids = ", ".join(f"{m.id} ({m.lifecycle_state})" for m in summaries)
@@ -451,8 +451,9 @@ def run_teardown(args: argparse.Namespace) -> int:
     if not args.all and plans[0].state is None and not plans[0].targets and not plans[0].kept:
         raise CliError(
             f"nothing to tear down: no import and no managed resource of bucket {ctx.bucket} "
-            f"is named {args.name!r}"
+            f"is named {args.name!r} (Generative AI looked in {ctx.genai_region})"
         )
+    _check_region(ctx, td, plans, live, dry_run=args.dry_run)
     if not args.all and not args.dry_run:
         _confirm_teardown(plans[0], yes=args.yes)
     results = []
@@ -476,6 +477,28 @@ def run_teardown(args: argparse.Namespace) -> int:
             rows.append((d["name"], "nothing left", "", ""))
     print_table(["import", "action", "kind", "id"], rows)
     return 0
+
+
+def _check_region(ctx: CliContext, td: Any, plans: list[Any], live: list[Any], *, dry_run: bool) -> None:
+    """Refuse (warn with --dry-run) when a state records resources the Generative AI region finds
+    none of: tearing down would end the import while they bill on in another region."""
+    from cli.genai_region import records_words, wrong_region_line
+
+    unfound = td.unfound(plans, live)
+    if not unfound:
+        return
+    names = [p.name for p in unfound]
+    what = records_words(unfound[0].state) if len(unfound) == 1 else "resources"
+    way_out = f"`model-import cancel {names[0]}`" if len(names) == 1 else "`model-import cancel NAME`"
+    consequence = (
+        "the dry run shows nothing to delete"
+        if dry_run
+        else f"nothing was torn down (were they deleted some other way, {way_out} lets the pipeline finish)"
+    )
+    line = wrong_region_line(names, what, ctx.genai_region, consequence)
+    if not dry_run:
+        raise CliError(line)
+    print(f"warning: {line}", file=sys.stderr)
 
 
 def _confirm_teardown(plan: Any, *, yes: bool) -> None:

@@ -38,6 +38,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run_sweep)
 
 
+def _wrong_region(ctx: CliContext, store: Any, ops: Any) -> str | None:
+    """One line when the states record resources the Generative AI region finds none of."""
+    from cli.genai_region import none_found, recorded, states_line
+
+    holding = [s for s in store.list() if recorded(s)]
+    if not none_found(ops, [pair for s in holding for pair in recorded(s)]):
+        return None
+    return states_line(holding, ctx.genai_region, "the sweep left resources and AI-unit holds alone")
+
+
 def run_sweep(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `sweep --help` must not load the OCI SDK (cli/commands/__init__.py).
     import oci
@@ -50,12 +60,21 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     ctx = CliContext(args)
     store = store_of(ctx)
+    # Listing the managed resources tells orphans from imports: an identity that may not list
+    # (an uploader's) stops here with one line naming the operator's grant (cli/errors.py), not a
+    # report of the SDK's error followed by a `--fix` that could not fix anything.
+    ctx.genai.list_endpoints(compartment_id=ctx.compartment_id, limit=1)
 
-    ops = GenAiOps(ctx.genai, ctx.compartment_id, deployment=ctx.bucket)
-    ledger = Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket)
+    ops: GenAiOps | None = GenAiOps(ctx.genai, ctx.compartment_id, deployment=ctx.bucket)
+    ledger: Ledger | None = Ledger(ctx.object_storage, ctx.namespace, ctx.state_bucket)
+    region_line = _wrong_region(ctx, store, ops)
+    if region_line is not None:  # nothing listed is no orphan's proof, no hold's release
+        ops = ledger = None
     now = now_utc()
     stall = stall_after(ctx)
     report = sweep(store, now=now, stall_after=stall, ops=ops, ledger=ledger, dry_run=not args.fix)
+    if region_line is not None:
+        report.errors.insert(0, region_line)
     # What the pipeline's sweep cannot see: a manifest or request whose event was lost has no state.
     known = {ref.name for e in store.entries() if (ref := classify_state(e.name)) is not None}
     lost = [n for n in not_started(store, known) if not_started_summary(n, now=now, stall=stall)["stalled"]]
@@ -108,7 +127,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     rows += [("error", item) for item in errors]
     if rows:
         print_table(["action", "what"], rows)
-        if not args.fix:
+        if not args.fix and len(rows) > len(errors):  # something a fix would do, not only errors
             print("run `model-import sweep --fix` to do it", file=sys.stderr)
     else:
         print("nothing stalled, no orphans, no stale holds, no stale uploads")
