@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         from cli.errors import explain
 
-        known = explain(exc, args)
+        known = explain(exc)
         if known is not None:
             print(f"error: {known}", file=sys.stderr)
         else:
