@@ -25,17 +25,34 @@ _HINTS_BY_STATUS: dict[int, str] = {
 }
 
 
-def explain(exc: BaseException) -> str | None:
-    """One line for a failure we recognise, or None for a real surprise."""
+# Commands that write state documents or the ledger, or need the function's Generative AI grants
+# (docs/cli.md, "Who may run what"): an uploader's identity gets 404 NotAuthorizedOrNotFound.
+OPERATOR_ONLY = frozenset({"retry", "cancel", "teardown", "sweep"})
+_DENIED_CODES = frozenset(
+    {"NotAuthorizedOrNotFound", "NotAuthorized", "Forbidden", "NotAuthorizedOrResourceAlreadyExists"}
+)
+
+
+def explain(exc: BaseException, args: Any = None) -> str | None:
+    """One line for a failure we recognise, or None for a real surprise; `args` (the command's
+    parsed arguments) names the command and profile in the line."""
     # An SDK exception can only come from an SDK already loaded: a command that never used it
     # (`inspect FOLDER`, `findings`) must not pay its import to learn that.
     oci: Any = sys.modules.get("oci")
     if oci is None:
         return _plain_line(exc)
     if isinstance(exc, oci.exceptions.ServiceError):
+        command = getattr(args, "command", None)
+        if command in OPERATOR_ONLY and _denied(exc):
+            return service_error_line(exc, hint=_operator_hint(command, getattr(args, "profile", None)))
         return service_error_line(exc)
-    if isinstance(exc, oci.exceptions.ConfigFileNotFound | oci.exceptions.ProfileNotFound):
-        return f"{exc} — check --config-file/--profile (or OCI_CLI_CONFIG_FILE/OCI_CLI_PROFILE)"
+    if isinstance(exc, oci.exceptions.ConfigFileNotFound):
+        return _no_config_line(getattr(args, "config_file", None))
+    if isinstance(exc, oci.exceptions.ProfileNotFound):
+        return (
+            f"no profile {getattr(args, 'profile', None) or 'DEFAULT'} in the OCI config file — pass "
+            "--profile NAME (env OCI_CLI_PROFILE) or add it with `oci setup config`"
+        )
     if isinstance(exc, oci.exceptions.InvalidConfig | oci.exceptions.InvalidPrivateKey):
         return (
             f"invalid OCI configuration: {exc} — run `oci setup repair-file-permissions` or fix the profile"
@@ -43,6 +60,29 @@ def explain(exc: BaseException) -> str | None:
     if isinstance(exc, oci.exceptions.RequestException):
         return _unreachable(exc)
     return _plain_line(exc)
+
+
+def _denied(exc: Any) -> bool:
+    return int(exc.status) in (401, 403, 404) and str(exc.code) in _DENIED_CODES | {"NotAuthenticated"}
+
+
+def _operator_hint(command: str, profile: str | None) -> str:
+    who = f"profile {profile}" if profile else "this identity"
+    return (
+        f"`{command}` is operator-only (docs/cli.md, who may run what) and {who} lacks the grant: "
+        "run it with the operator's --profile"
+    )
+
+
+def _no_config_line(config_file: str | None) -> str:
+    """A missing OCI config file: which one, and the ways to have one (the SDK's text is 230 characters)."""
+    import os
+
+    path = config_file or os.environ.get("OCI_CLI_CONFIG_FILE") or "~/.oci/config"
+    return (
+        f"no OCI config file at {path} — create it with `oci setup config`, pass --config-file "
+        "(env OCI_CLI_CONFIG_FILE), or point MODEL_IMPORT_LOCALCLOUD at a local cloud's localcloud.json"
+    )
 
 
 def _plain_line(exc: BaseException) -> str | None:
@@ -55,9 +95,11 @@ def _unreachable(exc: BaseException) -> str:
     return f"cannot reach the service: {exc} — check the region, your network or that the local cloud runs"
 
 
-def service_error_line(exc: Any) -> str:
-    """One line for an `oci.exceptions.ServiceError`."""
-    hint = _HINTS_BY_CODE.get(str(exc.code)) or _HINTS_BY_STATUS.get(int(exc.status))
+def service_error_line(exc: Any, hint: str | None = None) -> str:
+    """One line for an `oci.exceptions.ServiceError`: status, code, operation, message, what to do
+    (`hint`, else one by code or status)."""
+    given = hint is not None
+    hint = hint or _HINTS_BY_CODE.get(str(exc.code)) or _HINTS_BY_STATUS.get(int(exc.status))
     if hint is None and int(exc.status) >= 500:
         hint = "the service failed; run again later"
     operation = f" on {exc.operation_name}" if exc.operation_name else ""
@@ -65,6 +107,7 @@ def service_error_line(exc: Any) -> str:
     line = f"{exc.status} {exc.code}{operation}: {message}"
     if (
         hint
+        and not given
         and int(exc.status) == 404
         and str(getattr(exc, "target_service", "")).startswith("generative_ai")
     ):

@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         from cli.errors import explain
 
-        known = explain(exc)
+        known = explain(exc, args)
         if known is not None:
             print(f"error: {known}", file=sys.stderr)
         else:

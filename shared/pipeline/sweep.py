@@ -39,6 +39,17 @@ from shared.pipeline.store import ConflictError, StateStore, StateUnreadable, he
 log = logs.get_logger("sweep")
 
 
+def one_line(exc: BaseException) -> str:
+    """A failure as one readable line: a service error as `status code on operation: message`,
+    never the SDK's dict of a dozen fields (the CLI prints these errors as they are)."""
+    status, code = getattr(exc, "status", None), getattr(exc, "code", None)
+    if status is not None and code is not None:
+        operation = getattr(exc, "operation_name", None)
+        message = " ".join(str(getattr(exc, "message", "") or "").split())
+        return f"{status} {code}{f' on {operation}' if operation else ''}: {message}"
+    return " ".join(str(exc).split())
+
+
 @dataclass
 class SweepReport:
     nudged: list[str] = field(default_factory=list)  # "name: reason"
@@ -195,17 +206,17 @@ def sweep(
                 for r in ops.list_managed(kind)
             ]
         except Exception as exc:
-            report.errors.append(f"listing resources: {exc}"[:500])
+            report.errors.append(f"listing resources: {one_line(exc)}"[:500])
     holds: dict[str, Hold] | None = None
     if ledger is not None:
         try:
             holds = ledger.holds()
         except Exception as exc:  # e.g. LedgerUnreadable: the other phases still run
-            report.errors.append(f"reading the ledger: {exc}"[:500])
+            report.errors.append(f"reading the ledger: {one_line(exc)}"[:500])
     try:
         loaded, unreadable = _cache.load(store)
     except Exception as exc:  # without the states nothing can be told apart from an orphan: stop
-        report.errors.append(f"reading the import states: {exc}"[:500])
+        report.errors.append(f"reading the import states: {one_line(exc)}"[:500])
         log.error("sweep stopped", extra=report.to_json_dict())
         return report
     by_id = {s.import_id: s for s, _ in loaded}
@@ -221,7 +232,7 @@ def sweep(
             except ConflictError:
                 pass  # it moved on its own meanwhile: not stalled
             except Exception as exc:
-                report.errors.append(f"nudging {state.name}: {exc}"[:500])
+                report.errors.append(f"nudging {state.name}: {one_line(exc)}"[:500])
 
     still_live: list[Resource] = []
     if ops is not None and managed is not None:
@@ -251,7 +262,7 @@ def sweep(
             except (ResourceBusy, NotOurs) as exc:
                 report.errors.append(str(exc))
             except Exception as exc:
-                report.errors.append(f"deleting {res.kind.value} {res.id}: {exc}"[:500])
+                report.errors.append(f"deleting {res.kind.value} {res.id}: {one_line(exc)}"[:500])
     # Without a resource listing we cannot tell which clusters live: then release nothing.
     if ledger is not None and holds is not None and (ops is None or managed is not None):
         with_cluster = {r.import_id for r in still_live if r.kind is Kind.CLUSTER}
@@ -268,7 +279,7 @@ def sweep(
                 if ledger.release(import_id):  # False: released meanwhile (by the teardown)
                     report.holds_released.append(import_id)
             except Exception as exc:
-                report.errors.append(f"releasing the hold of {import_id}: {exc}"[:500])
+                report.errors.append(f"releasing the hold of {import_id}: {one_line(exc)}"[:500])
     if report.nudged or report.orphans_deleted or report.holds_released or report.errors:
         log.info("sweep acted", extra=report.to_json_dict())
     return report
@@ -282,7 +293,7 @@ def creates_holding(store: StateStore, now: datetime, report: SweepReport) -> se
         pending = {p.import_id for p in creates.pending() if p.kind is Kind.CLUSTER and p.in_flight(now)}
         return pending | {o.import_id for o in creates.orphans() if o.kind is Kind.CLUSTER and not o.gone}
     except Exception as exc:
-        report.errors.append(f"reading the create records: {exc}"[:500])
+        report.errors.append(f"reading the create records: {one_line(exc)}"[:500])
         return None
 
 

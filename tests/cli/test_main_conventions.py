@@ -132,3 +132,27 @@ def test_a_commands_usage_names_the_command(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit):
         main(["status", "--help"])
     assert capsys.readouterr().out.startswith("usage: model-import status [-h]")
+
+
+def test_a_missing_oci_config_is_one_line_saying_how_to_set_it_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in ("MODEL_IMPORT_LOCALCLOUD", "OCI_CLI_CONFIG_FILE", "OCI_CLI_PROFILE", "OCI_CLI_AUTH"):
+        monkeypatch.delenv(key, raising=False)
+    missing = tmp_path / "no" / "config"
+    argv = [
+        "status",
+        "--config-file",
+        str(missing),
+        "--bucket",
+        "b",
+        "--state-bucket",
+        "s",
+        "--namespace",
+        "n",
+    ]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"error: no OCI config file at {missing} — create it with `oci setup config`, pass --config-file "
+        "(env OCI_CLI_CONFIG_FILE), or point MODEL_IMPORT_LOCALCLOUD at a local cloud's localcloud.json\n"
+    )
