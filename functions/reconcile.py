@@ -274,7 +274,8 @@ def start(
         too_large = False
     step = new_import(ctx, name, SourceDoc(kind, candidate, etag, modified), raw, previous, note)
     if too_large and step.state is not None:
-        big = finding("MANIFEST_TOO_LARGE", candidate, f"over {MAX_DOCUMENT_BYTES} bytes")
+        code = "REQUEST_TOO_LARGE" if kind is ObjectKind.REQUEST else "MANIFEST_TOO_LARGE"
+        big = finding(code, candidate, f"{candidate} is over the {MAX_DOCUMENT_BYTES}-byte cap")
         rejected = step.state.model_copy(
             update={"stage": Stage.REJECTED, "stage_deadline": None, "findings": [big]}
         )

@@ -42,15 +42,30 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "MANIFEST_UNKNOWN_KEY",
         _E,
-        "The manifest or request has a key the contract does not define.",
-        "Remove or rename the named key; keys are snake_case (see docs/contract.md).",
+        "The manifest has a key the contract does not define.",
+        "Remove or rename the named key in models/<name>/import.json; keys are snake_case "
+        "(see docs/contract.md).",
         "input",
     ),
     Rule(
         "MANIFEST_TOO_LARGE",
         _E,
-        "The manifest or request is larger than the size cap (64 KiB).",
+        "The manifest is larger than the size cap (64 KiB).",
         "Keep the manifest small: it holds options, not model files.",
+        "input",
+    ),
+    Rule(
+        "REQUEST_UNKNOWN_KEY",
+        _E,
+        "The Hugging Face request has a key the contract does not define.",
+        "Remove or rename the named key in requests/<name>.json; keys are snake_case (see docs/contract.md).",
+        "input",
+    ),
+    Rule(
+        "REQUEST_TOO_LARGE",
+        _E,
+        "The Hugging Face request is larger than the size cap (64 KiB).",
+        'Keep the request small: it names the model and options, e.g. {"model_id": "org/name"}.',
         "input",
     ),
     Rule(
@@ -499,7 +514,8 @@ _RULES: tuple[Rule, ...] = (
         "HF_TOKEN_MALFORMED",
         _E,
         "The Hugging Face token read from Vault cannot be sent as an HTTP header value "
-        "(a line break, a control character or non-ASCII text inside it).",
+        "(a line break, a control character or non-ASCII text inside it, or longer than any token: "
+        "over 1,024 characters).",
         "Store the bare token (one line, `hf_...`) as the secret's content; asking again will not help.",
         "huggingface",
     ),

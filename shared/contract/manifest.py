@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -97,6 +98,13 @@ class ImportOptions(BaseModel):
     def _plain_text(cls, value: str | None) -> str | None:
         return None if value is None else _plain(value)
 
+    @field_validator("display_name")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is blank; give a name, or leave display_name out to use the import's name")
+        return value
+
     @field_validator("freeform_tags")
     @classmethod
     def _tags_within_oci_limits(cls, tags: dict[str, str]) -> dict[str, str]:
@@ -168,46 +176,111 @@ class DocumentError(Exception):
 
 
 def parse_manifest(raw: bytes, subject: str) -> Manifest:
-    return _parse(Manifest, raw, subject, invalid_code="MANIFEST_INVALID")
+    return _parse(Manifest, raw, subject, "MANIFEST")
 
 
 def parse_request(raw: bytes, subject: str) -> HfRequest:
-    return _parse(HfRequest, raw, subject, invalid_code="REQUEST_INVALID")
+    return _parse(HfRequest, raw, subject, "REQUEST")
 
 
-def _parse(model: type[M], raw: bytes, subject: str, invalid_code: str) -> M:
+# Python refuses to turn a longer digit string into an int (sys.set_int_max_str_digits): such a
+# number is found before that happens and named with its field.
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+class _LongNumber:
+    """Stands in for an integer of more digits than Python converts, to find which field holds it."""
+
+    __slots__ = ()
+
+
+def _int(text: str) -> int | _LongNumber:
+    return _LongNumber() if len(text) - text.startswith("-") > _MAX_DIGITS else int(text)
+
+
+def _long_number_at(doc: Any, path: str = "") -> str | None:
+    if isinstance(doc, _LongNumber):
+        return path or "(document)"
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        found = _long_number_at(value, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _parse(model: type[M], raw: bytes, subject: str, kind: str) -> M:
+    """`kind` MANIFEST or REQUEST: the findings' codes are the document's own (REQUEST_TOO_LARGE...)."""
+    invalid_code = f"{kind}_INVALID"
+    what = "manifest" if kind == "MANIFEST" else "request"
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise DocumentError(
-            [finding("MANIFEST_TOO_LARGE", subject, f"{len(raw)} bytes, cap {MAX_DOCUMENT_BYTES}")]
+            [
+                finding(
+                    f"{kind}_TOO_LARGE",
+                    subject,
+                    f"{subject} is {len(raw)} bytes, over the {MAX_DOCUMENT_BYTES}-byte cap of a {what}",
+                )
+            ]
+        )
+    if not raw.strip():
+        # `{}` is the documented empty manifest; zero bytes (or only spaces) is what an upload
+        # cut short or a client that wrote nothing leaves. Importing with every default on it
+        # could start a deployment nobody asked for; refusing costs nothing: the complete upload
+        # is a new object version, which fires the rule again and starts its own import.
+        raise DocumentError(
+            [
+                finding(
+                    invalid_code,
+                    subject,
+                    f"{subject} is empty ({len(raw)} bytes): probably an interrupted upload; "
+                    "write it again, or write {} for every default",
+                )
+            ]
         )
     try:
-        doc: Any = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        doc: Any = json.loads(raw.decode("utf-8"), parse_int=_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError([finding(invalid_code, subject, f"not valid JSON: {exc}")]) from None
     except RecursionError:
         # json.loads recurses per nesting level: `[[[[...` under the size cap exhausts the stack
         raise DocumentError(
-            [finding(invalid_code, subject, "nested too deeply to be a manifest; upload a flat JSON object")]
+            [finding(invalid_code, subject, f"nested too deeply to be a {what}; upload a flat JSON object")]
         ) from None
     except ValueError as exc:
-        # Python's int-string limit (an integer of more than 4,300 digits) is not a JSONDecodeError
         raise DocumentError(
             [finding(invalid_code, subject, f"not a JSON document we accept: {str(exc)[:120]}")]
         ) from None
+    try:
+        long_number = _long_number_at(doc)
+    except RecursionError:
+        long_number = None
+    if long_number is not None:
+        raise DocumentError(
+            [
+                finding(
+                    invalid_code,
+                    f"{subject}: {long_number}",
+                    f"a number with more than {_MAX_DIGITS} digits in '{long_number}'; use a normal number",
+                )
+            ]
+        )
     if not isinstance(doc, dict):
         raise DocumentError([finding(invalid_code, subject, "must be a JSON object, e.g. {}")])
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
-        raise DocumentError(_findings_from(exc, subject, invalid_code)) from None
+        raise DocumentError(_findings_from(exc, subject, kind)) from None
 
 
-def _findings_from(exc: ValidationError, subject: str, invalid_code: str) -> list[Finding]:
+def _findings_from(exc: ValidationError, subject: str, kind: str) -> list[Finding]:
     out: list[Finding] = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(document)"
         if err["type"] == "extra_forbidden":
-            out.append(finding("MANIFEST_UNKNOWN_KEY", f"{subject}: {field}", f"unknown key '{field}'"))
+            out.append(
+                finding(f"{kind}_UNKNOWN_KEY", f"{subject}: {field}", f"unknown key '{field}' in {subject}")
+            )
         else:
-            out.append(finding(invalid_code, f"{subject}: {field}", f"'{field}': {err['msg']}"))
+            out.append(finding(f"{kind}_INVALID", f"{subject}: {field}", f"'{field}': {err['msg']}"))
     return out

@@ -57,6 +57,13 @@ def read_hf_token(secrets_client: Any, secret_id: str) -> str:
     return token
 
 
+# Longer than any token: Hub tokens are 37 characters (`hf_` and 34 letters). The limits further on
+# are the HTTP stacks' header sizes (8 KB is a common server default for all headers together) and
+# the Generative AI API's access token field (the local cloud enforces 4,096 characters, so a longer
+# token passed VALIDATING and failed at IMPORTING with OCI_API_ERROR). 1,024 stays under all of them.
+HF_TOKEN_MAX_CHARS = 1024
+
+
 def header_unsafe(token: str) -> str | None:
     """Why `token` cannot go in an `Authorization: Bearer` header, never quoting it; None if it can.
 
@@ -64,6 +71,11 @@ def header_unsafe(token: str) -> str | None:
     inside would end the header, and the HTTP library's refusal quotes the whole value. A
     token (Hub tokens are `hf_` and letters) has no reason to hold a space either.
     """
+    if len(token) > HF_TOKEN_MAX_CHARS:
+        return (
+            f"it is {len(token)} characters; a Hugging Face token is about 37 (hf_ and 34 letters), "
+            f"and more than {HF_TOKEN_MAX_CHARS} is refused"
+        )
     for i, ch in enumerate(token):
         if not 0x21 <= ord(ch) <= 0x7E:
             what = {"\n": "a line break", "\r": "a carriage return", " ": "a space", "\t": "a tab"}.get(

@@ -14,7 +14,7 @@ def codes(exc: DocumentError) -> list[str]:
 
 
 def test_empty_manifest_is_valid_with_safe_defaults() -> None:
-    for raw in (b"{}", b"", b"  \n"):
+    for raw in (b"{}", b" {} \n"):
         manifest = parse_manifest(raw, "models/x/import.json")
         assert manifest.deploy is True
         assert manifest.keep_on_delete is False and manifest.keep_model is False
@@ -110,8 +110,59 @@ def test_request_takes_manifest_options_and_rejects_unknown() -> None:
     assert req.deploy is False and req.keep_model is True
     with pytest.raises(DocumentError) as info:
         parse_request(b'{"model_id": "org/m", "token": "hf_secret"}', "r")
-    assert codes(info.value) == ["MANIFEST_UNKNOWN_KEY"]
+    assert codes(info.value) == ["REQUEST_UNKNOWN_KEY"]
     assert "hf_secret" not in str(info.value)
+
+
+def test_a_request_is_reported_in_its_own_words() -> None:
+    """Before: a request got MANIFEST_UNKNOWN_KEY and MANIFEST_TOO_LARGE ("Keep the manifest small")."""
+    from shared.findings import CATALOGUE
+
+    with pytest.raises(DocumentError) as info:
+        parse_request(b'{"model_id": "org/m", "colour": "red"}', "requests/r.json")
+    (f,) = info.value.findings
+    assert f.code == "REQUEST_UNKNOWN_KEY" and "requests/r.json" in f.message
+    assert "manifest" not in (CATALOGUE[f.code].meaning + CATALOGUE[f.code].remedy).lower()
+    with pytest.raises(DocumentError) as info:
+        parse_request(b'{"model_id": "' + b"x" * 70_000 + b'"}', "requests/r.json")
+    (f,) = info.value.findings
+    assert f.code == "REQUEST_TOO_LARGE" and "requests/r.json" in f.message and "request" in f.message
+    assert "manifest" not in (CATALOGUE[f.code].meaning + CATALOGUE[f.code].remedy).lower()
+
+
+@pytest.mark.parametrize("raw", [b"", b"  \n"])
+def test_a_zero_byte_document_is_refused_as_an_interrupted_upload(raw: bytes) -> None:
+    for parse, code in ((parse_manifest, "MANIFEST_INVALID"), (parse_request, "REQUEST_INVALID")):
+        with pytest.raises(DocumentError) as info:
+            parse(raw, "models/x/import.json")
+        assert codes(info.value) == [code]
+        assert (
+            "interrupted upload" in info.value.findings[0].message and "{}" in info.value.findings[0].message
+        )
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u3000", " \t "])
+def test_a_blank_display_name_is_refused(name: str) -> None:
+    with pytest.raises(DocumentError) as info:
+        parse_manifest(json.dumps({"display_name": name}).encode(), "m")
+    assert codes(info.value) == ["MANIFEST_INVALID"]
+
+
+def test_a_number_too_long_for_python_is_named_with_its_field() -> None:
+    """Before: 'not a JSON document we accept: Exceeds the limit (4300 digits) ... use
+    sys.set_int_max_str_digits() to increase the limit', advice meant for programmers."""
+    for raw, field in (
+        (b'{"display_name": ' + b"7" * 4301 + b"}", "display_name"),
+        (b'{"freeform_tags": {"a": -' + b"7" * 5000 + b"}}", "freeform_tags.a"),
+        (b'{"deploy": [1, ' + b"9" * 4301 + b"]}", "deploy.1"),
+    ):
+        with pytest.raises(DocumentError) as info:
+            parse_manifest(raw, "models/x/import.json")
+        (f,) = info.value.findings
+        assert f.code == "MANIFEST_INVALID"
+        assert f"more than 4300 digits in '{field}'; use a normal number" in f.message
+        assert "sys." not in f.message and "set_int_max_str_digits" not in f.message
+    assert parse_manifest(b'{"description": "' + b"7" * 390 + b'"}', "m").description  # digits in text
 
 
 def test_every_pipeline_tag_key_is_reserved() -> None:
