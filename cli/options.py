@@ -4,8 +4,31 @@ from __future__ import annotations
 
 import argparse
 
+from shared.contract.paths import valid_name
+
 # Said once wherever a cost would show and no price is known (never "unknown/h").
 NO_PRICE = "no price configured (--price, AI_UNIT_PRICE_PER_HOUR or `model-import local up --price`)"
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a duration above 0 (`--interval 0` would poll without pause, -1 never)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+    return value
+
+
+def import_name(text: str) -> str:
+    """An argparse type: a valid import name, so a bad one is a usage error (exit 2) before any look-up."""
+    if not valid_name(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a valid import name: 1-63 of A-Z a-z 0-9 . _ -, starting with a letter or "
+            "digit, no '..'"
+        )
+    return text
 
 
 def add_bucket_options(parser: argparse.ArgumentParser) -> None:
@@ -42,10 +65,10 @@ def add_state_options(p: argparse.ArgumentParser, *, watch: bool = True) -> None
     if not watch:
         return
     p.add_argument(
-        "--interval", type=float, default=5.0, metavar="SECONDS", help="--watch: seconds between looks"
+        "--interval", type=seconds, default=5.0, metavar="SECONDS", help="--watch: seconds between looks"
     )
     p.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS", help="--watch: give up after this"
+        "--timeout", type=seconds, default=None, metavar="SECONDS", help="--watch: give up after this"
     )
 
 

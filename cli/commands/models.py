@@ -34,6 +34,7 @@ from cli.formatting import (
     sdk_dict,
     units,
 )
+from cli.options import import_name, seconds
 from cli.output import CliError, print_json, print_table
 from cli.paging import all_items
 from shared.contract.tags import IMPORT_BUCKET as IMPORT_BUCKET_TAG
@@ -99,7 +100,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "kept (--keep-model, or keep_model in the import's options). Works with or without the function "
         "running. Without a state document, the resources tagged with NAME and this bucket are deleted.",
     )
-    p.add_argument("name", metavar="NAME", nargs="?", help="import name")
+    p.add_argument("name", metavar="NAME", nargs="?", type=import_name, help="import name")
     p.add_argument("--all", action="store_true", help="every import this tool's pipeline manages")
     p.add_argument("--keep-model", action="store_true", help="keep the imported model")
     p.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
@@ -118,9 +119,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _add_wait_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--timeout", type=float, default=1800.0, metavar="SECONDS", help="give up waiting after this"
+        "--timeout", type=seconds, default=1800.0, metavar="SECONDS", help="give up waiting after this"
     )
-    p.add_argument("--poll", type=float, default=5.0, metavar="SECONDS", help="seconds between looks")
+    p.add_argument("--poll", type=seconds, default=5.0, metavar="SECONDS", help="seconds between looks")
 
 
 # --- shapes of the JSON output ----------------------------------------------------------------

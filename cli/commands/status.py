@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from cli.context import CliContext, add_price_option
-from cli.options import add_state_options
+from cli.options import add_state_options, import_name
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -20,7 +20,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="every import with its stage, cost and endpoint; one import in detail",
     )
-    p.add_argument("name", metavar="NAME", nargs="?", help="one import, shown in detail with its history")
+    p.add_argument(
+        "name",
+        metavar="NAME",
+        nargs="?",
+        type=import_name,
+        help="one import, shown in detail with its history",
+    )
     p.add_argument("--watch", action="store_true", help="follow until it ends (every import without NAME)")
     add_state_options(p)
     add_price_option(p)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.context import CliContext, add_price_option
 from cli.formatting import age, age_seconds, iso, now_utc
-from cli.options import add_state_options
+from cli.options import add_state_options, import_name
 from cli.output import CliError, print_json
 from shared.contract.state import ImportState, Stage
 from shared.pipeline.control import NotRetryable, cancel, retry
@@ -28,14 +28,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "retry", parents=[common], help="resume a failed or stalled import from its stage"
     )
-    p.add_argument("name", metavar="NAME", help="the import to resume")
+    p.add_argument("name", metavar="NAME", type=import_name, help="the import to resume")
     p.add_argument("--watch", action="store_true", help="follow it afterwards")
     add_state_options(p)
     add_price_option(p)
     p.set_defaults(func=run_retry)
 
     p = subparsers.add_parser("cancel", parents=[common], help="stop an import and tear down what it made")
-    p.add_argument("name", metavar="NAME", help="the import to stop")
+    p.add_argument("name", metavar="NAME", type=import_name, help="the import to stop")
     p.add_argument("--watch", action="store_true", help="follow the teardown")
     add_state_options(p)
     add_price_option(p)
@@ -76,7 +76,9 @@ def run_retry(args: argparse.Namespace) -> int:
                 f"{state.name} is {state.stage.value} and moving (updated {age(state.updated_at)} ago): "
                 "nothing to retry; `model-import status --watch` follows it",
             )
-        target = state.stage
+        if state.stage is Stage.TORN_DOWN:
+            raise CliError(torn_down_refusal(state))
+        target: Stage = state.stage
         if state.stage is Stage.FAILED and state.last_error:
             target = state.last_error.stage
         try:
@@ -117,6 +119,19 @@ def run_retry(args: argparse.Namespace) -> int:
     if args.watch:
         return watch(ctx, store, args.name)
     return 0
+
+
+def torn_down_refusal(state: ImportState) -> str:
+    """TORN_DOWN is the end of an import: the way out is a new one, from the same source."""
+    if state.source.model_id:
+        ref = state.source.model_id + (f"@{state.source.revision}" if state.source.revision else "")
+        again = f"model-import import-hf {ref} --name {state.name} --again"
+    else:
+        again = f"model-import upload FOLDER --name {state.name} --again"
+    return (
+        f"{state.name} is TORN_DOWN: what it made is deleted and a retry has nothing to resume; "
+        f"`{again}` starts a new import of it"
+    )
 
 
 def cancelled_refusal(state: ImportState) -> str:
