@@ -627,6 +627,14 @@ class LocalCloud:
         try:
             if service not in UNSIGNED_SERVICES:
                 self._authenticate(req, target)
+                if region != self._serving_region(service):
+                    # as a client configured for the wrong region finds: nothing there
+                    raise ServiceError(
+                        404,
+                        "NotAuthorizedOrNotFound",
+                        f"{service} of this cloud is served in {self._serving_region(service)}, "
+                        f"not at {region}'s endpoint: configure the client for that region",
+                    )
             if service != "admin":
                 decision = self.faults.decide(service, req.method, req.path)
                 if decision.hold is not None:
