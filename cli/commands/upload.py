@@ -179,14 +179,9 @@ def run_upload(args: argparse.Namespace) -> int:
     if args.parallel < 1 or args.part_size < 1:
         raise CliError("--parallel and --part-size must be at least 1", exit_code=2)
     name = pick_name(args.name, folder.resolve().name)
-    _validated(Manifest, manifest_options(args))
+    given = manifest_options(args)
+    _validated(Manifest, given)
     ctx = CliContext(args)
-    existing = existing_document(ctx, manifest_object(name))
-    options = merge_options(
-        existing, manifest_options(args), reset=args.reset_options, object_name=manifest_object(name)
-    )
-    _validated(Manifest, options)
-    body = (json.dumps(options, indent=1, sort_keys=True) + "\n").encode()
 
     leaving = links_leaving(folder)
     if leaving:
@@ -197,7 +192,21 @@ def run_upload(args: argparse.Namespace) -> int:
             "`huggingface-cli download ID --local-dir DIR` and upload DIR",
             file=sys.stderr,
         )
-    summary = skipped() if args.no_inspect else inspect_folder(folder, options, price=ctx.price)
+    # The folder first: a model the pipeline would refuse is refused without the OCI config or a
+    # cloud (the price comes from the options, the environment or localcloud.json).
+    first = None if args.no_inspect else inspect_folder(folder, given, price=ctx.price)
+    if first is not None and not first.ok and not args.force:
+        _report_inspection(first, args, refuse_word="upload")
+    existing = existing_document(ctx, manifest_object(name))
+    options = merge_options(existing, given, reset=args.reset_options, object_name=manifest_object(name))
+    _validated(Manifest, options)
+    body = (json.dumps(options, indent=1, sort_keys=True) + "\n").encode()
+    if first is None:
+        summary = skipped()
+    elif all(options.get(k) == given.get(k) for k in ("capability", "unit_shape")):
+        summary = first  # the kept options change nothing the inspection looks at
+    else:
+        summary = inspect_folder(folder, options, price=ctx.price)
     _report_inspection(summary, args, refuse_word="upload")
     files = _local_files(folder, name)
     if not files:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,3 +157,25 @@ def test_a_missing_oci_config_is_one_line_saying_how_to_set_it_up(
         f"error: no OCI config file at {missing} — create it with `oci setup config`, pass --config-file "
         "(env OCI_CLI_CONFIG_FILE), or point MODEL_IMPORT_LOCALCLOUD at a local cloud's localcloud.json\n"
     )
+
+
+def test_upload_refuses_a_rejected_folder_before_reading_the_oci_config(
+    tmp_path: Path,
+    tiny_model: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A local refusal needs no cloud: with no OCI config at all the folder's refusal is what shows."""
+    for key in ("MODEL_IMPORT_LOCALCLOUD", "OCI_CLI_CONFIG_FILE", "OCI_CLI_PROFILE", "OCI_CLI_AUTH"):
+        monkeypatch.delenv(key, raising=False)
+    folder = tiny_model("remote")
+    config = json.loads((folder / "config.json").read_text())
+    config["model_type"] = "custom"
+    config["auto_map"] = {"AutoConfig": "configuration_custom.CustomConfig"}
+    (folder / "config.json").write_text(json.dumps(config))
+    missing = str(tmp_path / "no" / "config")
+    argv = ["upload", str(folder), "--config-file", missing, "--bucket", "b", "--namespace", "n"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("error: the pipeline would reject this model (REMOTE_CODE)")
+    assert "config file" not in err
