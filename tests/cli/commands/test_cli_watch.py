@@ -51,7 +51,9 @@ def test_watch_shows_why_an_import_was_rejected(cli: Any) -> None:
             message="pickle weights can run code when loaded",
             hint="convert to safetensors",
         ),
-        Finding(code="MODEL_UNLISTED", severity=Severity.WARNING, subject="config.json", message="m", hint=""),
+        Finding(
+            code="MODEL_UNLISTED", severity=Severity.WARNING, subject="config.json", message="m", hint=""
+        ),
     ]
     history = [Transition(at=at(20), stage=Stage.VALIDATING), Transition(at=at(20, 3), stage=Stage.REJECTED)]
     cli.put_state("bad", Stage.REJECTED, history=history, findings=findings)
