@@ -105,9 +105,7 @@ def validate(state: ImportState, ctx: StageContext) -> Step:
     try:
         source = _source(state, ctx)
     except SecretUnavailable as exc:
-        return reject(
-            state, ctx, [finding(exc.code, "HF_TOKEN_SECRET_ID", str(exc))], "no token"
-        )
+        return reject(state, ctx, [finding(exc.code, "HF_TOKEN_SECRET_ID", str(exc))], "no token")
     report = inspect_artifacts(
         watch_transient(source),
         declared=state.options.capability,
