@@ -36,8 +36,8 @@ from shared.inspection.header_plan import HeaderPredictor, tensor_pattern
 from shared.inspection.sources.base import ArtifactSource, FileEntry, SourceError
 
 # What real models need, inside the function's 256 MB (a function container's baseline is
-# ~85 MB with the SDK loaded; the worst accepted input, 399k tensors in 40 MB of headers, peaks at
-# ~196 MB through the function: bench/memory.py --function).
+# ~85 MB with the SDK loaded; through the function, bench/memory.py --function: three 13.3 MB
+# headers of long names peak at ~209 MB, 399k tensors in 40 MB of headers at ~195 MB).
 # Real shard headers are small: a GLM-5 NVFP4 shard of 852 tensors has a 100,000-byte header
 # (huggingface/huggingface_hub issue 4602);
 # the largest real model, Kimi-K2 (~140k tensors, the 13.5 MB index of huggingface.js PR

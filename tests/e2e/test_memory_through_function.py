@@ -23,7 +23,9 @@ from shared.inspection import safetensors
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.memory import short_shard
 
-CLEARLY_UNDER = 225  # MB: the worst accepted input measures ~196 (bench/memory.py --function)
+CLEARLY_UNDER = (
+    225  # MB: these measure ~162 and ~195; the worst accepted case ~209 (bench/memory.py --function)
+)
 
 
 def _stage(pipeline: Pipeline, tmp: Path, name: str, tensors: int | None) -> None:
