@@ -144,8 +144,20 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "ARCHITECTURE_UNSUPPORTED",
         _E,
-        "The architecture is not one the OCI serving runtimes (vLLM, SGLang through OME) are known to serve.",
-        "Import a model of a supported family (docs/findings.md lists them) or convert it.",
+        "No engine can load the architecture: vLLM does not register it "
+        "(shared/data/vllm_architectures.json), transformers does not ship it (so vLLM's Transformers "
+        "backend cannot load it either) and no `auto_map` maps it to custom code.",
+        "Import a model of an architecture vLLM registers (shared/data/vllm_architectures.json lists "
+        "them), or re-save the weights as such an architecture.",
+        "artifacts",
+    ),
+    Rule(
+        "ARCHITECTURE_NO_FAMILY",
+        _W,
+        "vLLM loads the architecture (its registry, or its Transformers backend for a class transformers "
+        "ships), but the pre-flight has no family module for it: the weights are checked only for tensors "
+        "of another layout, and the parameter count is an approximation that never refuses.",
+        "Test the model on a dedicated AI cluster before production.",
         "artifacts",
     ),
     Rule(

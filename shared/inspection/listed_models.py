@@ -15,7 +15,9 @@ Pages the table covers (the rows are the pages' tables as recorded in the refere
 and `calibration-shapes*.csv`): Google Gemma, Mistral (with intfloat/e5-mistral-7b-instruct),
 Meta Llama (the six rows of `calibration-shapes-meta.csv`; the page may list more) and Z.ai
 GLM. Not covered (their tables were not retrieved): Alibaba Qwen, Microsoft Phi, OpenAI
-gpt-oss; a model of those families is "listing unknown", never "unlisted".
+gpt-oss; a model of those families is "listing unknown", never "unlisted". A family on none of
+OCI's pages (GPT-2, GPTBigCode, Falcon, GPT-NeoX, OPT, BERT, ...) is unlisted: OCI lists no model
+of it.
 
 Rows whose public config.json could not be found have no dimensions and identify nothing:
 Mistral-Medium-3.5-128B, GLM-5.2-FP8, Llama-3.2-11B-Vision-Instruct,
@@ -45,6 +47,22 @@ FAMILY_PAGES: dict[str, str] = {
     **dict.fromkeys(("glm4_moe", "glm_moe_dsa"), ZAI),
 }
 PAGES_COVERED = ("Google Gemma", "Mistral", "Meta Llama (six rows)", "Z.ai GLM")
+#: family pages OCI has whose tables were not retrieved: a model of these families is "listing
+#: unknown"; a family on none of OCI's pages (GPT-2, Falcon, OPT, BERT, ...) is unlisted
+UNCOVERED_PAGES: dict[str, str] = {
+    "qwen": "Alibaba Qwen",
+    "phi": "Microsoft Phi",
+    "gpt_oss": "OpenAI gpt-oss",
+}
+ALL_PAGES = (
+    "Alibaba Qwen",
+    "Google Gemma",
+    "Meta Llama",
+    "Microsoft Phi",
+    "Mistral",
+    "OpenAI gpt-oss",
+    "Z.ai GLM",
+)
 
 FINETUNE_PARAMETER_TOLERANCE = 0.10  # OCI: within ±10 % of the base model's parameter count
 
@@ -294,7 +312,7 @@ def identify(config: dict[str, Any] | None, parameters: int | None) -> Listing |
                 return _checked("listed", row, config, parameters)
             if row.dims[:6] == dims[:6]:  # same network, another vocabulary: a fine-tune with added tokens
                 return _checked("fine-tune", row, config, parameters)
-    if page is None:
+    if page is None and _uncovered(config):
         return Listing(
             "unknown",
             None,
@@ -302,12 +320,36 @@ def identify(config: dict[str, Any] | None, parameters: int | None) -> Listing |
             "listing unknown: OCI's page for this family is not in the table (it covers the "
             f"{', '.join(PAGES_COVERED)} pages)",
         )
+    if page is None:
+        model_type = _model_type(config) or "none"
+        return Listing(
+            "unlisted",
+            None,
+            None,
+            f"not among the models OCI lists: OCI has no imported-models page for model_type "
+            f"{model_type[:60]!r} (its pages: {', '.join(ALL_PAGES)})",
+        )
     return Listing(
         "unlisted",
         None,
         page,
         f"not among the models OCI lists on {page} (identified by architecture and dimensions)",
     )
+
+
+def _model_type(config: dict[str, Any]) -> str | None:
+    section, _ = text_section(config)
+    for raw in (config.get("model_type"), section.get("model_type")):
+        if isinstance(raw, str) and raw:
+            return raw
+    return None
+
+
+def _uncovered(config: dict[str, Any]) -> bool:
+    """The model's family has an OCI page the table does not cover (or no model_type says which)."""
+    section, _ = text_section(config)
+    types = [raw for raw in (section.get("model_type"), config.get("model_type")) if isinstance(raw, str)]
+    return not types or any(t.startswith(prefix) for t in types for prefix in UNCOVERED_PAGES)
 
 
 def _page(config: dict[str, Any]) -> str | None:

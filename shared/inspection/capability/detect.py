@@ -7,6 +7,8 @@ Signals, strongest first:
   embedding models such as gte-Qwen2 or Qwen3-Embedding are saved as `*ForCausalLM`;
 - a classification head: RERANK when it has one label (a cross-encoder scores a pair), none
   of the four capabilities otherwise;
+- for an architecture the family table does not know, the kinds vLLM registers it as
+  (capability/vllm_registry.py): text generation, multimodal, embedding, cross-encoder;
 - the architecture's suffix: `*ForCausalLM`/`*LMHeadModel`/`*ForConditionalGeneration` generate
   (TEXT_TO_TEXT), a bare `*Model` or `*ForTextEncoding` embeds (EMBEDDING).
 
@@ -25,6 +27,12 @@ from dataclasses import dataclass, field
 from shared.contract.manifest import Capability
 from shared.findings import Finding, finding
 from shared.inspection.capability.families import family_for_architecture, family_for_model_type
+from shared.inspection.capability.vllm_registry import (
+    KIND_CAPABILITY,
+    describe_kinds,
+    vllm_kinds,
+    vllm_version,
+)
 
 GENERATOR_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
 EMBEDDING_SUFFIXES = ("ForTextEncoding", "EmbeddingModel", "Model")
@@ -75,6 +83,9 @@ def candidates(s: Signals) -> tuple[set[Capability], set[Capability], str]:
         if vision and arch.endswith(GENERATOR_SUFFIXES):
             strong.add(_I)  # a multimodal embedder and a VLM look alike: let the declaration decide
         return strong, {_E, _R} | strong, "sentence-transformers files (modules.json)"
+    kinds = vllm_kinds(arch) if arch and family is None else ()
+    if kinds:
+        return _from_vllm_kinds(arch, kinds, vision)
     if arch.endswith(GENERATOR_SUFFIXES) and not (family and family.encoder):
         # Without sentence-transformers files or a classification head, a generator's weights
         # give neither embeddings (no pooling is defined) nor relevance scores (no score head).
@@ -93,6 +104,28 @@ def candidates(s: Signals) -> tuple[set[Capability], set[Capability], str]:
             return {_E}, {_E}, f"model_type {s.model_type} (encoder family)"
         return {_T}, {_T}, f"model_type {s.model_type} (decoder family)"
     return set(), set(), f"{arch or 'no architecture'} gives no capability"
+
+
+def _from_vllm_kinds(
+    arch: str, kinds: tuple[str, ...], vision: bool
+) -> tuple[set[Capability], set[Capability], str]:
+    """An architecture the family table does not know, by the kinds vLLM registers it as:
+    text generation -> TEXT_TO_TEXT, multimodal -> IMAGE_TEXT_TO_TEXT, embedding -> EMBEDDING,
+    cross-encoder -> RERANK. Several kinds make the others compatible, so a declaration picks
+    among them; a causal LM's pooling registrations (vLLM's automatic conversion) are not counted,
+    as for every `*ForCausalLM` (sentence-transformers files or a classification head, taken by
+    the rules above, are what make one an embedder or a reranker)."""
+    caps = {KIND_CAPABILITY[k] for k in kinds if k in KIND_CAPABILITY}
+    if arch.endswith(GENERATOR_SUFFIXES) and caps & {_T, _I}:
+        caps -= {_E, _R}
+    if vision and _T in caps:
+        caps = (caps - {_T}) | {_I}
+    reason = f"{arch}: vLLM {vllm_version()} registers it as a {describe_kinds(kinds)} model"
+    if _I in caps:
+        return {_I}, caps | {_T}, reason
+    if _T in caps:
+        return {_T}, caps, reason
+    return caps, set(caps), reason
 
 
 def detect(signals: Signals, declared: Capability | None, subject: str = "config.json") -> Detection:

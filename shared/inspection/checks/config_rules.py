@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from shared.findings import Finding, finding
-from shared.inspection.capability.families import (
-    family_for_architecture,
-    family_for_model_type,
-    supported_architectures,
-)
+from shared.inspection.capability.families import family_for_architecture, family_for_model_type
 from shared.inspection.capability.native import (
     is_native_architecture,
     is_native_model_type,
     transformers_version,
 )
+from shared.inspection.capability.vllm_registry import describe_kinds, vllm_kinds, vllm_version
 from shared.inspection.checks.config_types import check_config_types
 from shared.inspection.config import as_str_list
 
@@ -33,17 +30,7 @@ def check_config(config: dict[str, Any]) -> list[Finding]:
             )
         )
     elif archs:
-        unknown = [a for a in archs if family_for_architecture(a) is None]
-        if unknown:
-            shown = ", ".join(repr(a[:100]) for a in unknown[:3])
-            findings.append(
-                finding(
-                    "ARCHITECTURE_UNSUPPORTED",
-                    "config.json: architectures",
-                    f"architecture {shown} is not one the OCI serving runtimes are known to serve",
-                    f"Supported: {', '.join(supported_architectures())}.",
-                )
-            )
+        findings += check_architectures(config, archs)
     elif family_for_model_type(model_type) is None:
         findings.append(
             finding(
@@ -55,6 +42,59 @@ def check_config(config: dict[str, Any]) -> list[Finding]:
     findings += check_config_types(config)
     findings += check_remote_code(config, archs, model_type)
     return findings
+
+
+def check_architectures(config: dict[str, Any], archs: list[str]) -> list[Finding]:
+    """Refuse only an architecture no engine can load; warn where the project has no family module.
+
+    vLLM takes the first of `architectures` it can resolve: in its own registry (the table of
+    scripts/vllm_architectures.py), else through its Transformers backend for a class transformers
+    ships. An architecture the family table does not know but vLLM registers loads (GPT-2,
+    GPTBigCode, Falcon, Phi, Bloom, GPT-NeoX, OPT, ...): a warning that its weights are checked
+    only for foreign tensors and its parameter count never refuses. One neither engine path loads
+    is refused, unless `auto_map` maps it to custom code (check_remote_code decides then).
+    """
+    if any(family_for_architecture(a) is not None for a in archs):
+        return []
+    shown = ", ".join(a[:100] for a in archs[:3])
+    subject = "config.json: architectures"
+    registered = next((a for a in archs if vllm_kinds(a)), None)
+    caveat = (
+        "the project has no family module for it, so its weights are checked only for tensors of "
+        "another layout and its parameter count, an approximation, never refuses"
+    )
+    if registered is not None:
+        kinds = describe_kinds(vllm_kinds(registered))
+        return [
+            finding(
+                "ARCHITECTURE_NO_FAMILY",
+                subject,
+                f"{registered[:100]} is registered by vLLM {vllm_version()} as a {kinds} model; {caveat}",
+            )
+        ]
+    native = next((a for a in archs if is_native_architecture(a)), None)
+    if native is not None:
+        return [
+            finding(
+                "ARCHITECTURE_NO_FAMILY",
+                subject,
+                f"{native[:100]} is not registered by vLLM {vllm_version()} but is built into transformers "
+                f"{transformers_version()}: vLLM loads it through its Transformers backend only if that "
+                f"class supports it (test before production); {caveat}",
+            )
+        ]
+    auto_map = config.get("auto_map")
+    if isinstance(auto_map, dict) and auto_map:
+        return []  # custom code: REMOTE_CODE says what loading needs
+    return [
+        finding(
+            "ARCHITECTURE_UNSUPPORTED",
+            subject,
+            f"architecture {shown} is neither registered by vLLM {vllm_version()} nor built into "
+            f"transformers {transformers_version()} (whose classes vLLM loads through its Transformers "
+            "backend), and no auto_map maps it to custom code: vLLM and SGLang cannot load it",
+        )
+    ]
 
 
 def check_remote_code(config: dict[str, Any], archs: list[str], model_type: str | None) -> list[Finding]:

@@ -96,8 +96,28 @@ def method_of(config: dict[str, Any]) -> str | None:
     return raw.lower() if isinstance(raw, str) else "unknown"
 
 
+#: GPTQ/AWQ-style methods: the bit widths vLLM's loaders accept (gptq.py: 2, 3, 4, 8; awq.py: 4,
+#: awq_marlin.py TYPE_MAP: 4, 8, which vLLM picks for AWQ on the GPUs OCI offers) and the key
+#: they read the width from (`get_from_keys(config, ["bits"])`, AWQ also `w_bit`), which must
+#: be a JSON integer: `bits: "four"` fails `weight_bits not in [2, 3, 4, 8]`
+GROUPED_BITS: dict[str, tuple[tuple[str, ...], frozenset[int]]] = {
+    **dict.fromkeys(("gptq", "gptq_bitblas"), (("bits",), frozenset({2, 3, 4, 8}))),
+    "gptq_marlin": (("bits",), frozenset({4, 8})),
+    "awq": (("bits", "w_bit"), frozenset({4, 8})),
+    "awq_marlin": (("bits",), frozenset({4, 8})),
+}
+#: tensors a GPTQ/AWQ checkpoint stores for each quantized linear layer (vLLM's GPTQLinearMethod
+#: and AWQLinearMethod create exactly these parameters; a plain `.weight` has none to load into)
+PACKED_TENSORS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("gptq", "gptq_marlin", "gptq_bitblas"), ("qweight", "qzeros", "scales")),
+    **dict.fromkeys(("awq", "awq_marlin"), ("qweight", "qzeros", "scales")),
+}
+
+
 def check_quantization(config: dict[str, Any]) -> list[Finding]:
     method = method_of(config)
+    if method in GROUPED_BITS:
+        return _check_bits(method, quant_config(config) or {})
     if method is None or (method in METHODS and method != "hqq"):
         return []
     if method == "hqq":
@@ -116,6 +136,54 @@ def check_quantization(config: dict[str, Any]) -> list[Finding]:
             f"{why} (loaded: {', '.join(sorted(m for m in METHODS if m != 'hqq'))})",
         )
     ]
+
+
+def _check_bits(method: str, qc: dict[str, Any]) -> list[Finding]:
+    """The bit width (and group size) of a GPTQ/AWQ config as vLLM's `from_config` reads them."""
+    keys, allowed = GROUPED_BITS[method]
+    key = next((k for k in keys if k in qc), None)
+    widths = ", ".join(str(b) for b in sorted(allowed))
+    subject = f"config.json: quantization_config.{key or keys[0]}"
+    out: list[Finding] = []
+    if key is None:
+        out.append(
+            finding(
+                "CONFIG_INVALID",
+                subject,
+                f"quantization_config ({method}) has no `{keys[0]}`: vLLM's {method} loader reads the bit "
+                f"width from it and fails without it",
+            )
+        )
+    elif as_int(qc[key]) is None or not isinstance(qc[key], int):
+        value = qc[key]
+        out.append(
+            finding(
+                "CONFIG_INVALID",
+                subject,
+                f"quantization_config.{key} is {str(value)[:40]!r} (a {type(value).__name__}); vLLM's "
+                f"{method} loader needs an integer bit width ({widths})",
+            )
+        )
+    elif qc[key] not in allowed:
+        out.append(
+            finding(
+                "QUANTIZATION_UNSUPPORTED",
+                subject,
+                f"{method} with {qc[key]} bits: vLLM loads {method} with {widths} bits only",
+            )
+        )
+    group = qc.get("q_group_size", qc.get("group_size"))
+    if group is not None and (isinstance(group, bool) or not isinstance(group, int)):
+        name = "q_group_size" if "q_group_size" in qc else "group_size"
+        out.append(
+            finding(
+                "CONFIG_INVALID",
+                f"config.json: quantization_config.{name}",
+                f"quantization_config.{name} is {str(group)[:40]!r} (a {type(group).__name__}); vLLM's "
+                f"{method} loader needs an integer group size (-1 for per-channel)",
+            )
+        )
+    return out
 
 
 def needs_hopper(config: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.findings import Finding, finding
-from shared.inspection.checks.quantization import method_of
+from shared.inspection.checks.quantization import PACKED_TENSORS, method_of
 from shared.inspection.config import as_str_list
 from shared.inspection.expected import Decoder, Expected, FamilyTensors, OneOf, Shape, Tensor, family_tensors
 from shared.inspection.sizing import TextDims, estimate_parameters, has_vision, num_labels, text_dims
@@ -77,6 +77,9 @@ def check_tensors(
     foreign = _foreign(tensors)
     if foreign:
         return foreign  # another layout explains every other mismatch
+    packed = _packed(config, tensors)
+    if packed:
+        return packed  # weights that are not what quantization_config says explain the rest
     dims = text_dims(config)
     if dims is None or not tensors:
         return []
@@ -117,6 +120,40 @@ def _foreign(tensors: Tensors) -> list[Finding]:
                 )
             )
     return out
+
+
+def _packed(config: dict[str, Any], tensors: Tensors) -> list[Finding]:
+    """A GPTQ/AWQ config needs its packed tensors: vLLM's GPTQ/AWQ linear methods create
+    `qweight`, `qzeros` and `scales` for every quantized layer and have no parameter a plain
+    `.weight` loads into (the model's `load_weights` fails on the first one). Only the absence of
+    every `qweight` is refused: vLLM does not check that each parameter of a quantized model was
+    loaded, so a missing `qzeros` is not a load failure."""
+    method = method_of(config)
+    parts = PACKED_TENSORS.get(method or "")
+    if parts is None or not tensors:
+        return []
+    wanted = ", ".join(f"<layer>.{p}" for p in parts)
+    if not any(n.endswith("." + parts[0]) for n in tensors):
+        plain = next(
+            (
+                n
+                for n, (_, shape) in tensors.items()
+                if ".0." in n and n.endswith(".weight") and len(shape) == 2
+            ),
+            None,
+        )
+        found = f"; the weights hold plain float tensors such as {plain[:200]}" if plain else ""
+        return [
+            finding(
+                "WEIGHTS_TENSOR_MISSING",
+                f"*.{parts[0]}",
+                f"quantization_config says {method}, but no tensor is quantized: vLLM's {method} loader "
+                f"expects {wanted} for every quantized linear layer{found}",
+                "Upload the quantized shards the config was written with, or remove quantization_config "
+                "from config.json if the weights are not quantized.",
+            )
+        ]
+    return []
 
 
 def _text_prefix(tensors: Tensors, module: FamilyTensors) -> str | None:
