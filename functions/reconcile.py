@@ -283,6 +283,11 @@ def start(
     return step
 
 
+# The stage whose work runs inside the function (reading headers, tokenizer files, a Hub listing)
+# rather than waiting on a work request or a listing: the one that can stop a worker without raising.
+UNPOLLED_STAGES = frozenset({Stage.VALIDATING})
+
+
 def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
     """Run the stage's handler; an error either waits for the next delivery or, past the deadline, fails.
 
@@ -293,6 +298,17 @@ def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
     if handler is None:
         return settle(state, ctx)
     logs.bind(stage=state.stage.value, attempt=state.attempt)
+    if state.stage in UNPOLLED_STAGES and deadline_passed(state, ctx):
+        # No invocation finished this stage in time and none raised: the worker was stopped
+        # (OCI ends a function over its memory or its timeout without an exception here). Running
+        # it again could stop this worker too, so the deadline ends it before the work starts.
+        return fail(
+            state,
+            ctx,
+            "STAGE_DEADLINE_EXCEEDED",
+            f"{state.stage.value} did not finish before its deadline {state.stage_deadline}: an "
+            "invocation may have been stopped over the function's memory or time limit",
+        )
     try:
         return handler(state, ctx)
     except oci.exceptions.ServiceError as exc:

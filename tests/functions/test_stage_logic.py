@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pipeline_states import make_state
@@ -153,3 +154,29 @@ def test_a_cluster_the_ledger_cannot_count_is_never_created(ctx: StageContext) -
     step = provision_cluster(state, ctx)  # fails before any client is touched
     assert step.state is not None and step.state.last_error is not None
     assert step.state.last_error.code == "SHAPE_UNKNOWN" and step.created == []
+
+
+def test_validation_past_its_deadline_fails_before_running_again(
+    ctx: StageContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker stopped over its memory raises nothing, so only the deadline can end the import;
+    # the stage must not run again (it could stop this worker too) and the import must not hang.
+    from functions import reconcile
+
+    ran: list[Stage] = []
+
+    def record(state: Any, ctx: Any) -> Any:
+        ran.append(state.stage)
+        return keep_waiting(state, ctx, "the headers")
+
+    monkeypatch.setitem(reconcile.STAGES, Stage.VALIDATING, record)
+    late = make_state(stage=Stage.VALIDATING).model_copy(
+        update={"stage_deadline": NOW - timedelta(minutes=1)}
+    )
+    step = reconcile.step_stage(late, ctx)
+    assert ran == []
+    assert step is not None and step.state is not None and step.state.stage is Stage.FAILED
+    assert step.state.last_error is not None and step.state.last_error.code == "STAGE_DEADLINE_EXCEEDED"
+    on_time = late.model_copy(update={"stage_deadline": NOW + timedelta(minutes=1)})
+    reconcile.step_stage(on_time, ctx)
+    assert ran == [Stage.VALIDATING]
