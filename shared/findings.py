@@ -337,13 +337,6 @@ _RULES: tuple[Rule, ...] = (
         "artifacts",
     ),
     Rule(
-        "INDEX_SHARD_MISSING",
-        _E,
-        "A shard listed in model.safetensors.index.json is not present.",
-        "Upload the named shard; the upload may have been interrupted.",
-        "artifacts",
-    ),
-    Rule(
         "INDEX_ABSENT",
         _W,
         "Several .safetensors shards and no model.safetensors.index.json. vLLM and SGLang load every "
@@ -351,6 +344,13 @@ _RULES: tuple[Rule, ...] = (
         "is counted; transformers' from_pretrained needs the index to find the shards.",
         "Nothing to do for serving; to load the folder with transformers too, re-save it with "
         "`save_pretrained()` or upload the index saved with these shards.",
+        "artifacts",
+    ),
+    Rule(
+        "INDEX_SHARD_MISSING",
+        _E,
+        "A shard listed in model.safetensors.index.json is not present.",
+        "Upload the named shard; the upload may have been interrupted.",
         "artifacts",
     ),
     Rule(
