@@ -112,3 +112,11 @@ class Pipeline:
 
     def messages(self) -> list[dict[str, Any]]:
         return self.cloud.messages(self.cloud.info.topic_id)  # type: ignore[no-any-return]
+
+    def wait_messages(self, count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """The messages once at least `count` are published: a stage is written before its notice
+        is published (in the same invocation), so a stage seen is no message sent yet."""
+        found: list[dict[str, Any]] = self.cloud.wait_for(
+            lambda: len(m := self.messages()) >= count and m, timeout=timeout
+        )
+        return found

@@ -93,7 +93,7 @@ def test_a_refused_inference_call_is_not_tested_and_the_deployment_stays(pipelin
 def test_the_notified_call_runs_as_pasted_with_only_the_oci_sdk(pipeline: Pipeline, tmp_path: Path) -> None:
     pipeline.upload_model("pasted", "chat")
     assert pipeline.wait_stage("pasted", "DONE", "FAILED").stage is Stage.DONE
-    body = pipeline.messages()[0]["body"].split("\n")
+    body = pipeline.wait_messages()[0]["body"].split("\n")
     start = body.index("Call it (Python, with your OCI config):") + 1
     snippet = "\n".join(body[start : body.index("", start)])
     home = tmp_path / "home"
@@ -137,7 +137,9 @@ def test_generative_ai_in_another_region_than_the_bucket(make_pipeline) -> None:
     model = genai.get_imported_model(state.resources.imported_model_id).data
     assert model.data_source.region == "us-chicago-1"
     assert pipeline.cloud.env["REGION"] == "eu-frankfurt-1"
-    assert "/regions/eu-frankfurt-1" in pipeline.messages()[0]["body"]  # the call goes where the model is
+    assert (
+        "/regions/eu-frankfurt-1" in pipeline.wait_messages()[0]["body"]
+    )  # the call goes where the model is
 
 
 def test_a_shape_whose_limit_is_zero_is_refused_before_any_cluster(make_pipeline) -> None:  # type: ignore[no-untyped-def]
