@@ -5,9 +5,17 @@
 The answer is always JSON. A body that is not an object event of ours is answered 200
 with `"action": "ignored"` (retrying it would not help); an unexpected error raises, which
 the fdk turns into a 502, so the platform may deliver the event again; the sweep covers the
-rest. The sweep runs here too, at most once a minute per container, and in full when the
-body is empty: that is how a schedule (OCI Resource Scheduler, Terraform's
-`sweep_schedule_cron`) invokes the function.
+rest. The sweep runs here too, at most once a minute per container, and in full for any body
+that is not an OCI CloudEvent: that is how a schedule (OCI Resource Scheduler, Terraform's
+`sweep_schedule_cron`) invokes the function. No OCI page says what body Resource Scheduler
+sends when it starts a function, and a schedule may carry one (a `BODY` parameter whose value
+is any JSON: `oci.resource_scheduler.models.BodyParameter.value`, type `object`), so an empty
+body, a JSON object without `eventType`/`cloudEventsVersion` (`{}`) and any other JSON value
+all sweep (the sweep is idempotent). A JSON object that does carry `eventType` or
+`cloudEventsVersion` is an event: malformed, it is EVENT_MALFORMED, never a sweep. A body that
+is not JSON at all is EVENT_MALFORMED too: neither Events (its envelope is JSON) nor a schedule
+(its body value is JSON) sends one, and a full sweep (list calls over every state and resource)
+is not what a stray invocation should cost.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from fdk import response
 if __package__ in (None, ""):  # fdk loads this file by path: make the project importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from events.models import EventError, parse_event
+from events.models import MAX_EVENT_BYTES, EventError, parse_event
 from functions.misnamed import answer_misnamed
 from shared.contract.naming import misnamed_upload
 from shared.contract.paths import ObjectKind, classify, classify_orphan, classify_state
@@ -48,8 +56,8 @@ def answer(ctx: Any, doc: dict[str, Any], status: int = 200) -> response.Respons
 
 def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
     body = data.getvalue() if data is not None else b""
-    if not body.strip():
-        # A scheduled invocation (OCI Resource Scheduler invokes with an empty body): sweep now.
+    if is_schedule_body(body):
+        # A scheduled invocation (OCI Resource Scheduler, with no body or one of its own): sweep now.
         return answer(ctx, {"action": "swept", **sweep_now()})
     try:
         event = parse_event(body)
@@ -81,6 +89,23 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
                 # fdk answers 502 and the platform may deliver again; say why, on a line with our ids
                 log.exception("invocation failed")
                 raise
+
+
+def is_schedule_body(body: bytes) -> bool:
+    """Is this invocation a schedule's (sweep), not an event's? See the module doc for why.
+
+    Empty, or JSON that is not an object naming `eventType` or `cloudEventsVersion` (the two
+    keys every OCI Events envelope carries). Not JSON, or over the invoke size: not a schedule.
+    """
+    if not body.strip():
+        return True
+    if len(body) > MAX_EVENT_BYTES:
+        return False
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError too)
+        return False
+    return not (isinstance(doc, dict) and ("eventType" in doc or "cloudEventsVersion" in doc))
 
 
 def platform_deadline(ctx: Any) -> datetime | None:

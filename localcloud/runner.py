@@ -279,8 +279,9 @@ class FunctionRunner:
         )
         return self._submit(delivery, json.dumps(event).encode())
 
-    def invoke_scheduled(self) -> Future[Delivery]:
-        """An invocation by a resource schedule: an empty body (the function then sweeps)."""
+    def invoke_scheduled(self, body: bytes = b"") -> Future[Delivery]:
+        """An invocation by a resource schedule: an empty body, or the schedule's own (`{}`, ...);
+        the function sweeps on either (no OCI page says which Resource Scheduler sends)."""
         delivery = Delivery(
             delivery_id=uuid.uuid4().hex[:16],
             rule="schedule",
@@ -288,7 +289,7 @@ class FunctionRunner:
             event_type="schedule",
             resource_name=None,
         )
-        return self._submit(delivery, b"")
+        return self._submit(delivery, body)
 
     def _submit(self, delivery: Delivery, body: bytes) -> Future[Delivery]:
         with self._lock:

@@ -109,6 +109,9 @@ class CloudConfig:
     # The scheduled sweep, as OCI Resource Scheduler runs it (terraform/schedule.tf): the function
     # invoked with an empty body every this many seconds. None: no schedule.
     schedule_seconds: float | None = 300.0
+    # The body each scheduled invocation carries: none by default, or e.g. "{}" (a schedule's
+    # BODY parameter); the function sweeps on any body that is not an OCI CloudEvent.
+    schedule_body: str = ""
     # What one AI unit costs per hour on this cloud: the function's AI_UNIT_PRICE_PER_HOUR (unless
     # set otherwise) and, through localcloud.json, every CLI command's default --price.
     ai_unit_price: float | None = None
@@ -501,11 +504,11 @@ class LocalCloud:
         return self
 
     def _run_schedule(self) -> None:
-        """Invoke the function with an empty body on a fixed period, as a resource schedule does."""
+        """Invoke the function on a fixed period with `schedule_body`, as a resource schedule does."""
         period = float(self.config.schedule_seconds or 0)
         while not self._schedule_stop.wait(period):
             if self.runner is not None:
-                self.runner.invoke_scheduled()
+                self.runner.invoke_scheduled(self.config.schedule_body.encode())
 
     def stop(self) -> None:
         if self._stopped:

@@ -38,6 +38,18 @@ def test_lost_state_events_stall_nothing_the_schedule_moves_it_on(make_pipeline)
     assert len(pipeline.live(Kind.CLUSTER)) == 1
 
 
+def test_a_schedule_that_sends_a_body_sweeps_too(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A schedule's BODY parameter (`{}` here) still sweeps: no OCI page says what body it sends."""
+    pipeline = lossy(make_pipeline, schedule_body="{}")
+    pipeline.cloud.set_event_fault(resource="state/body.json", drop_rate=1.0, count=3)
+    pipeline.upload_model("body", "chat")
+    state = pipeline.wait_stage("body", "DONE", "FAILED", "REJECTED", timeout=120)
+    assert state.stage is Stage.DONE, state.last_error
+    answers = [json.loads(d["response"] or "{}") for d in scheduled(pipeline) if d["response"]]
+    assert answers and all(a.get("action") == "swept" for a in answers), answers
+    assert any(a.get("nudged") for a in answers), "the schedule never moved the stalled import"
+
+
 def test_a_lost_delete_is_found_and_the_deployment_torn_down(make_pipeline) -> None:  # type: ignore[no-untyped-def]
     pipeline = lossy(make_pipeline)
     pipeline.upload_model("lost-delete", "chat")
