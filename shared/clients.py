@@ -209,8 +209,14 @@ class ClientFactory:
     def generative_ai(self) -> oci.generative_ai.GenerativeAiClient:
         return self._make(oci.generative_ai.GenerativeAiClient, region=self.genai_region)
 
-    def inference(self) -> oci.generative_ai_inference.GenerativeAiInferenceClient:
-        return self._make(oci.generative_ai_inference.GenerativeAiInferenceClient, region=self.genai_region)
+    def inference(
+        self, timeout: float | tuple[float, float] | None = None
+    ) -> oci.generative_ai_inference.GenerativeAiInferenceClient:
+        """`timeout`: the client's (connect, read) seconds (the SDK's default: 10 s, 60 s)."""
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        return self._make(
+            oci.generative_ai_inference.GenerativeAiInferenceClient, region=self.genai_region, **kwargs
+        )
 
     def limits(self) -> oci.limits.LimitsClient:
         """The Limits API of the Generative AI region (limits are per region)."""

@@ -16,10 +16,17 @@ model (gpt-oss is on OCI's list) spends its tokens on reasoning and leaves `cont
 - RERANK: the SDK's `rerank_text`; a rank per document with a numeric score.
 
 Verdicts: PASSED; FAILED (a real protocol failure); NOT_TESTED (the inference call answered
-401/404, "not authorized or not found": the function may not call the endpoint, which says
-nothing about the deployment); UNANSWERED (throttled, 5xx, timed out or unreachable on every
-try within the time given: ask again later). Transient errors are retried with exponential
-backoff inside `budget_seconds`.
+401/404, "not authorized or not found", on every try for NOT_AUTHORIZED_RETRY_SECONDS: the
+function may not call the endpoint, which says nothing about the deployment); UNANSWERED
+(throttled, 5xx, timed out or unreachable on every try within the time given: ask again later).
+
+Time: `budget_seconds` bounds the whole test, every call included. Each HTTP call gets
+min(call_timeout, what is left of the budget) as its timeout (the OpenAI route's `requests`
+call, and an inference client built for that timeout for the SDK actions), and the SDK
+actions run with `oci.retry.NoneRetryStrategy()`: this loop is the only retry, with
+exponential backoff. A 401/404 is retried too, for NOT_AUTHORIZED_RETRY_SECONDS from the first
+one (within the budget): right after an endpoint turns ACTIVE, or while a new policy
+propagates, it may not last.
 """
 
 from __future__ import annotations
@@ -42,7 +49,14 @@ PROMPT = "Reply with one short sentence: what is the capital of France?"
 # counts, as the protocol is what is judged.
 MAX_TOKENS = 512
 CALL_TIMEOUT_SECONDS = 60.0
+# The most of one call's timeout spent connecting (the rest is the read timeout), so that
+# connecting and reading together stay within the call's share of the budget.
+CONNECT_TIMEOUT_SECONDS = 10.0
 NOT_AUTHORIZED = frozenset({401, 404})
+# How long a 401/404 on the inference call is asked again before the verdict is NOT_TESTED.
+NOT_AUTHORIZED_RETRY_SECONDS = 30.0
+# The SDK actions' own retry is off: this loop retries, within the budget.
+NO_RETRY = oci.retry.NoneRetryStrategy()
 
 
 class Verdict(StrEnum):
@@ -100,9 +114,34 @@ class SmokeTarget:
     compartment_id: str
     openai_base_url: str
     signer: Any
-    inference_client: Any
+    # An inference client whose timeout is the given (connect, read) seconds: built per call,
+    # so that no call outlives the budget (the SDK sets its timeout per client, not per call)
+    inference_client: Callable[[tuple[float, float]], Any]
     project_id: str | None = None
     call_timeout: float = CALL_TIMEOUT_SECONDS
+
+
+def call_timeouts(seconds: float) -> tuple[float, float]:
+    """(connect, read) timeouts that add up to `seconds` (> 0)."""
+    connect = min(CONNECT_TIMEOUT_SECONDS, seconds / 2)
+    return connect, seconds - connect
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One attempt's view: the target, and the time each of its HTTP calls may take."""
+
+    target: SmokeTarget
+    left: Callable[[], float]  # seconds left of the budget
+
+    def timeouts(self, route: str) -> tuple[float, float]:
+        seconds = min(self.target.call_timeout, self.left())
+        if seconds <= 0:
+            raise Transient(route, "no time left in the smoke test's budget for this call")
+        return call_timeouts(seconds)
+
+    def client(self, route: str) -> Any:
+        return self.target.inference_client(self.timeouts(route))
 
 
 def smoke_test(
@@ -111,22 +150,33 @@ def smoke_test(
     *,
     budget_seconds: float,
     first_delay: float = 1.0,
+    not_authorized_seconds: float = NOT_AUTHORIZED_RETRY_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> SmokeResult:
-    """Call the endpoint once; on a transient error, again after 1, 2, 4, ... x first_delay."""
+    """Call the endpoint once; on a transient error, again after 1, 2, 4, ... x first_delay.
+
+    Returns within `budget_seconds` (plus the time to build a client and classify an answer):
+    no call is given more than what is left, and no wait is started that would end past it.
+    """
     started = clock()
     deadline = started + max(0.0, budget_seconds)
     delay = max(first_delay, 0.01)
     attempts = 0
+    refused_since: float | None = None
     while True:
         attempts += 1
         try:
-            route, detail = _call(capability, target)
+            route, detail = _call(capability, _Call(target, lambda: deadline - clock()))
         except NotAuthorized as exc:
-            return SmokeResult(
-                Verdict.NOT_TESTED, exc.route, clock() - started, error=str(exc), attempts=attempts
-            )
+            refused_since = clock() if refused_since is None else refused_since
+            if clock() + delay >= min(deadline, refused_since + not_authorized_seconds):
+                return SmokeResult(
+                    Verdict.NOT_TESTED, exc.route, clock() - started, error=str(exc), attempts=attempts
+                )
+            sleep(delay)
+            delay = min(delay * 2, 30.0)
+            continue
         except Transient as exc:
             if clock() + delay >= deadline:
                 return SmokeResult(
@@ -142,20 +192,20 @@ def smoke_test(
         return SmokeResult(Verdict.PASSED, route, clock() - started, detail, attempts=attempts)
 
 
-def _call(capability: Capability, target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+def _call(capability: Capability, call: _Call) -> tuple[str, dict[str, Any]]:
     if capability.is_chat:
-        return _chat_either(target)
+        return _chat_either(call)
     if capability is Capability.EMBEDDING:
-        return _guarded("actions/embedText", _embed, target)
-    return _guarded("actions/rerankText", _rerank, target)
+        return _guarded("actions/embedText", _embed, call)
+    return _guarded("actions/rerankText", _rerank, call)
 
 
 def _guarded(
-    route: str, call: Callable[[SmokeTarget], tuple[str, dict[str, Any]]], target: SmokeTarget
+    route: str, action: Callable[[_Call], tuple[str, dict[str, Any]]], call: _Call
 ) -> tuple[str, dict[str, Any]]:
     """Run one SDK call, turning its errors into the verdict they mean."""
     try:
-        return call(target)
+        return action(call)
     except oci.exceptions.ServiceError as exc:
         raise classify(route, exc.status, f"HTTP {exc.status} {exc.code}: {exc.message}") from None
     except (oci.exceptions.RequestException, oci.exceptions.ConnectTimeout, requests.RequestException) as exc:
@@ -170,7 +220,7 @@ def classify(route: str, status: int, message: str) -> SmokeFailure:
     return SmokeFailure(route, message[:500], status)
 
 
-def _chat_either(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+def _chat_either(call: _Call) -> tuple[str, dict[str, Any]]:
     """The OpenAI-compatible route first; if it refuses the call (any 4xx), the native chat action.
 
     Whether OCI's OpenAI-compatible route serves every imported model (and without a project)
@@ -178,13 +228,13 @@ def _chat_either(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
     the native action's own 401/404 is what makes the test "not tested".
     """
     try:
-        return _openai_chat(target)
+        return _openai_chat(call)
     except Transient:
         raise
     except SmokeFailure as exc:
         if exc.status is None or not 400 <= exc.status < 500:
             raise
-        route, detail = _guarded("actions/chat", _chat_action, target)
+        route, detail = _guarded("actions/chat", _chat_action, call)
         return route, {**detail, "openai_route_error": str(exc)[:300]}
 
 
@@ -196,8 +246,9 @@ def openai_headers(compartment_id: str, project_id: str | None) -> dict[str, str
     return headers
 
 
-def _openai_chat(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+def _openai_chat(call: _Call) -> tuple[str, dict[str, Any]]:
     route = "openai/v1/chat/completions"
+    target = call.target
     body = {
         "model": target.endpoint_id,
         "messages": [{"role": "user", "content": PROMPT}],
@@ -209,7 +260,7 @@ def _openai_chat(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
             json=body,
             auth=target.signer,
             headers=openai_headers(target.compartment_id, target.project_id),
-            timeout=target.call_timeout,
+            timeout=call.timeouts(route),
         )
     except requests.RequestException as exc:
         raise Transient(route, f"{type(exc).__name__}: {exc}"[:500]) from None
@@ -242,8 +293,9 @@ def _answer_detail(content: str | None, reasoning: Any, finish: str) -> dict[str
     return detail
 
 
-def _chat_action(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+def _chat_action(call: _Call) -> tuple[str, dict[str, Any]]:
     route = "actions/chat"
+    target = call.target
     details = im.ChatDetails(
         compartment_id=target.compartment_id,
         serving_mode=im.DedicatedServingMode(endpoint_id=target.endpoint_id),
@@ -253,7 +305,7 @@ def _chat_action(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
             is_stream=False,
         ),
     )
-    response = target.inference_client.chat(details).data.chat_response
+    response = call.client(route).chat(details, retry_strategy=NO_RETRY).data.chat_response
     choices = getattr(response, "choices", None) or []
     if not choices or choices[0].message is None:
         raise SmokeFailure(route, "the chat action answered no choice with a message")
@@ -266,14 +318,15 @@ def _chat_action(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
     return route, _answer_detail(text, reasoning, str(finish))
 
 
-def _embed(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+def _embed(call: _Call) -> tuple[str, dict[str, Any]]:
     route = "actions/embedText"
+    target = call.target
     details = im.EmbedTextDetails(
         inputs=["The capital of France is Paris.", "Bananas are yellow."],
         serving_mode=im.DedicatedServingMode(endpoint_id=target.endpoint_id),
         compartment_id=target.compartment_id,
     )
-    vectors = target.inference_client.embed_text(details).data.embeddings or []
+    vectors = call.client(route).embed_text(details, retry_strategy=NO_RETRY).data.embeddings or []
     if len(vectors) != 2:
         raise SmokeFailure(route, f"expected 2 embeddings, got {len(vectors)}")
     for v in vectors:
@@ -282,8 +335,9 @@ def _embed(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
     return route, {"dimensions": len(vectors[0])}
 
 
-def _rerank(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
+def _rerank(call: _Call) -> tuple[str, dict[str, Any]]:
     route = "actions/rerankText"
+    target = call.target
     docs = ["Paris is the capital of France.", "Bananas are yellow."]
     details = im.RerankTextDetails(
         input="What is the capital of France?",
@@ -291,7 +345,7 @@ def _rerank(target: SmokeTarget) -> tuple[str, dict[str, Any]]:
         serving_mode=im.DedicatedServingMode(endpoint_id=target.endpoint_id),
         compartment_id=target.compartment_id,
     )
-    ranks = target.inference_client.rerank_text(details).data.document_ranks or []
+    ranks = call.client(route).rerank_text(details, retry_strategy=NO_RETRY).data.document_ranks or []
     if len(ranks) != len(docs):
         raise SmokeFailure(route, f"expected {len(docs)} ranks, got {len(ranks)}")
     scores = [r.relevance_score for r in ranks]

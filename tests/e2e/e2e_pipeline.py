@@ -19,6 +19,7 @@ FAST_ENV = {
     "POLL_INTERVAL_SECONDS": "0.05",
     "AI_UNIT_PRICE_PER_HOUR": "2.5",
     "SWEEP_EVERY_SECONDS": "3600",
+    "SMOKE_NOT_AUTHORIZED_SECONDS": "2",  # how long a 401/404 on the smoke test is asked again
     "LOG_LEVEL": "INFO",
 }
 

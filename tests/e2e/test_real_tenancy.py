@@ -11,7 +11,7 @@ from pathlib import Path
 
 import oci
 import pytest
-from e2e_pipeline import Pipeline
+from e2e_pipeline import FAST_ENV, Pipeline
 
 from localcloud.demo_models import write_model
 from shared.clients import ClientFactory
@@ -85,9 +85,29 @@ def test_a_refused_inference_call_is_not_tested_and_the_deployment_stays(pipelin
     pipeline.idle()
     assert state.stage is Stage.DONE, state.last_error
     assert state.smoke_test is not None and state.smoke_test["verdict"] == "not_tested"
+    # asked again for SMOKE_NOT_AUTHORIZED_SECONDS (a fresh endpoint, a policy propagating), no longer
+    window = float(FAST_ENV["SMOKE_NOT_AUTHORIZED_SECONDS"])
+    assert state.smoke_test["attempts"] > 1
+    assert state.smoke_test["seconds"] <= window + 1.0  # one small margin: the calls themselves
     (message,) = pipeline.messages()
     assert "NOT smoke-tested" in message["title"] and "NOT run" in message["body"]
     assert [e.id for e in pipeline.live(Kind.ENDPOINT)] == [state.resources.endpoint_id]
+
+
+def test_a_refusal_that_passes_is_asked_again_and_the_smoke_test_passes(pipeline: Pipeline) -> None:
+    """404 twice (the OpenAI route, then the chat action: one attempt), then answers: passed."""
+    pipeline.cloud.set_fault(
+        service="inference",
+        status=404,
+        code="NotAuthorizedOrNotFound",
+        message="Authorization failed",
+        count=2,
+    )
+    pipeline.upload_model("propagating", "chat")
+    state = pipeline.wait_stage("propagating", "DONE", "FAILED")
+    assert state.stage is Stage.DONE, state.last_error
+    assert state.smoke_test is not None and state.smoke_test["verdict"] == "passed", state.smoke_test
+    assert state.smoke_test["attempts"] == 2
 
 
 def test_the_notified_call_runs_as_pasted_with_only_the_oci_sdk(pipeline: Pipeline, tmp_path: Path) -> None:
