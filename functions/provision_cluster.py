@@ -48,8 +48,9 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             return Step(
                 state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
             )
-        # The tenancy's limit for this shape (often 0 until requested) is read before anything is
-        # reserved or created: refuse early, naming the limit; an unreadable limit never blocks.
+        # The tenancy's limit for this shape (often 0 until requested) was read at VALIDATING,
+        # before the import (functions/validate.py); read again before anything is reserved or
+        # created, for a limit another deployment used up meanwhile. An unreadable one never blocks.
         limits = unit_availability(rt.limits, rt.factory.tenancy_id, s.compartment_id, shape)
         if limits.enough is False:
             return fail(state, ctx, "UNIT_LIMIT_INSUFFICIENT", limits.refusal())

@@ -3,6 +3,10 @@
 A rejection stores the findings, publishes them and creates nothing. A model whose
 recommended shape would break the per-import AI-unit ceiling is rejected here too, before
 anything is imported; the total ceiling is checked when the cluster is about to be created.
+So is the tenancy's service limit of the shape (often 0 on a new tenancy): read here, once
+the shape is known, an import that could never get its cluster FAILS with
+UNIT_LIMIT_INSUFFICIENT before the model is imported (hours of import, then a delete, saved);
+read again before the cluster create, for a limit another deployment used up meanwhile.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import Any
 
 import oci
 
-from functions.common import StageContext, Step, move
+from functions.common import StageContext, Step, fail, move
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, Plan, Stage
 from shared.findings import finding, has_errors
@@ -147,7 +151,26 @@ def validate(state: ImportState, ctx: StageContext) -> Step:
         )
         return reject(state.model_copy(update={"plan": plan}), ctx, [*findings, ceiling], "over the ceiling")
     validated = state.model_copy(update={"plan": plan, "findings": findings})
+    refusal = unit_limit_refusal(validated, ctx) if state.options.deploy else None
+    if refusal is not None:
+        return fail(validated, ctx, "UNIT_LIMIT_INSUFFICIENT", refusal)
     return Step(move(validated, ctx, Stage.IMPORTING, note=f"{plan.capability.value} on {plan.unit_shape}"))
+
+
+def unit_limit_refusal(state: ImportState, ctx: StageContext) -> str | None:
+    """Why the tenancy's limit of the plan's shape leaves no room for its cluster, or None.
+
+    An unknown shape or a limit that cannot be read (no policy, 404, AD-scoped) never refuses.
+    """
+    from shared.pipeline.limits import unit_availability
+    from shared.shapes import get_shape
+
+    shape = get_shape(state.plan.unit_shape) if state.plan and state.plan.unit_shape else None
+    if shape is None:
+        return None
+    rt = ctx.rt
+    limits = unit_availability(rt.limits, rt.factory.tenancy_id, ctx.settings.compartment_id, shape)
+    return limits.refusal() if limits.enough is False else None
 
 
 def _cost(value: float | None) -> str:

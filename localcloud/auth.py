@@ -7,10 +7,11 @@ The signing string is one `name: value` line per listed header, `(request-target
 being `<method> <path?query>`. Bodies of JSON requests are covered through
 `x-content-sha256`; object uploads are signed without their body, as on OCI.
 
-Two identities sign requests, each with its own key and user OCID: the operator (the CLI
-and the function; in OCI the function is a resource principal with the same grants) and an
-uploader, who may write the watched bucket and only read the state bucket, as the policy
-terraform/README.md assumes for uploaders. `localcloud/access.py` enforces what each may do.
+Three identities sign requests, each with its own key and user OCID: the operator (the
+CLI), the function (in OCI a resource principal; here it holds exactly the object permissions
+terraform/iam.tf grants it) and an uploader, who may write the watched bucket and only read the
+state bucket, as the policy terraform/README.md assumes for uploaders. `localcloud/access.py`
+enforces what each may do.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ PROFILE = "LOCALCLOUD"
 UPLOADER_USER_ID = "ocid1.user.oc1..localcloud-uploader"
 UPLOADER_PROFILE = "LOCALCLOUD_UPLOADER"
 UPLOADER_KEY_FILE = "uploader_api_key.pem"
+# The function: in OCI a resource principal whose grants are its dynamic group's policies
+# (terraform/iam.tf); here a key of its own with those grants (localcloud/access.py).
+FUNCTION_USER_ID = "ocid1.user.oc1..localcloud-function"
+FUNCTION_PROFILE = "LOCALCLOUD_FUNCTION"
+FUNCTION_KEY_FILE = "function_api_key.pem"
 MAX_CLOCK_SKEW_SECONDS = 300.0  # OCI refuses requests whose date is off by more than 5 minutes
 REQUIRED_HEADERS = ("date", "(request-target)", "host")
 BODY_HEADERS = ("content-length", "content-type", "x-content-sha256")

@@ -25,8 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from localcloud.access import Grants, refuse
+from localcloud.access import Grants, function_grants, refuse
 from localcloud.auth import (
+    FUNCTION_KEY_FILE,
+    FUNCTION_PROFILE,
+    FUNCTION_USER_ID,
     PROFILE,
     UPLOADER_KEY_FILE,
     UPLOADER_PROFILE,
@@ -347,15 +350,20 @@ class LocalCloud:
         self.uploader_key = ApiKey.load_or_create(
             self.state_dir / "keys", UPLOADER_KEY_FILE, UPLOADER_USER_ID
         )
+        self.function_key = ApiKey.load_or_create(
+            self.state_dir / "keys", FUNCTION_KEY_FILE, FUNCTION_USER_ID
+        )
         self.config_file = write_config(
             self.state_dir / "oci_config",
             self.region,
-            {PROFILE: self.key, UPLOADER_PROFILE: self.uploader_key},
+            {PROFILE: self.key, UPLOADER_PROFILE: self.uploader_key, FUNCTION_PROFILE: self.function_key},
         )
-        # The operator (CLI) and the function may do everything; the uploader what terraform/README.md
-        # assumes of uploaders: write the watched bucket, read the state bucket, nothing else.
+        # The operator (CLI) may do everything; the function what terraform/iam.tf grants it
+        # (localcloud/access.py); the uploader what terraform/README.md assumes of uploaders:
+        # write the watched bucket, read the state bucket, nothing else.
         self.grants: dict[str, Grants] = {
             self.key.key_id: Grants(everything=True),
+            self.function_key.key_id: function_grants(config.bucket, config.state_bucket),
             self.uploader_key.key_id: Grants(
                 write_buckets=frozenset({config.bucket}), read_buckets=frozenset({config.state_bucket})
             ),
@@ -487,9 +495,7 @@ class LocalCloud:
             from localcloud.runner import FunctionRunner
 
             try:
-                runner = FunctionRunner(
-                    self.config.function, self.function_env(), self.state_dir / "functions"
-                )
+                runner = FunctionRunner(self.config.function, self.worker_env(), self.state_dir / "functions")
                 runner.start()
             except BaseException:
                 self.stop()  # a function that cannot start is reported, not left half-served
@@ -555,6 +561,7 @@ class LocalCloud:
             "config_file": str(self.config_file),
             "profile": PROFILE,
             "uploader_profile": UPLOADER_PROFILE,  # same config file: may write only the watched bucket
+            "function_profile": FUNCTION_PROFILE,  # same config file: the function's grants (iam.tf)
             "state_dir": str(self.state_dir),
             "pid": os.getpid(),
             "services": self.service_names(),
@@ -601,6 +608,11 @@ class LocalCloud:
         if self.config.function is not None:
             env.update(self.config.function.extra_env)
         return env
+
+    def worker_env(self) -> dict[str, str]:
+        """function_env() and the function's identity: its workers sign with the function's key
+        (shared.clients.LOCALCLOUD_PROFILE_ENV), so they hold only what terraform/iam.tf grants."""
+        return {**self.function_env(), "MODEL_IMPORT_LOCALCLOUD_PROFILE": FUNCTION_PROFILE}
 
     # --- request handling ---------------------------------------------------------------
     def region_endpoints(self, base: str) -> dict[str, str]:
@@ -691,10 +703,14 @@ class LocalCloud:
             and ("/o/" in req.raw_path or "/u/" in req.raw_path)
         )
         body_signed = req.method in ("POST", "PUT", "PATCH") and not object_upload
-        key = signing_key([self.key, self.uploader_key], req.headers)
+        key = signing_key([self.key, self.uploader_key, self.function_key], req.headers)
         verify_request(key, req.method, target, req.headers, body, body_signed=body_signed)
-        if not self.grants[key.key_id].may(req.method, req.path):
+        if not self.grants[key.key_id].may(req.method, req.path, self._object_exists):
             raise refuse(req.method, req.path)
+
+    def _object_exists(self, bucket: str, name: str) -> bool:
+        """Whether a PUT overwrites (OBJECT_OVERWRITE) or creates (OBJECT_CREATE)."""
+        return self.store.find(bucket, name) is not None
 
     # --- admin paths --------------------------------------------------------------------
     def _admin_routes(self) -> list[Route]:

@@ -26,6 +26,9 @@ from typing import Any
 import oci
 
 LOCALCLOUD_ENV = "MODEL_IMPORT_LOCALCLOUD"
+# The profile of the local cloud's config file to sign with, when not its operator's: the
+# local cloud sets it for the function, which has an identity (and grants) of its own.
+LOCALCLOUD_PROFILE_ENV = "MODEL_IMPORT_LOCALCLOUD_PROFILE"
 
 
 def bounded_retry_strategy() -> Any:
@@ -130,7 +133,7 @@ class ClientFactory:
         if self._env.get(LOCALCLOUD_ENV):
             self.local = LocalCloudInfo.load(self._env[LOCALCLOUD_ENV])
             config_file = config_file or self.local.config_file
-            profile = profile or self.local.profile
+            profile = profile or self._env.get(LOCALCLOUD_PROFILE_ENV) or self.local.profile
             region = region or self.local.region
             endpoint = endpoint or self.local.endpoint
             auth = auth or AuthMode.API_KEY

@@ -594,8 +594,9 @@ _RULES: tuple[Rule, ...] = (
         "UNIT_LIMIT_INSUFFICIENT",
         _E,
         "The tenancy's service limit for the shape's dedicated AI cluster units (read through the "
-        "Limits API before any cluster is created) leaves fewer units than the cluster needs; new "
-        "tenancies often have 0 until they ask.",
+        "Limits API at validation, before the model is imported, and again just before the cluster "
+        "is created) leaves fewer units than the cluster needs; new tenancies often have 0 until "
+        "they ask.",
         "Request a service limit increase for the named limit (Console: Governance & Administration > "
         "Limits, Quotas and Usage), or choose a shape whose limit has room; then `model-import retry`.",
         "pipeline",

@@ -10,7 +10,7 @@ resource "oci_objectstorage_bucket" "models" {
   object_events_enabled = true
   versioning            = "Enabled"
   storage_tier          = "Standard"
-  kms_key_id            = var.bucket_kms_key_id
+  kms_key_id            = local.given.bucket_kms_key_id
   freeform_tags         = local.tags
 
   # With a customer-managed key, Object Storage must be allowed to use the key first, and the
@@ -73,7 +73,7 @@ resource "oci_objectstorage_bucket" "state" {
   object_events_enabled = true
   versioning            = "Enabled"
   storage_tier          = "Standard"
-  kms_key_id            = var.bucket_kms_key_id
+  kms_key_id            = local.given.bucket_kms_key_id
   freeform_tags         = local.tags
 
   lifecycle {
@@ -87,7 +87,9 @@ resource "oci_objectstorage_bucket" "state" {
     }
   }
 
-  depends_on = [oci_identity_policy.services]
+  # The same wait as the watched bucket: with a customer-managed key, Object Storage must
+  # hold its grant on the key in this region first.
+  depends_on = [oci_identity_policy.services, time_sleep.policy_propagation]
 }
 
 # Each state document is rewritten many times per import (every stage, every re-fired wait)
@@ -106,5 +108,6 @@ resource "oci_objectstorage_object_lifecycle_policy" "state" {
     time_unit   = "DAYS"
   }
 
-  depends_on = [oci_identity_policy.services]
+  # OCI refuses a lifecycle policy until Object Storage holds its grant in this region.
+  depends_on = [oci_identity_policy.services, time_sleep.policy_propagation]
 }

@@ -8,7 +8,7 @@ resource "oci_functions_application" "this" {
 
   lifecycle {
     precondition {
-      condition     = var.create_network || var.existing_subnet_id != null
+      condition     = var.create_network || local.given.existing_subnet_id != null
       error_message = "Set existing_subnet_id when create_network is false."
     }
   }

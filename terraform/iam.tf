@@ -5,12 +5,12 @@
 # policy_statements / dynamic_group_matching_rule outputs go to an administrator instead.
 
 locals {
-  create_dynamic_group = var.create_policies && var.existing_dynamic_group_name == null
+  create_dynamic_group = var.create_policies && local.given.existing_dynamic_group_name == null
   # In a named identity domain the group is a domain resource (SCIM API at the domain URL);
   # otherwise the IAM API creates it (in the Default domain where domains exist).
-  create_domain_dynamic_group = local.create_dynamic_group && var.identity_domain_url != null
-  create_iam_dynamic_group    = local.create_dynamic_group && var.identity_domain_url == null
-  dynamic_group_name          = coalesce(var.existing_dynamic_group_name, "${var.name_prefix}-function")
+  create_domain_dynamic_group = local.create_dynamic_group && local.given.identity_domain_url != null
+  create_iam_dynamic_group    = local.create_dynamic_group && local.given.identity_domain_url == null
+  dynamic_group_name          = coalesce(local.given.existing_dynamic_group_name, "${var.name_prefix}-function")
 
   # Matches exactly this function. resource.id is safe here: the dynamic group depends on
   # the function, and nothing the function needs at creation depends on the group or the
@@ -24,9 +24,9 @@ locals {
   dynamic_group_ref = (local.create_iam_dynamic_group ? oci_identity_dynamic_group.function[0].name
     : local.create_domain_dynamic_group ? oci_identity_domains_dynamic_resource_group.function[0].display_name
   : local.dynamic_group_name)
-  function_subject = (var.identity_domain_name == null
+  function_subject = (local.given.identity_domain_name == null
     ? "dynamic-group ${local.dynamic_group_ref}"
-  : "dynamic-group '${var.identity_domain_name}'/'${local.dynamic_group_ref}'")
+  : "dynamic-group '${local.given.identity_domain_name}'/'${local.dynamic_group_ref}'")
 
   # "in tenancy" only when the compartment given is the root compartment itself.
   in_main     = var.compartment_ocid == var.tenancy_ocid ? "in tenancy" : "in compartment id ${var.compartment_ocid}"
@@ -38,11 +38,11 @@ locals {
   in_topic    = local.topic_compartment_id == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.topic_compartment_id}"
   in_state    = local.state_compartment_id == var.tenancy_ocid ? "in tenancy" : "in compartment id ${local.state_compartment_id}"
 
-  uses_hf_secret = var.create_hf_token_secret || var.hf_token_secret_id != null
+  uses_hf_secret = var.create_hf_token_secret || local.given.hf_token_secret_id != null
 
   # Interpolating null into a template is an error even in a grant that is not enabled.
   hf_token_secret_ref = local.hf_token_secret_id == null ? "" : local.hf_token_secret_id
-  kms_key_ref         = var.bucket_kms_key_id == null ? "" : var.bucket_kms_key_id
+  kms_key_ref         = local.given.bucket_kms_key_id == null ? "" : local.given.bucket_kms_key_id
 
   # Each grant is one statement and whether this deployment needs it; the statements are
   # plain templates so tests/terraform can render and parse every one of them.
@@ -56,13 +56,20 @@ locals {
       statement = "Allow ${local.function_subject} to manage objects ${local.in_main} where all {target.bucket.name = '${local.bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ'}}"
     }
     # Objects of the state bucket: state documents, the ledger and notice markers, created
-    # and overwritten with If-None-Match / If-Match. `manage objects` cut down to these four
-    # permissions: no OBJECT_DELETE, no version delete, no pre-authenticated requests. This
-    # bucket, in a compartment no uploader holds a grant on, is the trust boundary: IAM has
-    # no object-name variable, so state in the watched bucket could be written by uploaders.
+    # and overwritten with If-None-Match / If-Match, and deleted when done with: the function
+    # deletes create logs (functions/common.py CreateLog.end), records it has reconciled
+    # (functions/reconcile.py) and orphan records it dropped (functions/orphans.py), and reads
+    # a 404 on delete as "already gone" (shared/pipeline/creates.py) - without OBJECT_DELETE,
+    # OCI answers 404 NotAuthorizedOrNotFound and those records would pile up, listed by
+    # every sweep. `manage objects` cut down to these five permissions: no
+    # OBJECT_VERSION_DELETE (previous versions stay until the lifecycle rule expires them), no
+    # pre-authenticated requests. This bucket, in a compartment no uploader holds a grant on,
+    # is the trust boundary: IAM has no object-name variable, so state in the watched bucket
+    # could be written by uploaders. localcloud/access.py grants the local function exactly
+    # these permissions per bucket (tests/terraform/test_tf_localcloud_grants.py).
     state_objects = {
       enabled   = true
-      statement = "Allow ${local.function_subject} to manage objects ${local.in_state} where all {target.bucket.name = '${local.state_bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}"
+      statement = "Allow ${local.function_subject} to manage objects ${local.in_state} where all {target.bucket.name = '${local.state_bucket_name}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE', request.permission = 'OBJECT_DELETE'}}"
     }
     # Metadata of the watched bucket. UNCONFIRMED: OCI does not document how Generative AI
     # reads an Object Storage source. The import runs on behalf of the caller, so the
@@ -165,26 +172,32 @@ locals {
     # Customer-managed key: Object Storage encrypts and decrypts with this one key. Source
     # (keys, target.key.id): https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm
     objectstorage_kms = {
-      enabled   = var.bucket_kms_key_id != null
+      enabled   = local.given.bucket_kms_key_id != null
       statement = "Allow service objectstorage-${var.region} to use keys ${local.in_key} where target.key.id = '${local.kms_key_ref}'"
     }
   }
 
-  # Resource Scheduler invokes the function as its own principal: the schedule. Sources: the
-  # any-user + request.principal.type = 'resourceschedule' + request.principal.id form,
-  # https://docs.oracle.com/iaas/Content/resource-scheduler/references/example_policies.htm;
-  # fn-function and fn-invocation, https://docs.oracle.com/iaas/Content/Identity/Reference/functionspolicyreference.htm
+  # Resource Scheduler invokes the function as its own principal: the schedule. OCI documents
+  # one form for a schedule acting on a resource, "Allow any-user to manage <resource_type> in
+  # compartment id <compartment_ocid> where all{request.principal.type='resourceschedule',
+  # request.principal.id='<ocid_of_resourceschedule>'}" (Resource Scheduler, Example Policies,
+  # Example 2: https://docs.oracle.com/iaas/Content/resource-scheduler/references/example_policies.htm),
+  # and for functions the resource type Oracle's own scheduled-function solution grants is
+  # functions-family ("Allow any-user to manage functions-family in compartment id ... where
+  # all {request.principal.type='resourceschedule'}", https://docs.oracle.com/zh-tw/solutions/credential-expiry-notif-iam/plan1.html;
+  # the Functions page "Scheduling Functions",
+  # https://docs.oracle.com/iaas/Content/Functions/Tasks/functionsschedulingfunctions-about.htm,
+  # names no narrower type). No page documents that read fn-function + use fn-invocation is
+  # enough for a schedule's START_RESOURCE, so the documented form it is, pinned to this one
+  # schedule by request.principal.id: the only principal it admits is a schedule whose only
+  # resource and action are starting this function.
   sweep_grants = {
-    read_function = {
-      enabled   = var.sweep_schedule_cron != null
-      statement = "Allow any-user to read fn-function ${local.in_main} where all {request.principal.type = 'resourceschedule', request.principal.id = '${local.sweep_schedule_id}'}"
-    }
     invoke_function = {
-      enabled   = var.sweep_schedule_cron != null
-      statement = "Allow any-user to use fn-invocation ${local.in_main} where all {request.principal.type = 'resourceschedule', request.principal.id = '${local.sweep_schedule_id}'}"
+      enabled   = local.given.sweep_schedule_cron != null
+      statement = "Allow any-user to manage functions-family ${local.in_main} where all {request.principal.type = 'resourceschedule', request.principal.id = '${local.sweep_schedule_id}'}"
     }
   }
-  sweep_schedule_id = var.sweep_schedule_cron == null ? "" : oci_resource_scheduler_schedule.sweep[0].id
+  sweep_schedule_id = local.given.sweep_schedule_cron == null ? "" : oci_resource_scheduler_schedule.sweep[0].id
 
   # Rerank: the commercial permission pages we could read name generative-ai-chat and
   # generative-ai-text-embedding and nothing for RerankText. The one page found naming
@@ -225,7 +238,7 @@ resource "oci_identity_domains_dynamic_resource_group" "function" {
   count    = local.create_domain_dynamic_group ? 1 : 0
   provider = oci.home
 
-  idcs_endpoint = var.identity_domain_url
+  idcs_endpoint = local.given.identity_domain_url
   display_name  = local.dynamic_group_name
   description   = "The model-import pipeline function (resource principal)."
   matching_rule = local.dynamic_group_matching_rule
@@ -233,7 +246,7 @@ resource "oci_identity_domains_dynamic_resource_group" "function" {
 
   lifecycle {
     precondition {
-      condition     = var.identity_domain_name != null
+      condition     = local.given.identity_domain_name != null
       error_message = "identity_domain_url needs identity_domain_name: policies name the group as '<domain>'/'<group>'."
     }
   }
@@ -285,7 +298,7 @@ resource "oci_identity_policy" "services" {
 }
 
 resource "oci_identity_policy" "sweep_schedule" {
-  count    = var.create_policies && var.sweep_schedule_cron != null ? 1 : 0
+  count    = var.create_policies && local.given.sweep_schedule_cron != null ? 1 : 0
   provider = oci.home
 
   compartment_id = local.policy_compartment_id

@@ -1,6 +1,32 @@
 locals {
-  genai_compartment_id  = coalesce(var.genai_compartment_ocid, var.compartment_ocid)
-  policy_compartment_id = coalesce(var.policy_compartment_ocid, var.compartment_ocid)
+  # Optional strings given "" (a field cleared in Resource Manager, or `x = ""` in a tfvars
+  # file) count as unset: every count, enabled switch and argument of the module reads them
+  # from here, never from var.* (coalesce() already skips ""; tests/terraform/test_tf_unset.py).
+  given = { for name, value in {
+    sweep_schedule_cron         = var.sweep_schedule_cron
+    bucket_kms_key_id           = var.bucket_kms_key_id
+    hf_token_secret_id          = var.hf_token_secret_id
+    existing_subnet_id          = var.existing_subnet_id
+    existing_dynamic_group_name = var.existing_dynamic_group_name
+    identity_domain_name        = var.identity_domain_name
+    identity_domain_url         = var.identity_domain_url
+    vault_id                    = var.vault_id
+    vault_key_id                = var.vault_key_id
+    genai_region                = var.genai_region
+    genai_project_id            = var.genai_project_id
+    ai_unit_price_per_hour      = var.ai_unit_price_per_hour
+  } : name => (value == null ? null : (trimspace(value) == "" ? null : value)) }
+  # Apart: the token is sensitive, and the map above feeds counts.
+  given_hf_token = var.hf_token == null ? null : (trimspace(var.hf_token) == "" ? null : var.hf_token)
+
+  genai_compartment_id = coalesce(var.genai_compartment_ocid, var.compartment_ocid)
+  # IAM refuses a statement naming a compartment outside the subtree of the compartment its
+  # policy is attached to ("400-InvalidParameter ... not part of the policy compartment
+  # subtree"). The statements name the main, state, Generative AI, topic, secret and key
+  # compartments, which may be siblings (the state compartment must be: no uploader grant may
+  # reach it), so the policies are attached to the root compartment unless
+  # policy_compartment_ocid names a common ancestor of all of them.
+  policy_compartment_id = coalesce(var.policy_compartment_ocid, var.tenancy_ocid)
   bucket_name           = coalesce(var.bucket_name, "${var.name_prefix}-models")
   state_bucket_name     = coalesce(var.state_bucket_name, "${var.name_prefix}-state")
   state_compartment_id  = coalesce(var.state_compartment_ocid, var.compartment_ocid)
@@ -41,9 +67,9 @@ locals {
   }
   active_event_rules = { for name, rule in local.event_rules : name => rule if rule.enabled }
 
-  subnet_id = var.create_network ? oci_core_subnet.functions[0].id : var.existing_subnet_id
+  subnet_id = var.create_network ? oci_core_subnet.functions[0].id : local.given.existing_subnet_id
 
-  hf_token_secret_id = var.create_hf_token_secret ? oci_vault_secret.hf_token[0].id : var.hf_token_secret_id
+  hf_token_secret_id = var.create_hf_token_secret ? oci_vault_secret.hf_token[0].id : local.given.hf_token_secret_id
 
   # Every key of shared.settings.SETTINGS_DOC. Unset optional settings are dropped rather
   # than passed empty, so the function applies its own default (Settings.from_env ignores
@@ -54,10 +80,10 @@ locals {
     STATE_BUCKET_NAME         = oci_objectstorage_bucket.state.name
     TOPIC_ID                  = oci_ons_notification_topic.notifications.id
     NAMESPACE                 = local.namespace
-    REGION                    = var.genai_region
-    GENAI_PROJECT_ID          = var.genai_project_id
+    REGION                    = local.given.genai_region
+    GENAI_PROJECT_ID          = local.given.genai_project_id
     HF_TOKEN_SECRET_ID        = local.hf_token_secret_id
-    AI_UNIT_PRICE_PER_HOUR    = var.ai_unit_price_per_hour == null ? null : tostring(var.ai_unit_price_per_hour)
+    AI_UNIT_PRICE_PER_HOUR    = local.given.ai_unit_price_per_hour == null ? null : tostring(tonumber(local.given.ai_unit_price_per_hour))
     MAX_AI_UNITS_PER_IMPORT   = tostring(var.max_ai_units_per_import)
     MAX_AI_UNITS_TOTAL        = tostring(var.max_ai_units_total)
     ALLOWED_SHAPES            = join(",", var.allowed_shapes)

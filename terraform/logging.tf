@@ -38,7 +38,8 @@ resource "oci_logging_log" "rule_execution" {
   freeform_tags      = local.tags
 
   configuration {
-    compartment_id = var.compartment_ocid
+    # The rule's own compartment: the state-written rule lives in the state compartment.
+    compartment_id = each.value.compartment_id
 
     source {
       category    = "ruleexecutionlog"

@@ -293,13 +293,13 @@ variable "application_shape" {
 # ------------------------------------------------------------------ pipeline settings (function configuration)
 
 variable "ai_unit_price_per_hour" {
-  description = "Price of one AI unit per hour, used to show costs (AI_UNIT_PRICE_PER_HOUR). Null: no cost shown."
-  type        = number
+  description = "Price of one AI unit per hour, used to show costs (AI_UNIT_PRICE_PER_HOUR): a number or a decimal string (a string so that a field cleared in Resource Manager, sent as \"\", is unset rather than a failed number conversion). Null or \"\": no cost shown."
+  type        = string
   default     = null
 
   validation {
-    condition     = var.ai_unit_price_per_hour == null ? true : var.ai_unit_price_per_hour >= 0
-    error_message = "ai_unit_price_per_hour must be zero or more, or null."
+    condition     = var.ai_unit_price_per_hour == null ? true : can(regex("^([0-9]+(\\.[0-9]+)?)?$", var.ai_unit_price_per_hour))
+    error_message = "ai_unit_price_per_hour must be zero or more (such as 2.5), or null."
   }
 }
 
@@ -587,7 +587,7 @@ variable "identity_domain_url" {
 }
 
 variable "policy_compartment_ocid" {
-  description = "Compartment the policies are attached to; it must be the compartment (or an ancestor) of every compartment the statements name. Null: compartment_ocid."
+  description = "Compartment the policies are attached to. IAM refuses a statement naming a compartment outside the subtree of its policy's compartment, so this must be a common ancestor of every compartment the statements name (main, state, Generative AI, topic, secret, key): the state compartment is a sibling in the usual layout. Null: the root compartment (tenancy)."
   type        = string
   default     = null
 

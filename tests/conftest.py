@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if sys.path[:1] != [str(REPO_ROOT)]:
     sys.path.insert(0, str(REPO_ROOT))
 
-from localcloud.auth import UPLOADER_KEY_FILE  # noqa: E402
+from localcloud.auth import FUNCTION_KEY_FILE, UPLOADER_KEY_FILE  # noqa: E402
 from localcloud.context import Timings  # noqa: E402
 from localcloud.server import CloudConfig, FunctionConfig, LocalCloud  # noqa: E402
 from localcloud.staging import StageResult, stage_folder  # noqa: E402
@@ -152,6 +152,10 @@ def start_localcloud(
     if uploader_key_file is not None and not (state_dir / "keys" / UPLOADER_KEY_FILE).exists():
         (state_dir / "keys").mkdir(parents=True, exist_ok=True)
         shutil.copy2(uploader_key_file, state_dir / "keys" / UPLOADER_KEY_FILE)
+    if uploader_key_file is not None and not (state_dir / "keys" / FUNCTION_KEY_FILE).exists():
+        # the function's identity: the same throwaway key material under another user OCID
+        # (its keyId differs), rather than one more RSA key per test
+        shutil.copy2(uploader_key_file, state_dir / "keys" / FUNCTION_KEY_FILE)
     cloud = LocalCloud(CloudConfig(state_dir=state_dir, **options)).start()
     # what the function sees (COMPARTMENT_ID, BUCKET_NAME, ..., HF_ENDPOINT) plus the local cloud itself
     env = {**cloud.function_env(), LOCALCLOUD_ENV: str(cloud.info_file)}

@@ -3,8 +3,11 @@
 Each unit shape counts against a per-tenancy limit named in OCI's table "Dedicated AI Cluster
 Unit Sizes for Imported Models" (manage-imported-models.htm, copied to shared/data/unit-shapes.csv:
 A10_X2 needs 2 units of `dedicated-unit-a10-count`, ...); real tenancies often start at 0 until
-more is requested. Reading it first refuses an import early, naming the limit and how to ask for
-more, instead of a create that fails after the model was imported.
+more is requested. It is read at VALIDATING, as soon as the shape is known and before the model
+is imported (functions/validate.py), so an import that could never get its cluster fails early,
+naming the limit and how to ask for more, instead of importing for hours and deleting the model
+after a refused create; and read again in PROVISIONING just before the create (another
+deployment may have used the room meanwhile).
 
 The Limits service name of Generative AI is not written in any page found, so it is looked up:
 `list_limit_definitions(tenancy, name=<limit>)` returns the definition with its `service_name`

@@ -40,7 +40,7 @@ module "model_import" {
   function_memory_mb               = var.function_memory_mb
   function_timeout_seconds         = var.function_timeout_seconds
   application_shape                = var.application_shape
-  ai_unit_price_per_hour           = var.ai_unit_price_per_hour
+  ai_unit_price_per_hour           = var.ai_unit_price_per_hour == "" ? null : var.ai_unit_price_per_hour
   max_ai_units_per_import          = var.max_ai_units_per_import
   max_ai_units_total               = var.max_ai_units_total
   allowed_shapes                   = var.allowed_shapes

@@ -167,8 +167,18 @@ def test_a_shape_whose_limit_is_zero_is_refused_before_any_cluster(make_pipeline
     pipeline.upload_model("no-room", "chat", {"unit_shape": "A10_X1"})
     state = pipeline.wait_stage("no-room", "FAILED", "DONE", "TORN_DOWN")
     pipeline.idle()
+    assert state.stage is Stage.FAILED
     assert state.last_error is not None and state.last_error.code == "UNIT_LIMIT_INSUFFICIENT"
     assert "dedicated-unit-a10-count" in state.last_error.message
+    # refused at validation, once the shape is known: no model was imported (and deleted) first
+    assert state.last_error.stage is Stage.VALIDATING
+    assert [t.stage for t in state.history] == [Stage.VALIDATING, Stage.FAILED]
+    genai = pipeline.cloud.cloud.genai.store
+    assert [list(genai.all(c)) for c in ("importedModels", "dedicatedAiClusters", "endpoints")] == [
+        [],
+        [],
+        [],
+    ]
     assert pipeline.live(Kind.CLUSTER) == []
     (message,) = pipeline.messages()
     assert "UNIT_LIMIT_INSUFFICIENT" in message["title"] and "service limit increase" in message["body"]

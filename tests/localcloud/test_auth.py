@@ -11,7 +11,9 @@ import oci
 import pytest
 from oci._vendor import requests  # the SDK vendors requests; the signer is a requests auth
 
-from localcloud.auth import ApiKey
+from localcloud.access import Grants, object_permissions
+from localcloud.auth import FUNCTION_PROFILE, ApiKey
+from shared.clients import LOCALCLOUD_PROFILE_ENV, ClientFactory
 
 
 def _error(url: str, method: str = "GET") -> tuple[int, dict[str, str]]:
@@ -141,3 +143,54 @@ def test_an_uploader_cannot_write_the_state_bucket(localcloud) -> None:  # type:
     # and the function's identity writes both
     operator.put_object(ns, state_bucket, "ledger.json", b'{"holds": {}}')
     operator.put_object(ns, bucket, "models/tiny/config.json", b"{}")
+
+
+# --- the function: exactly the object permissions terraform/iam.tf grants it ---
+
+
+def test_object_operations_need_the_permissions_oci_documents() -> None:
+    """objectstoragepolicyreference.htm: GET/HEAD an object = OBJECT_READ, list = OBJECT_INSPECT,
+    PUT of a new name = OBJECT_CREATE, PUT over an existing one = OBJECT_OVERWRITE, DELETE = OBJECT_DELETE."""
+    o = "/n/ns/b/bkt/o"
+    exists = {("bkt", "old.json")}
+
+    def needs(method: str, path: str) -> set[str] | None:
+        found = object_permissions(method, path, lambda b, n: (b, n) in exists)
+        return None if found is None else set(found)
+
+    assert needs("GET", o) == {"OBJECT_INSPECT"}
+    assert needs("GET", f"{o}/a/b.json") == needs("HEAD", f"{o}/a/b.json") == {"OBJECT_READ"}
+    assert needs("PUT", f"{o}/new.json") == {"OBJECT_CREATE"}
+    assert needs("PUT", f"{o}/old.json") == {"OBJECT_OVERWRITE"}
+    assert needs("DELETE", f"{o}/old.json") == {"OBJECT_DELETE"}
+    assert needs("GET", "/n/ns/b/bkt") is None  # a bucket, not an object
+    create_only = Grants(object_grants={"bkt": frozenset({"OBJECT_CREATE"})})
+    assert create_only.may("PUT", f"{o}/new.json", lambda b, n: False)
+    assert not create_only.may("PUT", f"{o}/old.json", lambda b, n: True)
+
+
+def test_the_function_holds_its_iam_grants_and_no_more(localcloud) -> None:  # type: ignore[no-untyped-def]
+    """Signed as the function (the profile its workers use), the watched bucket is read-only and
+    the state bucket may be created in, overwritten and deleted in, as terraform/iam.tf grants."""
+    ns, bucket, state_bucket = localcloud.info.namespace, localcloud.info.bucket, localcloud.info.state_bucket
+    assert localcloud.info.extra["function_profile"] == FUNCTION_PROFILE
+    assert localcloud.cloud.worker_env()[LOCALCLOUD_PROFILE_ENV] == FUNCTION_PROFILE
+    operator = localcloud.factory.object_storage()
+    function = ClientFactory(env=localcloud.env, profile=FUNCTION_PROFILE).object_storage()
+    operator.put_object(ns, bucket, "models/tiny/config.json", b"{}")
+
+    assert function.get_object(ns, bucket, "models/tiny/config.json").data.content == b"{}"
+    assert [o.name for o in function.list_objects(ns, bucket).data.objects] == ["models/tiny/config.json"]
+    function.get_bucket(ns, bucket)
+    function.put_object(ns, state_bucket, "state/tiny.json", b"{}")  # create
+    function.put_object(ns, state_bucket, "state/tiny.json", b'{"v": 2}')  # overwrite
+    function.delete_object(ns, state_bucket, "state/tiny.json")  # what the grant once lacked
+    for call in (
+        lambda: function.put_object(ns, bucket, "models/tiny/config.json", b"{}"),
+        lambda: function.put_object(ns, bucket, "models/other/import.json", b"{}"),
+        lambda: function.delete_object(ns, bucket, "models/tiny/config.json"),
+        lambda: function.get_bucket(ns, state_bucket),  # no `read buckets` on the state bucket
+    ):
+        with pytest.raises(oci.exceptions.ServiceError) as err:
+            call()
+        assert (err.value.status, err.value.code) == (404, "NotAuthorizedOrNotFound")

@@ -96,7 +96,7 @@ def test_bucket_emits_object_events_and_keeps_versions() -> None:
         assert bucket["object_events_enabled"] is True
         assert bucket["versioning"] == "Enabled"
         assert bucket["access_type"] == "NoPublicAccess"
-        assert bucket["kms_key_id"] == "${var.bucket_kms_key_id}"
+        assert bucket["kms_key_id"] == "${local.given.bucket_kms_key_id}"
 
 
 def test_the_state_bucket_is_apart_from_the_watched_one() -> None:
@@ -148,3 +148,17 @@ def test_rule_and_function_logs_exist() -> None:
         "ruleexecutionlog",
         "${each.value.id}",
     )
+
+
+def test_each_rule_execution_log_is_in_its_rules_compartment() -> None:
+    """The state-written rule lives in the state compartment; its execution log's source
+    configuration names the rule's own compartment, not compartment_ocid."""
+    tf = load_dir(MODULE_DIR)
+    log = tf.resource("oci_logging_log", "rule_execution")
+    assert log["for_each"] == "${oci_events_rule.pipeline}"
+    (configuration,) = log["configuration"]
+    assert configuration["compartment_id"] == "${each.value.compartment_id}"
+    (source,) = configuration["source"]
+    assert source["resource"] == "${each.value.id}"
+    rule = tf.resource("oci_events_rule", "pipeline")
+    assert "local.state_compartment_id" in rule["compartment_id"]

@@ -43,9 +43,14 @@ def _evaluate(expression: str) -> str | None:
     expr = unwrap(expression)
     if expr in APPLY_TIME:
         return APPLY_TIME[expr]
-    if m := re.fullmatch(r"var\.(\w+)", expr):
+    if m := re.fullmatch(r"(?:var|local\.given)\.(\w+)", expr):
         value = _default(m[1])
         return None if value is None else str(value)
+    if m := re.fullmatch(
+        r"local\.given\.(\w+) == null \? null : tostring\(tonumber\(local\.given\.\1\)\)", expr
+    ):
+        value = _default(m[1])
+        return None if value in (None, "") else str(float(value)).removesuffix(".0")
     if m := re.fullmatch(r"tostring\(var\.(\w+)\)", expr):
         return str(_default(m[1]))
     if m := re.fullmatch(r"tostring\(var\.(\w+)\.(\w+)\)", expr):

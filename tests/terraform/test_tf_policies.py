@@ -13,6 +13,8 @@ import pytest
 from oci_lexer_parser import parse_dynamic_group_matching_rule, parse_policy_statements
 from tfmodel import MODULE_DIR, load_dir, render, unwrap
 
+from localcloud import access
+
 BUCKET = "model-import-models"
 STATE_BUCKET = "model-import-state"
 STATE_COMPARTMENT = "ocid1.compartment.oc1..aaaastate"
@@ -37,10 +39,12 @@ COMPARTMENT_OF = {
     "local.in_topic": ("local.topic_compartment_id", TOPIC_COMPARTMENT),
     "local.in_state": ("local.state_compartment_id", STATE_COMPARTMENT),
 }
+# One list with the local cloud, which enforces it on the function (localcloud/access.py).
 # The watched bucket is read only: uploaders write it, and the function writes nothing there.
-PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS = {"OBJECT_INSPECT", "OBJECT_READ"}
-# The state bucket: state documents, ledger and notices, created and overwritten, never deleted.
-PERMISSIONS_OF_THE_FUNCTION_ON_STATE = {"OBJECT_INSPECT", "OBJECT_READ", "OBJECT_CREATE", "OBJECT_OVERWRITE"}
+PERMISSIONS_OF_THE_FUNCTION_ON_OBJECTS = set(access.FUNCTION_OBJECT_GRANTS[access.WATCHED_BUCKET])
+# The state bucket: state documents, ledger, notices, create logs and orphan records, created,
+# overwritten and deleted (functions/common.py, reconcile.py, orphans.py delete there).
+PERMISSIONS_OF_THE_FUNCTION_ON_STATE = set(access.FUNCTION_OBJECT_GRANTS[access.STATE_BUCKET])
 
 # What the function does, as (verb, resource type): anything else granted to it fails.
 FUNCTION_NEEDS = {
@@ -86,7 +90,7 @@ def _samples(with_domain: bool) -> dict[str, str]:
     plain, with_prefix = _branches(_locals()["function_subject"])
     subject = with_prefix if with_domain else plain
     samples["local.function_subject"] = render(
-        subject, {"local.dynamic_group_ref": DG, "var.identity_domain_name": "Default"}
+        subject, {"local.dynamic_group_ref": DG, "local.given.identity_domain_name": "Default"}
     )
     return samples
 
@@ -155,15 +159,17 @@ DOCUMENTED = {
     "keys": "https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm",
     "ons-topics": "https://docs.oracle.com/iaas/Content/Identity/Reference/notificationpolicyreference.htm",
     "functions-family": "https://docs.oracle.com/iaas/Content/Events/Concepts/eventspolicy.htm",
-    "fn-function": "https://docs.oracle.com/iaas/Content/Identity/Reference/functionspolicyreference.htm",
-    "fn-invocation": "https://docs.oracle.com/iaas/Content/Identity/Reference/functionspolicyreference.htm",
 }
 # Aggregate types are granted only where OCI's documented form for a service is the family.
 DOCUMENTED_FAMILY_GRANTS = {
     ("service_grants", "events_functions"): "functions-family",
     ("service_grants", "objectstorage_lifecycle"): "object-family",
     ("service_grants", "objectstorage_lifecycle_state"): "object-family",
+    # Resource Scheduler's documented form, manage <type> pinned to the schedule, with the type
+    # Oracle's scheduled-function solution grants (iam.tf cites both).
+    ("sweep_grants", "invoke_function"): "functions-family",
 }
+SCHEDULER_EXAMPLES = "https://docs.oracle.com/iaas/Content/resource-scheduler/references/example_policies.htm"
 # Found on no OCI page: only in a policy of its own, off by default.
 UNDOCUMENTED = {"generative-ai-text-rerank"}
 
@@ -220,7 +226,7 @@ def test_function_is_granted_exactly_what_it_does() -> None:
             assert st["location"]["values"] == [GENAI]
 
 
-def test_bucket_grants_are_narrowed_to_the_bucket_and_never_delete() -> None:
+def test_bucket_grants_are_narrowed_to_the_bucket_and_delete_only_in_the_state_bucket() -> None:
     for group in ("function_grants", "service_grants"):
         for name, (text, st) in _rendered(group).items():
             if {"objects", "buckets", "object-family"} & set(st["resources"]["values"]):
@@ -308,15 +314,19 @@ def test_the_sweep_schedule_is_the_only_any_user_and_is_pinned_to_its_ocid() -> 
             assert group == "sweep_grants", f"{name} grants any-user: {text}"
             assert _condition(st, "request.principal.type") == ["resourceschedule"]
             assert _condition(st, "request.principal.id") == [SCHEDULE]
-            assert st["resources"]["values"] in (["fn-function"], ["fn-invocation"])
-            assert st["actions"]["values"] in (["read"], ["use"])
+            # the form OCI documents for a schedule acting on a resource (example_policies.htm)
+            assert st["resources"]["values"] == ["functions-family"], text
+            assert st["actions"]["values"] == ["manage"], text
+            assert st["location"]["values"] == [MAIN], text
+    assert len(_grants("sweep_grants")) == 1
+    assert SCHEDULER_EXAMPLES in (MODULE_DIR / "iam.tf").read_text()
 
 
 ENABLED_BY_DEFAULT = {
     "true": True,
     "local.uses_hf_secret": False,  # no secret unless one is given or created
-    "var.bucket_kms_key_id != null": False,
-    "var.sweep_schedule_cron != null": True,  # the sweep schedule is on by default (issue 14)
+    "local.given.bucket_kms_key_id != null": False,
+    "local.given.sweep_schedule_cron != null": True,  # the sweep schedule is on by default (issue 14)
     "var.create_rerank_policy": False,
 }
 
@@ -336,7 +346,7 @@ def test_switches_of_the_optional_grants() -> None:
     assert unwrap(str(grants["hf_token_secret"]["enabled"])) == "local.uses_hf_secret"
     assert (
         unwrap(str(_grants("service_grants")["objectstorage_kms"]["enabled"]))
-        == "var.bucket_kms_key_id != null"
+        == "local.given.bucket_kms_key_id != null"
     )
     default = {name for name, grant in grants.items() if _enabled_by_default(grant["enabled"])}
     assert default == set(grants) - {"hf_token_secret"}
@@ -385,16 +395,16 @@ def test_dynamic_group_matches_exactly_the_function() -> None:
     assert group["count"] == "${local.create_iam_dynamic_group ? 1 : 0}"
     in_domain = tf.resource("oci_identity_domains_dynamic_resource_group", "function")
     assert in_domain["matching_rule"] == "${local.dynamic_group_matching_rule}"
-    assert in_domain["idcs_endpoint"] == "${var.identity_domain_url}"
+    assert in_domain["idcs_endpoint"] == "${local.given.identity_domain_url}"
     assert in_domain["count"] == "${local.create_domain_dynamic_group ? 1 : 0}"
     assert "var.create_policies" in tf.locals["create_dynamic_group"]
     # Exactly one of the two is created, and only when no existing group is named.
-    assert "var.existing_dynamic_group_name == null" in tf.locals["create_dynamic_group"]
+    assert "local.given.existing_dynamic_group_name == null" in tf.locals["create_dynamic_group"]
     assert tf.locals["create_iam_dynamic_group"] == (
-        "${local.create_dynamic_group && var.identity_domain_url == null}"
+        "${local.create_dynamic_group && local.given.identity_domain_url == null}"
     )
     assert tf.locals["create_domain_dynamic_group"] == (
-        "${local.create_dynamic_group && var.identity_domain_url != null}"
+        "${local.create_dynamic_group && local.given.identity_domain_url != null}"
     )
 
 
@@ -434,11 +444,25 @@ def test_lifecycle_policy_and_key_wait_for_the_grant_to_propagate() -> None:
     assert wait["create_duration"] == "${var.policy_propagation_seconds}s"
     assert "local.service_statements" in str(wait["triggers"])
     assert tf.variables["policy_propagation_seconds"]["default"] >= 60
-    for kind, name in (
-        ("oci_objectstorage_object_lifecycle_policy", "models"),
-        ("oci_objectstorage_bucket", "models"),
-    ):
-        assert "${time_sleep.policy_propagation}" in tf.resource(kind, name)["depends_on"], name
+    # Every bucket and lifecycle policy, and anything that uses a customer-managed key: the
+    # state bucket and its lifecycle policy included (they once waited only for the policy).
+    waiting = [
+        (kind, name)
+        for kind, named in tf.resources.items()
+        for name, body in named.items()
+        if kind in {"oci_objectstorage_bucket", "oci_objectstorage_object_lifecycle_policy"}
+        or "kms_key_id" in body
+        or "bucket_kms_key_id" in str(body)
+    ]
+    assert {
+        ("oci_objectstorage_bucket", "state"),
+        ("oci_objectstorage_object_lifecycle_policy", "state"),
+    } <= set(waiting)
+    for kind, name in waiting:
+        assert "${time_sleep.policy_propagation}" in tf.resource(kind, name).get("depends_on", []), (
+            kind,
+            name,
+        )
     (versions,) = [block for block in tf.terraform if "required_providers" in block]
     (providers,) = versions["required_providers"]
     assert providers["time"]["source"] == "hashicorp/time"

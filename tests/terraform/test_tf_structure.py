@@ -4,6 +4,7 @@ completely."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -95,10 +96,14 @@ def test_sensitive_inputs_are_marked() -> None:
     tf = load_dir(MODULE_DIR)
     assert tf.variables["hf_token"].get("sensitive") is True
     secret = tf.resource("oci_vault_secret", "hf_token")
-    assert "var.hf_token" in secret["secret_content"][0]["content"]
+    assert "local.given_hf_token" in secret["secret_content"][0]["content"]
+    assert "var.hf_token" in tf.locals["given_hf_token"]
+    # sensitive: kept out of the map that feeds counts
+    assert not re.search(r"var\.hf_token\b(?!_)", str(tf.locals["given"]))
     # The token goes to Vault only: never into the function configuration or an output.
     assert "hf_token}" not in str(tf.locals["function_config_all"])
     assert "var.hf_token" not in str(tf.outputs)
+    assert "given_hf_token" not in str(tf.outputs)
 
 
 def _module_calls(folder: Path) -> tuple[TfDir, dict[str, object]]:

@@ -120,3 +120,26 @@ def test_error_messages_name_their_variable() -> None:
             assert name in readable or "stage deadline" in readable or "subscription" in readable, (
                 f"the error message of {name} does not say which input is wrong: {message}"
             )
+
+
+# Real region identifiers, government and sovereign realms included.
+REAL_REGIONS = (
+    "us-chicago-1",
+    "us-gov-ashburn-1",
+    "uk-gov-london-1",
+    "eu-frankfurt-1",
+    "me-dcc-muscat-1",
+    "ap-chiyoda-1",
+)
+
+
+@pytest.mark.parametrize("folder", [MODULE_DIR, EXAMPLE_DIR, STACK_DIR], ids=lambda p: p.name)
+def test_one_region_rule_everywhere_and_it_accepts_real_regions(folder: Path) -> None:
+    """The example once had ^[a-z]+-[a-z]+-[0-9]+$ and refused us-gov-ashburn-1."""
+    module_rule = [c.replace("var.region", "") for c in _rules(MODULE_DIR, "region")]
+    assert [c.replace("var.region", "") for c in _rules(folder, "region")] == module_rule
+    for region in REAL_REGIONS:
+        assert _passes(folder, "region", region), f"{folder.name} refuses {region}"
+        if "genai_region" in load_dir(folder).variables:
+            assert _passes(folder, "genai_region", region)
+    assert not _passes(folder, "region", "US East (Ashburn)")
