@@ -31,7 +31,7 @@ from functions.create_endpoint import create_endpoint
 from functions.import_model import import_model
 from functions.intake import SourceDoc, new_import
 from functions.provision_cluster import provision_cluster
-from functions.runtime import Runtime
+from functions.runtime import FUNCTION_TIMEOUT_SECONDS, Runtime
 from functions.smoke_test import smoke_test
 from functions.teardown import begin_teardown, teardown
 from functions.validate import reject, validate
@@ -288,6 +288,18 @@ def start(
 UNPOLLED_STAGES = frozenset({Stage.VALIDATING})
 
 
+def stopped_past_deadline(state: ImportState, ctx: StageContext) -> bool:
+    """Past the stage deadline by more than one invocation's longest life (OCI Functions' 300 s).
+
+    Within that grace a redelivered or re-fired invocation still runs the stage, so an error
+    that raises ends it with its own message (the exception path below); later than that, no
+    invocation can still be running it: one was stopped without raising.
+    """
+    if state.stage_deadline is None:
+        return False
+    return ctx.now > state.stage_deadline + timedelta(seconds=FUNCTION_TIMEOUT_SECONDS)
+
+
 def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
     """Run the stage's handler; an error either waits for the next delivery or, past the deadline, fails.
 
@@ -298,7 +310,7 @@ def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
     if handler is None:
         return settle(state, ctx)
     logs.bind(stage=state.stage.value, attempt=state.attempt)
-    if state.stage in UNPOLLED_STAGES and deadline_passed(state, ctx):
+    if state.stage in UNPOLLED_STAGES and stopped_past_deadline(state, ctx):
         # No invocation finished this stage in time and none raised: the worker was stopped
         # (OCI ends a function over its memory or its timeout without an exception here). Running
         # it again could stop this worker too, so the deadline ends it before the work starts.

@@ -25,8 +25,10 @@ from shared.pipeline.secrets import read_hf_token
 from shared.pipeline.store import StateStore
 from shared.settings import Settings
 
-# OCI Functions stops an invocation at 300 s; leave room for the answer. Every wait inside one
-# invocation (the stage's poll, the publish retry) fits in what is left of this budget.
+# OCI Functions stops an invocation at 300 s (func.yaml timeout, the service's maximum); leave
+# room for the answer. Every wait inside one invocation (the stage's poll, the publish retry)
+# fits in what is left of this budget.
+FUNCTION_TIMEOUT_SECONDS = 300.0
 INVOCATION_BUDGET_SECONDS = 270.0
 # What one stage needs after its wait: the If-Match write, the publish and its one retry.
 RESERVE_AFTER_WAIT_SECONDS = 30.0

@@ -170,13 +170,14 @@ def test_validation_past_its_deadline_fails_before_running_again(
         return keep_waiting(state, ctx, "the headers")
 
     monkeypatch.setitem(reconcile.STAGES, Stage.VALIDATING, record)
-    late = make_state(stage=Stage.VALIDATING).model_copy(
-        update={"stage_deadline": NOW - timedelta(minutes=1)}
-    )
+    # Past its deadline by more than an invocation's life (300 s): nothing can still be running it.
+    past = NOW - timedelta(minutes=6)
+    late = make_state(stage=Stage.VALIDATING).model_copy(update={"stage_deadline": past})
     step = reconcile.step_stage(late, ctx)
     assert ran == []
     assert step is not None and step.state is not None and step.state.stage is Stage.FAILED
     assert step.state.last_error is not None and step.state.last_error.code == "STAGE_DEADLINE_EXCEEDED"
-    on_time = late.model_copy(update={"stage_deadline": NOW + timedelta(minutes=1)})
-    reconcile.step_stage(on_time, ctx)
+    # Just past it, a redelivery still runs the stage, so an error keeps its own message.
+    just_past = late.model_copy(update={"stage_deadline": NOW - timedelta(minutes=1)})
+    reconcile.step_stage(just_past, ctx)
     assert ran == [Stage.VALIDATING]
