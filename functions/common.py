@@ -19,8 +19,9 @@ from functions.runtime import Runtime
 from shared.contract.state import ImportState, LastError, Stage
 from shared.pipeline import logs
 from shared.pipeline.creates import PendingCreate
-from shared.pipeline.genai_ops import Kind, Progress, step_token
+from shared.pipeline.genai_ops import Kind, Progress, Resource, step_token
 from shared.pipeline.notifier import Message, failure_message, success_message
+from shared.pipeline.store import ConflictError
 from shared.settings import FailurePolicy, Settings
 
 log = logs.get_logger("stage")
@@ -31,10 +32,18 @@ class StageContext:
     rt: Runtime
     event_id: str | None
     now: datetime
+    # The ETag of the state document as read (None: not read from the store, e.g. a unit test's
+    # handler call). `creating` rewrites the state before a create and keeps the new ETag here,
+    # so the driver's write of the step is If-Match on it.
+    etag: str | None = None
 
     @property
     def settings(self) -> Settings:
         return self.rt.settings
+
+
+class Superseded(Exception):
+    """The state moved on before a create was called: another invocation got there first."""
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Step:
     state: ImportState | None  # None: nothing to write
     notify: Message | None = None  # published once, after the write wins
     created: list[tuple[Kind, str]] = field(default_factory=list)  # resources this step created
+    adopted: list[Kind] = field(default_factory=list)  # found by tag and recorded: their create is over
     note: str = ""
 
 
@@ -62,18 +72,30 @@ def creating(
 
     The record stays until the driver has put the outcome in the state or in an orphan record
     (reconcile.commit ends it); a create the service refused outright created nothing, so its
-    record goes at once. Any other error leaves it: the create may have landed.
+    record goes at once. Any other error leaves it: the create may have landed. Before the call
+    the state is rewritten (when it was read from the store), which fires the import's next look.
     """
     pending = PendingCreate(
         import_id=state.import_id,
         name=state.name,
         kind=kind,
         retry_token=step_token(state, kind),
-        at=ctx.now,
+        at=ctx.rt.now(),
         ai_units=ai_units,
         unit_shape=unit_shape,
     )
     ctx.rt.creates.begin(pending)
+    if ctx.etag is not None:
+        # Rewrite the state before the call: the write fires the import's next look, which waits
+        # for this create (await_create) and adopts what it creates by tag. So an invocation that
+        # dies inside the call (stopped over its memory or time) leaves the import looping, not
+        # stuck with a live resource nobody recorded. Losing this write: another invocation moved
+        # the import; nothing is created. The pending record stays (a duplicate of this step may
+        # have written the same record and be creating): it is over within IN_FLIGHT_SECONDS.
+        try:
+            ctx.etag = ctx.rt.store.put(state.model_copy(update={"updated_at": ctx.rt.now()}), ctx.etag)
+        except ConflictError:
+            raise Superseded(f"the state of {state.name} moved on before the {kind.value} create") from None
 
     def landed(resource_id: str) -> None:
         try:
@@ -86,7 +108,45 @@ def creating(
     except oci.exceptions.ServiceError as exc:
         if 400 <= exc.status < 500 and exc.status not in (409, 429):
             ctx.rt.creates.end(state.import_id, kind)
+        else:
+            returned(ctx, pending)
         raise
+    except Exception:
+        returned(ctx, pending)
+        raise
+
+
+def returned(ctx: StageContext, pending: PendingCreate) -> None:
+    """The call came back with an error: no invocation is inside it any more, so nothing waits for it
+    (await_create, the teardown); what it may have created is found by its tags. The record stays."""
+    try:
+        ctx.rt.creates.begin(pending.model_copy(update={"returned": True}))
+    except Exception as exc:  # then it only stays "in flight" until IN_FLIGHT_SECONDS are over
+        log.warning("could not mark a create as returned", extra={"error": str(exc)[:300]})
+
+
+def await_create(ctx: StageContext, state: ImportState, kind: Kind) -> Resource | PendingCreate | None:
+    """Before creating `kind`: the resource found by tag, else the create of it still in flight, else None.
+
+    A create another invocation started (its pending record is in flight) is waited for, up to the
+    stage's poll budget, and what it created is found by its tags; a record whose invocation died
+    inside the call stays in flight until IN_FLIGHT_SECONDS are over, then a create may run again.
+    None: nothing tagged and no create in flight, so the caller creates.
+    """
+    rt, s = ctx.rt, ctx.settings
+    ends = rt.clock() + s.poll_seconds
+    while True:
+        found = rt.ops.find(kind, state.import_id)
+        if found is not None:
+            return found
+        now = rt.now()
+        flying = [p for p in rt.creates.pending(state.import_id) if p.kind is kind and p.in_flight(now)]
+        if not flying:
+            # The create may have returned between the look and the record's end: look once more.
+            return rt.ops.find(kind, state.import_id)
+        if rt.clock() + s.poll_interval_seconds > ends:
+            return flying[0]
+        rt.sleep(s.poll_interval_seconds)
 
 
 def stage_deadline(settings: Settings, stage: Stage) -> timedelta | None:

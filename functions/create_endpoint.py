@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, creating, keep_waiting, move, progress_failed
+from functions.common import StageContext, Step, await_create, creating, keep_waiting, move, progress_failed
 from shared.contract.state import ImportState, Stage
+from shared.pipeline.creates import PendingCreate
 from shared.pipeline.genai_ops import Kind
 
 
@@ -12,11 +13,15 @@ def create_endpoint(state: ImportState, ctx: StageContext) -> Step:
     if not res.imported_model_id or not res.cluster_id:
         return Step(move(state, ctx, Stage.PROVISIONING, note="no cluster yet"))
     if not res.endpoint_id:
-        existing = rt.ops.find(Kind.ENDPOINT, state.import_id)
+        existing = await_create(ctx, state, Kind.ENDPOINT)
+        if isinstance(existing, PendingCreate):  # another invocation's create: adopt it once it lands
+            return keep_waiting(state, ctx, f"the endpoint create started {existing.at:%H:%M:%S} UTC")
         if existing is not None:
             found = res.model_copy(update={"endpoint_id": existing.id})
             return Step(
-                state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
+                state.model_copy(update={"resources": found, "updated_at": ctx.now}),
+                adopted=[Kind.ENDPOINT],  # recorded now: its pending create record goes
+                note="found by tag",
             )
         with creating(ctx, state, Kind.ENDPOINT) as landed:
             created = rt.ops.create_endpoint(state, res.imported_model_id, res.cluster_id)

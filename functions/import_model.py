@@ -8,6 +8,7 @@ from __future__ import annotations
 from functions.common import (
     StageContext,
     Step,
+    await_create,
     creating,
     fail,
     finish_done,
@@ -17,6 +18,7 @@ from functions.common import (
 )
 from shared.contract.paths import SourceKind
 from shared.contract.state import ImportState, Stage
+from shared.pipeline.creates import PendingCreate
 from shared.pipeline.genai_ops import Kind
 from shared.pipeline.secrets import SecretUnavailable
 
@@ -26,11 +28,15 @@ def import_model(state: ImportState, ctx: StageContext) -> Step:
     if state.plan is None:
         return Step(move(state, ctx, Stage.VALIDATING, note="no plan yet: validate first"))
     if not res.imported_model_id:
-        existing = rt.ops.find(Kind.IMPORTED_MODEL, state.import_id)
+        existing = await_create(ctx, state, Kind.IMPORTED_MODEL)
+        if isinstance(existing, PendingCreate):  # another invocation's create: adopt it once it lands
+            return keep_waiting(state, ctx, f"the model create started {existing.at:%H:%M:%S} UTC")
         if existing is not None:
             found = res.model_copy(update={"imported_model_id": existing.id})
             return Step(
-                state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
+                state.model_copy(update={"resources": found, "updated_at": ctx.now}),
+                adopted=[Kind.IMPORTED_MODEL],  # recorded now: its pending create record goes
+                note="found by tag",
             )
         token = None
         if state.source.kind is SourceKind.HUGGING_FACE:

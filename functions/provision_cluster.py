@@ -2,7 +2,8 @@
 
 The reservation in the ledger comes first: a cluster that would break a ceiling is never
 created, and the failure notification says why and what it would have cost. A cluster
-found by tag (created by an earlier attempt or before a retry) is adopted only after its
+found by tag (created by an earlier attempt, or by a create still in flight in another
+invocation, which is waited for: functions/common.await_create) is adopted only after its
 units are recorded in the ledger, ceilings or not: it exists, so it is spending.
 
 The AI units reserved are always those of the shape in the unit-shape table
@@ -12,8 +13,18 @@ ceilings must hold whatever a document says. An unknown shape creates nothing.
 
 from __future__ import annotations
 
-from functions.common import StageContext, Step, creating, fail, keep_waiting, move, progress_failed
+from functions.common import (
+    StageContext,
+    Step,
+    await_create,
+    creating,
+    fail,
+    keep_waiting,
+    move,
+    progress_failed,
+)
 from shared.contract.state import ImportState, Stage
+from shared.pipeline.creates import PendingCreate
 from shared.pipeline.genai_ops import Kind
 from shared.pipeline.limits import unit_availability
 from shared.shapes import get_shape
@@ -32,7 +43,9 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
         return fail(state, ctx, "SHAPE_NOT_ALLOWED", f"{plan.unit_shape} is not in ALLOWED_SHAPES")
     ai_units = shape.ai_units  # from the table, whatever plan.ai_units says
     if not res.cluster_id:
-        existing = rt.ops.find(Kind.CLUSTER, state.import_id)
+        existing = await_create(ctx, state, Kind.CLUSTER)
+        if isinstance(existing, PendingCreate):  # another invocation's create: adopt it once it lands
+            return keep_waiting(state, ctx, f"the cluster create started {existing.at:%H:%M:%S} UTC")
         if existing is not None:
             # A cluster that exists costs money whatever the ceilings say: record its units
             # (idempotent per import id) before adopting it, so the ledger never misses it.
@@ -46,7 +59,9 @@ def provision_cluster(state: ImportState, ctx: StageContext) -> Step:
             )
             found = res.model_copy(update={"cluster_id": existing.id})
             return Step(
-                state.model_copy(update={"resources": found, "updated_at": ctx.now}), note="found by tag"
+                state.model_copy(update={"resources": found, "updated_at": ctx.now}),
+                adopted=[Kind.CLUSTER],  # recorded now: its pending create record goes
+                note="found by tag",
             )
         # The tenancy's limit for this shape (often 0 until requested) was read at VALIDATING,
         # before the import (functions/validate.py); read again before anything is reserved or

@@ -26,7 +26,7 @@ from math import inf
 import oci
 
 from functions import errors
-from functions.common import StageContext, Step, deadline_passed, fail, move
+from functions.common import StageContext, Step, Superseded, deadline_passed, fail, move
 from functions.create_endpoint import create_endpoint
 from functions.import_model import import_model
 from functions.intake import SourceDoc, new_import
@@ -114,12 +114,13 @@ def reconcile(rt: Runtime, name: str, trigger: ObjectKind, event_id: str | None)
     except StateUnreadable as exc:
         return unreadable(ctx, name, exc)
     state, etag = found if found else (None, None)
+    ctx.etag = etag
     if state is not None:
         logs.bind(import_id=state.import_id)
     step = decide(ctx, name, trigger, state)
     if step is None or step.state is None:
         return Outcome(name, "nothing", state.stage.value if state else None, step.note if step else "")
-    return commit(ctx, step, etag)
+    return commit(ctx, step, ctx.etag)  # the ETag as read, or as rewritten before a create
 
 
 def unreadable(ctx: StageContext, name: str, exc: StateUnreadable) -> Outcome:
@@ -323,6 +324,9 @@ def step_stage(state: ImportState, ctx: StageContext) -> Step | None:
         )
     try:
         return handler(state, ctx)
+    except Superseded as exc:  # nothing was created: the invocation that moved the import goes on
+        log.info("lost the write before a create", extra={"note": str(exc)[:300]})
+        return Step(None, note=str(exc))
     except oci.exceptions.ServiceError as exc:
         detail = f"{exc.operation_name or 'call'}: HTTP {exc.status} {exc.code}: {exc.message}"
         if state.stage is Stage.TEARING_DOWN or (is_transient(exc) and not deadline_passed(state, ctx)):
@@ -555,7 +559,7 @@ def end_creates(ctx: StageContext, state: ImportState, step: Step) -> None:
     A failure here leaves a record that only keeps the units held a little longer (until it is
     older than IN_FLIGHT_SECONDS): never worth failing the invocation for.
     """
-    for kind, _ in step.created:
+    for kind in [*(k for k, _ in step.created), *step.adopted]:
         try:
             ctx.rt.creates.end(state.import_id, kind)
         except Exception as exc:
@@ -613,6 +617,10 @@ def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None
     recorded in it and the import (re)enters TEARING_DOWN, whose loop deletes it once it can.
     """
     rt = ctx.rt
+    # What is already gone (a teardown deleted it meanwhile) needs no record.
+    step = Step(step.state, created=[(k, rid) for k, rid in step.created if not is_gone(ctx, k, rid)])
+    if not step.created:
+        return
     for _ in range(RECORD_ATTEMPTS):
         try:
             found = rt.store.get(ours.name)
@@ -645,6 +653,15 @@ def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None
         return
     for kind, rid in step.created:
         record_orphan(ctx, ours, kind, rid)
+
+
+def is_gone(ctx: StageContext, kind: Kind, rid: str) -> bool:
+    """Is the resource deleted (or being deleted)? Unknown counts as not gone."""
+    try:
+        res = ctx.rt.ops.get(kind, rid)
+    except Exception:
+        return False
+    return res is None or res.is_gone
 
 
 def record_orphan(ctx: StageContext, ours: ImportState, kind: Kind, rid: str) -> None:

@@ -16,6 +16,7 @@ show it. Each delivery records the worker's peak RSS.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -41,6 +42,7 @@ from localcloud.server import FunctionConfig
 log = logging.getLogger("localcloud.functions")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_SECONDS = 30.0
+WORKER_EXIT_WAIT_SECONDS = 2.0  # after a failed call: how long a dying worker gets to exit
 FUNCTION_MEMORY_MB = 256  # terraform/ function memory_in_mbs: the design budget
 WATCHDOG_INTERVAL_SECONDS = 0.05
 
@@ -326,6 +328,12 @@ class FunctionRunner:
                     status = 0
                     delivery.status = None
                     delivery.errors.append(f"attempt {attempt}: {type(exc).__name__}: {exc}")
+                    # A worker stopped mid-call (killed) closes its sockets before it is reaped: let
+                    # it finish dying before the next delivery takes it, so that one starts a fresh
+                    # worker (as OCI sends it to a live container) instead of meeting a dying one.
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        if worker.proc is not None:
+                            worker.proc.wait(WORKER_EXIT_WAIT_SECONDS)
                 finally:
                     peak = peak_rss_bytes(worker.proc.pid) if worker.proc is not None else None
                     if peak is not None:

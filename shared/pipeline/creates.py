@@ -8,6 +8,12 @@ a *pending* record, and the AI units a cluster would hold stay in the ledger whi
                                              is recorded in the state or in an orphan record; never
                                              triggers anything (it is outside `state/`)
 
+Right after the record the state is rewritten (functions/common.creating): that write fires the
+import's next look, which waits for a create in flight and adopts what it created by tag
+(functions/common.await_create), so an invocation stopped inside the call (over its memory or
+time: nothing after the call runs) leaves the import looping rather than stuck. A teardown stays
+TEARING_DOWN while a create of its import is in flight, and deletes what lands (functions/teardown.py).
+
 A create whose import no longer wants it (the state was replaced, or is gone) becomes an
 *orphan* record, whose writes fire the state rule, so the pipeline itself keeps deleting the
 resource (a 409 while it is still CREATING is tried again) until it is gone, then releases
@@ -51,6 +57,9 @@ class PendingCreate(BaseModel):
     # Set once the create returned: from then on the resource is found by its tags (teardown, the
     # orphan loop), and the record no longer stands for something unknown.
     resource_id: str | None = None
+    # Set when the call came back with an error: no invocation is inside it any more (whatever it
+    # may have created is found by its tags), so nobody waits for it.
+    returned: bool = False
 
     @property
     def key(self) -> str:
@@ -58,7 +67,9 @@ class PendingCreate(BaseModel):
 
     def in_flight(self, now: datetime) -> bool:
         """The create has not returned (as far as anyone knows) and may still land."""
-        return self.resource_id is None and now - self.at < timedelta(seconds=IN_FLIGHT_SECONDS)
+        if self.resource_id is not None or self.returned:
+            return False
+        return now - self.at < timedelta(seconds=IN_FLIGHT_SECONDS)
 
 
 class Orphan(BaseModel):

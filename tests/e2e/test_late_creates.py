@@ -8,6 +8,8 @@ the local cloud's door until the test releases it), never by timing.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from typing import Any
 
 from e2e_pipeline import Pipeline
@@ -30,7 +32,7 @@ PATHS = {Kind.CLUSTER: "dedicatedAiClusters", Kind.IMPORTED_MODEL: "importedMode
 
 
 def quiet(make_pipeline: Any, **options: Any) -> Pipeline:
-    return make_pipeline(pool_size=3, **{**NO_SCHEDULE, **options})  # type: ignore[no-any-return]
+    return make_pipeline(**{"pool_size": 3, **NO_SCHEDULE, **options})  # type: ignore[no-any-return]
 
 
 def holds(p: Pipeline) -> dict[str, float]:
@@ -51,49 +53,68 @@ def assert_no_sweep_acted(p: Pipeline) -> None:
     assert '"sweep acted"' not in p.function_log()
 
 
-def replace_while_held(p: Pipeline, kind: Kind, stage: str) -> tuple[ImportState, str]:
-    """Import m; hold its first create of `kind`; upload a new manifest; wait until the new import
-    has replaced the old one's state (the old teardown found nothing: the create is still held)."""
+def replace_while_held(p: Pipeline, kind: Kind, stage: str, kill: bool = False) -> tuple[ImportState, str]:
+    """Import m; hold its first create of `kind` (and, with `kill`, stop the worker blocked in it);
+    upload a new manifest; wait until the old import's teardown has looked again while the create is
+    held: it stays TEARING_DOWN, waiting for the create in flight, its units held."""
     hold = p.cloud.set_fault(service="generativeai", method="POST", resource=PATHS[kind], hold=True, count=1)
     p.upload_model("m", "chat")
     first = p.wait_stage("m", stage)
     p.cloud.wait_held(hold)
+    if kill:
+        kill_busy_workers(p)
     p.put(manifest_object("m"), json.dumps({"display_name": "m two"}).encode())
-    p.cloud.wait_for(lambda: (s := p.state("m")) is not None and s.import_id != first.import_id, timeout=60)
+    waiting = p.cloud.wait_for(
+        lambda: (s := p.state("m")) is not None and s.stage is Stage.TEARING_DOWN and s.attempt >= 2 and s,
+        timeout=60,
+    )
+    assert waiting.import_id == first.import_id  # the new import waits for the old teardown
+    assert "create" in waiting.history[-1].note or waiting.attempt >= 2
     assert tagged(p, kind, first.import_id) == []  # nothing existed for the teardown to find
+    assert state_object_exists(p, create_object(f"{first.import_id}.{kind.value}"))
     return first, hold
+
+
+def kill_busy_workers(p: Pipeline) -> None:
+    """SIGKILL the function workers (with pool_size=1: the one blocked in the held create), as OCI
+    stops an invocation over its memory or time: nothing after the call runs."""
+    for worker in p.cloud.cloud.runner.workers:
+        if worker.proc is not None and worker.proc.poll() is None:
+            os.kill(worker.proc.pid, signal.SIGKILL)
+            worker.proc.wait(10)
+
+
+def held_until_gone(p: Pipeline, import_id: str) -> list[Any]:
+    """Until every cluster of `import_id` is DELETED, check its units are held at each look (hold read
+    first); the clusters at the end."""
+    while True:
+        held = import_id in holds(p)
+        clusters = tagged(p, Kind.CLUSTER, import_id)
+        if clusters and all(c.lifecycle_state == "DELETED" for c in clusters):
+            return clusters
+        assert held, f"cluster {[(c.id, c.lifecycle_state) for c in clusters]} alive with no hold"
 
 
 def test_a_cluster_create_returning_after_a_replacement_is_deleted_and_its_units_held(make_pipeline) -> None:  # type: ignore[no-untyped-def]
     p = quiet(make_pipeline)
     first, hold = replace_while_held(p, Kind.CLUSTER, "PROVISIONING")
-    units = holds(p).get(first.import_id)
-    # The create in flight keeps the old import's units held although its teardown ended.
-    assert units, f"the old import's AI units were released while its cluster create is in flight: {holds(p)}"
-    assert state_object_exists(p, create_object(f"{first.import_id}.cluster"))
+    # The create in flight keeps the old import's units held and its teardown open.
+    assert first.import_id in holds(p), f"the old import's AI units were released: {holds(p)}"
 
     p.cloud.release_fault(hold)
     p.cloud.wait_passed(hold)
-    # From now until the late cluster is DELETED, its units are held at every look (hold read first).
-    while True:
-        held = first.import_id in holds(p)
-        clusters = tagged(p, Kind.CLUSTER, first.import_id)
-        if clusters and all(c.lifecycle_state == "DELETED" for c in clusters):
-            break
-        assert held, f"cluster {[(c.id, c.lifecycle_state) for c in clusters]} alive with no hold"
+    clusters = held_until_gone(p, first.import_id)
     assert len(clusters) == 1
-
-    p.cloud.wait_for(lambda: first.import_id not in holds(p), timeout=10)
-    key = f"{first.import_id}.cluster"
-    p.cloud.wait_for(lambda: not state_object_exists(p, orphan_object(key)), timeout=10)
-    assert not state_object_exists(p, create_object(key))
-    told = p.cloud.wait_for(lambda: [m for m in p.messages() if "late create deleted" in m["title"]])
-    assert clusters[0].id in told[0]["body"] and "AI units are released" in told[0]["body"]
     second = p.wait_stage("m", "DONE", "FAILED", timeout=90)
     p.idle()
     assert second.stage is Stage.DONE, second.last_error
+    torn = [m for m in p.messages() if "torn down" in m["title"]]
+    assert len(torn) == 1 and f"deleted cluster {clusters[0].id}" in torn[0]["body"], torn
+    assert "Its AI units are released" in torn[0]["body"]
     assert [c.id for c in p.live(Kind.CLUSTER)] == [second.resources.cluster_id]
     assert list(holds(p)) == [second.import_id]
+    key = f"{first.import_id}.cluster"
+    assert not state_object_exists(p, create_object(key)) and not state_object_exists(p, orphan_object(key))
     assert_no_sweep_acted(p)
 
 
@@ -102,19 +123,62 @@ def test_an_imported_model_create_returning_after_a_replacement_is_deleted(make_
     first, hold = replace_while_held(p, Kind.IMPORTED_MODEL, "IMPORTING")
     p.cloud.release_fault(hold)
     p.cloud.wait_passed(hold)
-    # The late model is recorded (an orphan record) and deleted by the pipeline, 409s and all.
+    # The old teardown finds the late model by tag and deletes it, 409s and all.
     p.cloud.wait_for(
         lambda: (m := tagged(p, Kind.IMPORTED_MODEL, first.import_id)) and m[0].lifecycle_state == "DELETED",
         timeout=30,
     )
-    key = f"{first.import_id}.import-model"
-    p.cloud.wait_for(lambda: not state_object_exists(p, orphan_object(key)), timeout=10)
-    assert not state_object_exists(p, create_object(key))
     second = p.wait_stage("m", "DONE", "FAILED", timeout=90)
     p.idle()
     assert second.stage is Stage.DONE, second.last_error
+    key = f"{first.import_id}.import-model"
+    assert not state_object_exists(p, create_object(key)) and not state_object_exists(p, orphan_object(key))
     assert [m.id for m in p.live(Kind.IMPORTED_MODEL)] == [second.resources.imported_model_id]
     assert first.import_id not in holds(p)
+    assert_no_sweep_acted(p)
+
+
+def test_a_killed_worker_s_cluster_create_landing_after_a_replacement_is_deleted(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The worker blocked in the cluster create is killed (no redelivery, no schedule): nothing of that
+    invocation runs after the call, so its pending record never learns the cluster's id. The old
+    teardown waits for the create in flight and finds what it created by tag."""
+    p = quiet(make_pipeline, pool_size=1, redeliver=False)
+    first, hold = replace_while_held(p, Kind.CLUSTER, "PROVISIONING", kill=True)
+    assert first.import_id in holds(p)
+    p.cloud.release_fault(hold)
+    p.cloud.wait_passed(hold)
+    clusters = held_until_gone(p, first.import_id)
+    assert len(clusters) == 1
+    second = p.wait_stage("m", "DONE", "FAILED", timeout=90)
+    p.idle()
+    assert second.stage is Stage.DONE, second.last_error
+    assert [c.id for c in p.live(Kind.CLUSTER)] == [second.resources.cluster_id]
+    assert list(holds(p)) == [second.import_id]
+    assert not state_object_exists(p, create_object(f"{first.import_id}.cluster"))
+    assert_no_sweep_acted(p)
+
+
+def test_a_killed_worker_s_cluster_create_is_adopted_by_its_import(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The same kill without a replacement: the state was rewritten before the create, so the import
+    keeps looking (no redelivery, no schedule) and adopts the cluster found by tag once it lands."""
+    p = quiet(make_pipeline, pool_size=1, redeliver=False)
+    hold = p.cloud.set_fault(
+        service="generativeai", method="POST", resource=PATHS[Kind.CLUSTER], hold=True, count=1
+    )
+    p.upload_model("m", "chat")
+    first = p.wait_stage("m", "PROVISIONING")
+    p.cloud.wait_held(hold)
+    kill_busy_workers(p)
+    p.cloud.wait_for(lambda: (s := p.state("m")) is not None and s.attempt >= first.attempt + 2, timeout=30)
+    p.cloud.release_fault(hold)
+    p.cloud.wait_passed(hold)
+    done = p.wait_stage("m", "DONE", "FAILED", timeout=90)
+    p.idle()
+    assert done.stage is Stage.DONE, done.last_error
+    clusters = tagged(p, Kind.CLUSTER, first.import_id)
+    assert [c.id for c in clusters] == [done.resources.cluster_id]
+    assert list(holds(p)) == [first.import_id]
+    assert not state_object_exists(p, create_object(f"{first.import_id}.cluster"))
     assert_no_sweep_acted(p)
 
 
@@ -169,9 +233,9 @@ def test_every_event_three_times_and_slow_deletes_the_notice_says_the_whole_tear
 
 
 def test_a_cluster_create_returning_after_the_teardown_is_deleted_and_told(make_pipeline) -> None:  # type: ignore[no-untyped-def]
-    """No replacement this time: the manifest is deleted while the create is held. The import is
-    TORN_DOWN (saying a create is in flight, its units held); the late cluster brings it back to
-    TEARING_DOWN, and the second TORN_DOWN tells the subscribers what it deleted."""
+    """No replacement this time: the manifest is deleted while the create is held. The import stays
+    TEARING_DOWN (its units held) until the create lands; then the cluster is deleted and the one
+    "torn down" message names it."""
     p = quiet(make_pipeline)
     hold = p.cloud.set_fault(
         service="generativeai", method="POST", resource=PATHS[Kind.CLUSTER], hold=True, count=1
@@ -180,21 +244,23 @@ def test_a_cluster_create_returning_after_the_teardown_is_deleted_and_told(make_
     first = p.wait_stage("m", "PROVISIONING")
     p.cloud.wait_held(hold)
     p.delete(manifest_object("m"))
-    p.wait_stage("m", "TORN_DOWN")
-    told = p.cloud.wait_for(lambda: [m for m in p.messages() if "torn down" in m["title"]])
-    assert "Still in flight" in told[0]["body"] and "cluster create" in told[0]["body"]
+    p.cloud.wait_for(
+        lambda: (s := p.state("m")) is not None and s.stage is Stage.TEARING_DOWN and s.attempt >= 2,
+        timeout=30,
+    )
     assert first.import_id in holds(p)
+    assert not [m for m in p.messages() if "torn down" in m["title"]]
 
     p.cloud.release_fault(hold)
     p.cloud.wait_passed(hold)
-    again = p.cloud.wait_for(lambda: [m for m in p.messages() if "again" in m["title"]], timeout=30)
+    clusters = held_until_gone(p, first.import_id)
+    p.wait_stage("m", "TORN_DOWN", timeout=30)
     p.idle()
-    clusters = tagged(p, Kind.CLUSTER, first.import_id)
-    assert len(clusters) == 1 and clusters[0].lifecycle_state == "DELETED"
-    assert f"deleted cluster {clusters[0].id}" in again[0]["body"]
-    assert "Its AI units are released" in again[0]["body"]
+    told = [m for m in p.messages() if "torn down" in m["title"]]
+    assert len(told) == 1 and f"deleted cluster {clusters[0].id}" in told[0]["body"], told
+    assert "Its AI units are released" in told[0]["body"]
     final = p.state("m")
-    assert final is not None and final.stage is Stage.TORN_DOWN and final.teardown.rounds == 2
+    assert final is not None and final.stage is Stage.TORN_DOWN and final.teardown.rounds == 1
     assert holds(p) == {}
     assert not state_object_exists(p, create_object(f"{first.import_id}.cluster"))
     assert_no_sweep_acted(p)
