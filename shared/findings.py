@@ -596,7 +596,8 @@ _RULES: tuple[Rule, ...] = (
         "The tenancy's service limit for the shape's dedicated AI cluster units (read through the "
         "Limits API at validation, before the model is imported, and again just before the cluster "
         "is created) leaves fewer units than the cluster needs; new tenancies often have 0 until "
-        "they ask.",
+        "they ask. The message gives the tenancy's limit, the units used in the compartment queried "
+        "(the Limits API counts usage per compartment, not for the tenancy) and those available.",
         "Request a service limit increase for the named limit (Console: Governance & Administration > "
         "Limits, Quotas and Usage), or choose a shape whose limit has room; then `model-import retry`.",
         "pipeline",

@@ -529,7 +529,7 @@ def _unit_limits(ctx: CliContext) -> list[Any]:
 
 def _print_unit_limits(rows: list[dict[str, Any]]) -> None:
     print_table(
-        ["unit limit", "limit", "used", "available"],
+        ["unit limit", "tenancy limit", "used in compartment", "available"],
         [
             (
                 r["limit_name"],
@@ -540,6 +540,9 @@ def _print_unit_limits(rows: list[dict[str, Any]]) -> None:
             for r in rows
         ],
     )
+    where = next((r["used_in_compartment"] for r in rows if r.get("used_in_compartment")), None)
+    if where:  # the Limits API counts usage in the compartment queried; the limit is the tenancy's
+        print(f"used: in compartment {where} (the Limits API's usage there, not the tenancy's)")
     if any(r["available"] is None for r in rows):
         print(
             "some limits could not be read (the Limits API needs `inspect resource-availability in tenancy`)"

@@ -9,6 +9,13 @@ naming the limit and how to ask for more, instead of importing for hours and del
 after a refused create; and read again in PROVISIONING just before the create (another
 deployment may have used the room meanwhile).
 
+The limit is the tenancy's, but `get_resource_availability(service, limit, compartment)` returns
+"the number of available resources associated with the given limit" and "the usage in the
+selected compartment for the given limit" (its API reference, and Terraform's
+`oci_limits_resource_availability` data source): `used` is the usage in the compartment queried,
+not the tenancy's, so every output labels it "used in compartment <ocid>" (`describe()`, the
+`cost` table, `used_in_compartment` in JSON).
+
 The Limits service name of Generative AI is not written in any page found, so it is looked up:
 `list_limit_definitions(tenancy, name=<limit>)` returns the definition with its `service_name`
 and `scope_type` (oci/limits/limits_client.py). Availability then comes from
@@ -43,9 +50,10 @@ class UnitAvailability:
     needed: int
     available: int | None = None  # None: could not be read
     used: int | None = None
-    limit: int | None = None
+    limit: int | None = None  # the tenancy's limit
     service_name: str | None = None
     unknown_reason: str | None = None
+    compartment_id: str | None = None  # where `used` was counted (the compartment queried)
 
     @property
     def enough(self) -> bool | None:
@@ -55,8 +63,9 @@ class UnitAvailability:
     def describe(self) -> str:
         if self.available is None:
             return f"{self.limit_name}: unknown ({self.unknown_reason})"
-        limit = f"limit {self.limit}, " if self.limit is not None else ""
-        used = f"{self.used} used, " if self.used is not None else ""
+        limit = f"tenancy limit {self.limit}, " if self.limit is not None else ""
+        where = f"compartment {self.compartment_id}" if self.compartment_id else "the compartment queried"
+        used = f"{self.used} used in {where}, " if self.used is not None else ""
         return f"{self.limit_name}: {limit}{used}{self.available} available; {self.shape} needs {self.needed}"
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -66,6 +75,7 @@ class UnitAvailability:
             "needed": self.needed,
             "available": self.available,
             "used": self.used,
+            "used_in_compartment": self.compartment_id,
             "limit": self.limit,
             "enough": self.enough,
             **({"unknown": self.unknown_reason} if self.unknown_reason else {}),
@@ -114,6 +124,7 @@ def unit_availability(
         used=int(got.used) if got.used is not None else None,
         limit=int(limit) if limit is not None else None,
         service_name=service,
+        compartment_id=compartment_id,
     )
 
 

@@ -18,6 +18,9 @@ def test_limits_follow_the_configuration_and_the_live_clusters(make_localcloud) 
 
     fits = unit_availability(limits, tenancy, comp, a10x2)
     assert (fits.limit, fits.used, fits.available, fits.needed, fits.enough) == (2, 0, 2, 2, True)
+    # the limit is the tenancy's; `used` is the Limits API's usage in the compartment queried
+    assert f"tenancy limit 2, 0 used in compartment {comp}, 2 available" in fits.describe()
+    assert fits.to_json_dict()["used_in_compartment"] == comp
     zero = unit_availability(limits, tenancy, comp, h100)
     assert zero.enough is False and "dedicated-unit-h100-count" in zero.refusal()
     assert "Request a service limit increase" in zero.refusal() or "service limit increase" in zero.refusal()

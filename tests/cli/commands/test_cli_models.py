@@ -291,5 +291,9 @@ def test_cost_shows_the_dedicated_unit_limits(cli: Any) -> None:
         2,
         64,
     )
+    assert limits["dedicated-unit-a100-80g-count"]["used_in_compartment"].startswith("ocid1.compartment.")
     table = cli("cost")
     assert "dedicated-unit-a100-80g-count" in table.out and "AVAILABLE" in table.out
+    # the limit is the tenancy's, the usage the compartment's: both say so
+    assert "TENANCY LIMIT" in table.out and "USED IN COMPARTMENT" in table.out
+    assert "used: in compartment ocid1.compartment." in table.out
