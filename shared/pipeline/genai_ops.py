@@ -25,6 +25,7 @@ from shared.contract import tags as tag_keys
 from shared.contract.manifest import Capability
 from shared.contract.paths import SourceKind, import_id_of
 from shared.contract.state import ImportState, retry_token
+from shared.paging import all_pages
 
 MANAGED_BY = tag_keys.MANAGED_BY_VALUE
 GONE_STATES = frozenset({"DELETED", "DELETING"})
@@ -34,9 +35,6 @@ WR_FAILED = frozenset({"FAILED", "CANCELED", "CANCELING"})
 # neither the orphan sweep nor a later teardown of the same import id (or name) may delete it.
 KEPT_TAG = tag_keys.KEPT
 KEPT_VALUE = tag_keys.KEPT_VALUE
-# Pages one listing may take: thousands of resources at any service default page size; more
-# than that in one compartment means something loops, and an invocation must not spin on it.
-MAX_LIST_PAGES = 200
 
 
 class Kind(StrEnum):
@@ -93,10 +91,6 @@ class Progress:
     @property
     def done(self) -> bool:
         return self.status != "PENDING"
-
-
-class ListTooLong(Exception):
-    """A list call still had a next page after MAX_LIST_PAGES pages."""
 
 
 class ResourceBusy(Exception):
@@ -194,21 +188,13 @@ class GenAiOps:
             Kind.ENDPOINT: self.client.list_endpoints,
         }[kind]
         # No `limit`: no document states the maximum page size of these list calls, so the
-        # service's default page size is used and `opc-next-page` followed. Our own loop, not
-        # `oci.pagination.list_call_get_all_results`: that wraps each page in the SDK's default
-        # retry strategy (8 attempts, up to 600 s: oci/retry/__init__.py DEFAULT_RETRY_STRATEGY),
-        # longer than a 300 s function; here each page gets the client's bounded strategy, and
-        # the number of pages is capped so a page token that never ends cannot hold the call.
-        items: list[Any] = []
-        page: str | None = None
-        for _ in range(MAX_LIST_PAGES):
-            kwargs: dict[str, Any] = {"page": page} if page else {}
-            resp = method(self.compartment_id, **kwargs)
-            items.extend(resp.data.items or [])
-            page = resp.headers.get("opc-next-page")
-            if not page:
-                return items
-        raise ListTooLong(f"listing {kind.value} resources did not end within {MAX_LIST_PAGES} pages")
+        # service's default page size is used and `opc-next-page` followed, each page with the
+        # client's bounded retry strategy, at most MAX_LIST_PAGES pages (shared/paging.py).
+        return all_pages(
+            lambda page: method(self.compartment_id, **({"page": page} if page else {})),
+            lambda data: data.items or [],
+            f"{kind.value} resources",
+        )
 
     def list_managed(self, kind: Kind, *, include_kept: bool = False) -> list[Resource]:
         """Every live (not DELETED/DELETING) resource of `kind` this pipeline created.
