@@ -30,6 +30,7 @@ from functions.common import StageContext, Step, Superseded, deadline_passed, fa
 from functions.create_endpoint import create_endpoint
 from functions.import_model import import_model
 from functions.intake import SourceDoc, new_import
+from functions.orphans import release_hold
 from functions.provision_cluster import provision_cluster
 from functions.runtime import FUNCTION_TIMEOUT_SECONDS, Runtime
 from functions.smoke_test import smoke_test
@@ -639,6 +640,10 @@ def clean_lost_creates(ctx: StageContext, ours: ImportState, step: Step) -> None
         )
         if wanted:
             return  # the next invocation finds it by tag
+        if current.stage is Stage.TEARING_DOWN:
+            # Its loop lists every kind by tag each round (and waits for creates in flight): it
+            # deletes this one too, and says so; a write here would only start a racing round.
+            return
         recorded = record_lost_creates(ctx, current, step)
         if recorded is None:
             break  # a slot already holds another resource: only deleting is left
@@ -664,13 +669,26 @@ def is_gone(ctx: StageContext, kind: Kind, rid: str) -> bool:
     return res is None or res.is_gone
 
 
+ORPHAN_RECORD_ATTEMPTS = 6  # writes of an orphan record (with backoff, within the invocation's budget)
+ORPHAN_RECORD_BACKOFF_CAP_SECONDS = 30.0
+
+
+class OrphanUnrecorded(Exception):
+    """A late create could be neither recorded nor confirmed deleted: the invocation fails, so its
+    pending record stays (found by tag later), rather than the resource running with no record."""
+
+
 def record_orphan(ctx: StageContext, ours: ImportState, kind: Kind, rid: str) -> None:
     """Nobody wants what we created: an orphan record (its cluster units held) deletes it until gone.
 
     The record's writes fire the state rule, so the pipeline keeps trying by itself (a fresh
     resource refuses deletion while CREATING) instead of one attempt and a hope in the sweep.
+    A failed write is tried again with backoff (ORPHAN_RECORD_ATTEMPTS, within the invocation's
+    budget). If none lands, the resource is deleted here and waited for: once it is confirmed gone
+    its hold is released and its pending record dropped; if not, OrphanUnrecorded is raised, so
+    the caller never drops the pending record of a resource that nothing durable owns.
     """
-    rt = ctx.rt
+    rt, s = ctx.rt, ctx.settings
     units, shape = None, None
     if kind is Kind.CLUSTER and ours.plan is not None and ours.plan.unit_shape:
         known = get_shape(ours.plan.unit_shape)
@@ -686,26 +704,60 @@ def record_orphan(ctx: StageContext, ours: ImportState, kind: Kind, rid: str) ->
         ai_units=units,
         unit_shape=shape,
     )
-    try:
-        if units:  # it exists, so it spends: held whatever the ceilings say (as an adopted cluster is)
-            rt.ledger.reserve(
-                ours.import_id, ours.name, units, max_per_import=inf, max_total=inf, unit_shape=shape
+    for attempt in range(ORPHAN_RECORD_ATTEMPTS):
+        try:
+            if units:  # it exists, so it spends: held whatever the ceilings say (as an adopted cluster is)
+                rt.ledger.reserve(
+                    ours.import_id, ours.name, units, max_per_import=inf, max_total=inf, unit_shape=shape
+                )
+            rt.creates.record_orphan(orphan)
+            log.warning(
+                "a resource created for an import that moved on is recorded as an orphan; deleting it",
+                extra={"resource": rid, "kind": kind.value},
             )
-        rt.creates.record_orphan(orphan)
+            return
+        except Exception as exc:
+            log.error(
+                "could not record an orphan",
+                extra={"resource": rid, "attempt": attempt + 1, "error": str(exc)[:300]},
+            )
+        pause = min(s.poll_interval_seconds * 2**attempt, ORPHAN_RECORD_BACKOFF_CAP_SECONDS)
+        if attempt + 1 == ORPHAN_RECORD_ATTEMPTS or rt.remaining_seconds() < pause + s.poll_seconds + 30:
+            break
+        rt.nap(pause)
+    if delete_until_gone(ctx, ours.import_id, kind, rid):
+        released = kind is Kind.CLUSTER and release_hold(rt, orphan)
+        with contextlib.suppress(Exception):
+            rt.creates.end(ours.import_id, kind)
         log.warning(
-            "a resource created for an import that moved on is recorded as an orphan; deleting it",
-            extra={"resource": rid, "kind": kind.value},
+            "deleted a resource created for an import that moved on",
+            extra={"resource": rid, "hold_released": released},
         )
         return
-    except Exception as exc:  # cannot record it: one attempt now, and the tag-based sweep after
-        log.error("could not record an orphan", extra={"resource": rid, "error": str(exc)[:300]})
-    try:
-        rt.ops.delete(kind, rid, import_id=ours.import_id)
-        log.warning("deleted a resource created for an import that moved on", extra={"resource": rid})
-    except NotOurs as exc:  # cannot be what this invocation created: leave it
-        log.error("refused to delete", extra={"code": "RESOURCE_NOT_OURS", "error": str(exc)[:300]})
-    except ResourceBusy:
-        log.warning("orphan still busy; the sweep deletes it", extra={"resource": rid, "kind": kind.value})
+    raise OrphanUnrecorded(f"{kind.value} {rid} of {ours.import_id}: no orphan record and not yet deleted")
+
+
+def delete_until_gone(ctx: StageContext, import_id: str, kind: Kind, rid: str) -> bool:
+    """Delete the resource (a 409 while it is still CREATING is tried again) and wait until it is
+    gone, within the stage's poll budget. True once confirmed gone."""
+    rt, s = ctx.rt, ctx.settings
+    ends = rt.clock() + s.poll_seconds
+    while True:
+        try:
+            res = rt.ops.owned(kind, rid, import_id)
+            if res is None or res.lifecycle_state == "DELETED":
+                return True
+            if res.lifecycle_state != "DELETING":
+                with contextlib.suppress(ResourceBusy):
+                    rt.ops.delete(kind, rid, import_id=import_id)
+        except NotOurs as exc:  # cannot be what this invocation created: never delete it
+            log.error("refused to delete", extra={"code": "RESOURCE_NOT_OURS", "error": str(exc)[:300]})
+            return False
+        except Exception as exc:
+            log.error("could not delete a late create", extra={"resource": rid, "error": str(exc)[:300]})
+        if rt.clock() + s.poll_interval_seconds > ends:
+            return False
+        rt.sleep(s.poll_interval_seconds)
 
 
 def record_lost_creates(ctx: StageContext, current: ImportState, step: Step) -> ImportState | None:

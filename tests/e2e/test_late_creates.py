@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from typing import Any
 
 from e2e_pipeline import Pipeline
@@ -84,15 +85,19 @@ def kill_busy_workers(p: Pipeline) -> None:
             worker.proc.wait(10)
 
 
-def held_until_gone(p: Pipeline, import_id: str) -> list[Any]:
+def held_until_gone(p: Pipeline, import_id: str, timeout: float = 60.0) -> list[Any]:
     """Until every cluster of `import_id` is DELETED, check its units are held at each look (hold read
     first); the clusters at the end."""
+    ends = time.monotonic() + timeout
     while True:
         held = import_id in holds(p)
         clusters = tagged(p, Kind.CLUSTER, import_id)
         if clusters and all(c.lifecycle_state == "DELETED" for c in clusters):
             return clusters
         assert held, f"cluster {[(c.id, c.lifecycle_state) for c in clusters]} alive with no hold"
+        assert time.monotonic() < ends, (
+            f"cluster {[(c.id, c.lifecycle_state) for c in clusters]} never deleted"
+        )
 
 
 def test_a_cluster_create_returning_after_a_replacement_is_deleted_and_its_units_held(make_pipeline) -> None:  # type: ignore[no-untyped-def]
@@ -263,4 +268,61 @@ def test_a_cluster_create_returning_after_the_teardown_is_deleted_and_told(make_
     assert final is not None and final.stage is Stage.TORN_DOWN and final.teardown.rounds == 1
     assert holds(p) == {}
     assert not state_object_exists(p, create_object(f"{first.import_id}.cluster"))
+    assert_no_sweep_acted(p)
+
+
+def lose_the_state_while_held(p: Pipeline) -> tuple[ImportState, str]:
+    """Import m; hold its cluster create; an operator deletes the state document meanwhile: when the
+    create returns, nobody wants the cluster, so it must become an orphan record."""
+    hold = p.cloud.set_fault(
+        service="generativeai", method="POST", resource=PATHS[Kind.CLUSTER], hold=True, count=1
+    )
+    p.upload_model("m", "chat")
+    first = p.wait_stage("m", "PROVISIONING")
+    p.cloud.wait_held(hold)
+    p.os.delete_object(p.cloud.info.namespace, p.state_bucket, "state/m.json")
+    p.cloud.wait_for(lambda: p.state("m") is None)
+    return first, hold
+
+
+def test_an_orphan_record_whose_write_fails_is_written_again(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The orphan record's PUT answers 500 (all the SDK's tries), then the cluster's DELETE a 409:
+    the record is written again (with backoff), its loop deletes the cluster and releases the hold."""
+    p = quiet(make_pipeline)
+    first, hold = lose_the_state_while_held(p)
+    p.cloud.set_fault(service="objectstorage", method="PUT", resource="_orphan.", status=500, count=3)
+    p.cloud.set_fault(
+        service="generativeai",
+        method="DELETE",
+        resource=PATHS[Kind.CLUSTER],
+        status=409,
+        code="Conflict",
+        count=1,
+    )
+    p.cloud.release_fault(hold)
+    p.cloud.wait_passed(hold)
+    clusters = held_until_gone(p, first.import_id)
+    assert len(clusters) == 1
+    p.cloud.wait_for(lambda: first.import_id not in holds(p), timeout=10)
+    told = p.cloud.wait_for(lambda: [m for m in p.messages() if "late create deleted" in m["title"]])
+    assert clusters[0].id in told[0]["body"]
+    p.idle()
+    key = f"{first.import_id}.cluster"
+    assert not state_object_exists(p, create_object(key)) and not state_object_exists(p, orphan_object(key))
+    assert_no_sweep_acted(p)
+
+
+def test_a_late_cluster_with_no_orphan_record_is_deleted_and_its_hold_released(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """No orphan record can be written at all: the cluster is deleted there and then, and once it is
+    confirmed gone its units are released and its pending record dropped."""
+    p = quiet(make_pipeline)
+    first, hold = lose_the_state_while_held(p)
+    p.cloud.set_fault(service="objectstorage", method="PUT", resource="_orphan.", status=500)
+    p.cloud.release_fault(hold)
+    p.cloud.wait_passed(hold)
+    clusters = held_until_gone(p, first.import_id)
+    assert len(clusters) == 1
+    p.cloud.wait_for(lambda: first.import_id not in holds(p), timeout=30)
+    p.cloud.wait_for(lambda: not state_object_exists(p, create_object(f"{first.import_id}.cluster")))
+    p.idle()
     assert_no_sweep_acted(p)
