@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import oci
 import pytest
 from pipeline_states import make_state
@@ -50,13 +52,16 @@ def test_a_retry_gets_a_new_token_and_a_new_resource(ops: GenAiOps, staged_model
     assert second.id != first.id
 
 
-def test_full_lifecycle_then_teardown_in_order(ops: GenAiOps, staged_model: str) -> None:
+def test_full_lifecycle_then_teardown_in_order(ops: GenAiOps, staged_model: str, localcloud) -> None:  # type: ignore[no-untyped-def]
     state = make_state()
     model = ops.create_imported_model(state, Capability.TEXT_TO_TEXT)
     assert ops.wait(Kind.IMPORTED_MODEL, model.id, model.work_request_id, 10, 0.05).status == "ACTIVE"
+    # A cluster that stays CREATING until the clock moves, so the refused delete is not timing.
+    localcloud.cloud.timings = replace(localcloud.cloud.timings, cluster_seconds=600)
     cluster = ops.create_cluster(state, "A10_X1")
     with pytest.raises(ResourceBusy):
         ops.delete(Kind.CLUSTER, cluster.id, import_id=state.import_id)  # still CREATING: the service refuses
+    localcloud.advance_clock(601)
     assert ops.wait(Kind.CLUSTER, cluster.id, cluster.work_request_id, 10, 0.05).status == "ACTIVE"
     endpoint = ops.create_endpoint(state, model.id, cluster.id)
     assert ops.wait(Kind.ENDPOINT, endpoint.id, endpoint.work_request_id, 10, 0.05).status == "ACTIVE"
