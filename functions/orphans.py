@@ -8,7 +8,9 @@ and so this handler, which asks for the deletion (a fresh resource refuses it wh
 to be invoked again, exactly as the polling stages do. Once the resource is gone it releases
 the hold (unless something else of the import still needs it), tells the subscribers, and
 drops the record. Past its deadline it says what is left and stops; the sweep is then the
-last resort.
+last resort. A message whose publish fails is owed: the record is rewritten unclaimed after a
+backoff nap (firing the next try) until it is published or, 24 hours after its first failure,
+given up (logged; the record stays, marked `publish_gave_up`).
 
     outcome = reconcile_orphan(rt, "tiny-chat-0123456789ab.cluster", event_id)
 """
@@ -16,7 +18,10 @@ last resort.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
+
+import oci
 
 from functions.runtime import Runtime
 from shared.contract.state import Stage
@@ -27,7 +32,46 @@ from shared.pipeline.notifier import orphan_message
 from shared.pipeline.store import ConflictError, StateUnreadable
 
 log = logs.get_logger("orphans")
-PUBLISH_ATTEMPTS = 5
+NOTIFY_GIVE_UP = timedelta(hours=24)  # a message that failed for this long is given up (logged, marked)
+NOTIFY_REFUSALS = 5  # a topic that refuses (4xx) this many times is a configuration problem: stop
+NOTIFY_BACKOFF_CAP_SECONDS = 240.0
+
+
+def is_refusal(exc: Exception) -> bool:
+    """A 4xx other than 409/429: the request itself is refused (no such topic, not authorized)."""
+    return (
+        isinstance(exc, oci.exceptions.ServiceError)
+        and 400 <= exc.status < 500
+        and exc.status not in (409, 429)
+    )
+
+
+def publish_failed(
+    rt: Runtime, claimed: Orphan, etag: str, key: str, exc: Exception
+) -> dict[str, Any] | None:
+    """A failed publish: nap (backoff), then rewrite the record unclaimed, which fires the next try;
+    the message is owed until published. Past NOTIFY_GIVE_UP after the first failure it is given up:
+    logged, and the record stays, marked, as what says so. None when given up."""
+    now = rt.now()
+    first = claimed.publish_failed_at or now
+    failures = claimed.publish_failures + 1
+    error = str(exc)[:300]
+    if now - first > NOTIFY_GIVE_UP or (is_refusal(exc) and failures >= NOTIFY_REFUSALS):
+        log.error("notification failed; giving up", extra={"key": key, "failures": failures, "error": error})
+        marked = claimed.model_copy(update={"publish_failures": failures, "publish_gave_up": True})
+        with contextlib.suppress(ConflictError):
+            rt.creates.put_orphan(marked, etag)
+        return None
+    log.error("notification failed; will retry", extra={"key": key, "failures": failures, "error": error})
+    rt.nap(min(rt.settings.poll_interval_seconds * 2 ** min(failures - 1, 20), NOTIFY_BACKOFF_CAP_SECONDS))
+    retry = claimed.model_copy(
+        update={"notified": False, "publish_failures": failures, "publish_failed_at": first}
+    )
+    try:
+        rt.creates.put_orphan(retry, etag)
+        return answer(claimed.key, "wrote", "the notification is tried again")
+    except ConflictError:
+        return answer(claimed.key, "conflict", "another invocation is on it")
 
 
 def reconcile_orphan(rt: Runtime, key: str, event_id: str | None) -> dict[str, Any]:
@@ -78,6 +122,8 @@ def finish(rt: Runtime, orphan: Orphan, etag: str) -> dict[str, Any]:
     except ConflictError:
         return answer(orphan.key, "conflict", "another invocation is finishing it")
     released = orphan.kind is Kind.CLUSTER and release_hold(rt, orphan)
+    if orphan.gone and orphan.kind is Kind.CLUSTER and not released:  # a retried message: released before?
+        released = orphan.import_id not in rt.ledger.holds()
     msg = orphan_message(
         orphan.name,
         orphan.import_id,
@@ -88,17 +134,12 @@ def finish(rt: Runtime, orphan: Orphan, etag: str) -> dict[str, Any]:
     try:
         rt.notifier.publish(msg)
     except Exception as exc:
-        failures = orphan.publish_failures + 1
-        log.error("notification failed", extra={"key": msg.key, "error": str(exc)[:300]})
-        if failures < PUBLISH_ATTEMPTS:  # the rewrite fires the next try
-            retry = claimed.model_copy(update={"notified": False, "publish_failures": failures})
-            try:
-                rt.creates.put_orphan(retry, etag)
-                return answer(orphan.key, "wrote", "gone; the notification is tried again")
-            except ConflictError:
-                return answer(orphan.key, "conflict", "gone")
-    with contextlib.suppress(ConflictError):  # rewritten meanwhile: the next look finds it notified
-        rt.creates.drop_orphan(claimed, etag)
+        retried = publish_failed(rt, claimed, etag, msg.key, exc)
+        if retried is not None:
+            return retried
+    else:
+        with contextlib.suppress(ConflictError):  # rewritten meanwhile: the next look finds it notified
+            rt.creates.drop_orphan(claimed, etag)
     log.info("orphan gone", extra={"kind": orphan.kind.value, "hold_released": released})
     return answer(orphan.key, "wrote", f"{orphan.kind.value} {orphan.resource_id} deleted")
 
@@ -120,10 +161,12 @@ def release_hold(rt: Runtime, orphan: Orphan) -> bool:
 
 
 def stuck(rt: Runtime, orphan: Orphan, etag: str, why: str) -> dict[str, Any]:
-    """Say once what is left and stop looping; the sweep (by tag) is the last resort."""
+    """Say once what is left and stop looping; the sweep (by tag) is the last resort. A failed
+    publish rewrites the record unclaimed (publish_failed): the next look tries the deletion
+    once more, then says it again."""
     told = orphan.model_copy(update={"notified": True})
     try:
-        rt.creates.put_orphan(told, etag)
+        etag = rt.creates.put_orphan(told, etag)
     except ConflictError:
         return answer(orphan.key, "conflict", "another invocation is on it")
     what = f"{orphan.kind.value} {orphan.resource_id}"
@@ -132,7 +175,9 @@ def stuck(rt: Runtime, orphan: Orphan, etag: str, why: str) -> dict[str, Any]:
     try:
         rt.notifier.publish(msg)
     except Exception as exc:
-        log.error("notification failed", extra={"key": msg.key, "error": str(exc)[:300]})
+        retried = publish_failed(rt, told, etag, msg.key, exc)
+        if retried is not None:
+            return retried
     return answer(orphan.key, "wrote", f"{what} could not be deleted: {why}")
 
 

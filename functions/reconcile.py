@@ -39,7 +39,15 @@ from functions.validate import reject, validate
 from functions.wait_for_files import wait_for_files
 from shared.contract.manifest import MAX_DOCUMENT_BYTES
 from shared.contract.paths import ObjectKind, classify, manifest_object, model_prefix, request_object
-from shared.contract.state import HISTORY_LIMIT, ImportState, LastError, Stage, Transition, make_import_id
+from shared.contract.state import (
+    HISTORY_LIMIT,
+    ImportState,
+    LastError,
+    PublishFailures,
+    Stage,
+    Transition,
+    make_import_id,
+)
 from shared.findings import finding
 from shared.pipeline import logs
 from shared.pipeline.creates import Orphan
@@ -57,7 +65,6 @@ from shared.pipeline.store import ConflictError, StateUnreadable, head_meta, hea
 from shared.shapes import get_shape
 
 log = logs.get_logger("reconcile")
-PUBLISH_ATTEMPTS = 5  # a topic that refuses this many times is a configuration problem: stop looping
 
 STAGES = {
     Stage.WAITING_FOR_FILES: wait_for_files,
@@ -453,6 +460,9 @@ def settle(state: ImportState, ctx: StageContext) -> Step | None:
     msg = expected_message(state, ctx)
     if msg is None or msg.key in state.notified:
         return Step(None, note="terminal")
+    owed = state.publish_failures.get(msg.key)
+    if owed is not None and owed.gave_up:
+        return Step(None, note=f"terminal; notification {msg.key} given up")
     return Step(
         state.model_copy(update={"updated_at": ctx.now}), notify=msg, note="publishing the lost notification"
     )
@@ -516,34 +526,94 @@ def written_after_all(ctx: StageContext, ours: ImportState) -> str | None:
 
 
 def publish(ctx: StageContext, state: ImportState, etag: str, message: Message) -> None:
+    """Publish the message the state's write claimed (its key is in `notified`).
+
+    On failure the claim is taken back (the key leaves `notified`, the failure is counted in
+    `publish_failures`) after a backoff nap, and that rewrite fires the next invocation, whose
+    settle() publishes again; a message is owed until published. Past NOTIFY_GIVE_UP after the
+    first failure (or after NOTIFY_REFUSALS refusals: a topic that refuses is misconfigured, not
+    down) it is given up: logged, and marked `gave_up`.
+    """
     rt = ctx.rt
     try:
         rt.notifier.publish(message)
         log.info("notification published", extra={"key": message.key, "title": message.title})
+        return
     except Exception as exc:
-        marker = f"notification {message.key} failed"
-        failures = sum(1 for t in state.history if t.note.startswith(marker))
-        if failures + 1 >= PUBLISH_ATTEMPTS:
-            log.error("notification failed; giving up", extra={"key": message.key, "error": str(exc)[:300]})
-            return
-        log.error("notification failed; will retry", extra={"key": message.key, "error": str(exc)[:300]})
-        rt.nap(ctx.settings.poll_interval_seconds)
-        note = Transition(
-            at=ctx.now,
-            stage=state.stage,
-            attempt=state.attempt,
-            note=f"{marker}: {exc}"[:300],
-            event_id=ctx.event_id,
+        error = str(exc)[:300]
+        refused = is_refusal(exc)
+    now = rt.now()
+    seen = state.publish_failures.get(message.key)
+    first = seen.first_at if seen is not None else now
+    failures = (seen.failures if seen is not None else 0) + 1
+    gave_up = now - first > NOTIFY_GIVE_UP or (refused and failures >= NOTIFY_REFUSALS)
+    if gave_up:
+        log.error(
+            "notification failed; giving up",
+            extra={"key": message.key, "failures": failures, "since": first.isoformat(), "error": error},
         )
+    else:
+        log.error(
+            "notification failed; will retry",
+            extra={"key": message.key, "failures": failures, "error": error},
+        )
+        rt.nap(notify_backoff(ctx, failures))
+    record = PublishFailures(first_at=first, failures=failures, last_error=error, gave_up=gave_up)
+    marker = f"notification {message.key} failed"
+    note = None
+    if seen is None or gave_up:  # one history line when it starts failing, one when it is given up
+        what = (
+            f"{marker}: {error}"
+            if not gave_up
+            else f"{marker} {failures} times since {first:%Y-%m-%d %H:%M} UTC: given up"
+        )
+        note = Transition(
+            at=now, stage=state.stage, attempt=state.attempt, note=what[:300], event_id=ctx.event_id
+        )
+    for _ in range(RECORD_ATTEMPTS):
         unclaimed = state.model_copy(
             update={
                 "notified": [k for k in state.notified if k != message.key],
-                "history": [*state.history, note][-HISTORY_LIMIT:],
+                "publish_failures": {**state.publish_failures, message.key: record},
+                "history": [*state.history, *([note] if note else [])][-HISTORY_LIMIT:],
+                "updated_at": now,
             }
         )
-        # If someone else moved the state on meanwhile, settle() sees the missing key later.
-        with contextlib.suppress(ConflictError):
+        try:
             rt.store.put(unclaimed, etag)
+            return
+        except ConflictError:
+            pass
+        try:  # moved on meanwhile: take the claim back from the state as it is now
+            found = rt.store.get(state.name)
+        except StateUnreadable:
+            found = None
+        if found is None or found[0].import_id != state.import_id or message.key not in found[0].notified:
+            return
+        state, etag = found
+    log.error("could not record a failed notification", extra={"key": message.key})
+
+
+NOTIFY_GIVE_UP = timedelta(hours=24)  # a message that failed for this long is given up (logged, marked)
+NOTIFY_REFUSALS = 5  # a topic that refuses (4xx) this many times is a configuration problem: stop
+NOTIFY_BACKOFF_CAP_SECONDS = 240.0  # the longest nap between two tries (each try is an invocation)
+
+
+def is_refusal(exc: Exception) -> bool:
+    """A 4xx other than 409/429: the request itself is refused (no such topic, not authorized), which
+    an outage is not (5xx, 429, a dropped connection)."""
+    return (
+        isinstance(exc, oci.exceptions.ServiceError)
+        and 400 <= exc.status < 500
+        and exc.status not in (409, 429)
+    )
+
+
+def notify_backoff(ctx: StageContext, failures: int) -> float:
+    """The nap before the next try: the poll interval doubled per failure, capped."""
+    return float(
+        min(ctx.settings.poll_interval_seconds * 2 ** min(failures - 1, 20), NOTIFY_BACKOFF_CAP_SECONDS)
+    )
 
 
 RESOURCE_FIELD = {

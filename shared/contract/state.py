@@ -117,6 +117,18 @@ class TeardownRecord(BaseModel):
     rounds: int = 0  # times this import reached TORN_DOWN: a later round owes its own message
 
 
+class PublishFailures(BaseModel):
+    """A notification that failed to publish: owed (its key is not in `notified`) and tried again
+    with backoff by later invocations, until published or, past a long deadline, given up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_at: datetime  # the first failure: the deadline counts from it
+    failures: int = 0
+    last_error: str = ""
+    gave_up: bool = False  # past the deadline: logged, and tried no more
+
+
 class ImportState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -139,6 +151,8 @@ class ImportState(BaseModel):
     history: list[Transition] = Field(default_factory=list)
     last_error: LastError | None = None
     notified: list[str] = Field(default_factory=list)  # notification keys already published
+    # Notifications whose publish failed, by key: owed while the key is not in `notified`.
+    publish_failures: dict[str, PublishFailures] = Field(default_factory=dict)
     teardown: TeardownRecord = Field(default_factory=TeardownRecord)
     endpoint_url: str | None = None
     smoke_test: dict[str, Any] | None = None

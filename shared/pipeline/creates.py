@@ -90,6 +90,8 @@ class Orphan(BaseModel):
     gone: bool = False
     notified: bool = False
     publish_failures: int = 0
+    publish_failed_at: datetime | None = None  # the first failed publish: the give-up deadline counts from it
+    publish_gave_up: bool = False  # past that deadline: logged, kept as the marker, tried no more
     last_seen: str | None = None  # lifecycle state at the last look
 
     @property

@@ -103,6 +103,10 @@ def test_a_topic_that_always_refuses_is_given_up_after_five_tries(pipeline: Pipe
     pipeline.cloud.wait_for(lambda: "giving up" in pipeline.function_log(), timeout=30)
     pipeline.idle()
     state = pipeline.state("tiny-chat")
-    assert state is not None and state.stage is Stage.DONE and state.notified == ["success"]
-    assert sum(1 for t in state.history if t.note.startswith("notification success failed")) == 4
+    # Never published, so never listed as notified: given up and marked so (a refusal, not an outage).
+    assert state is not None and state.stage is Stage.DONE and state.notified == []
+    failed = state.publish_failures["success"]
+    assert failed.gave_up and failed.failures == 5
+    notes = [t.note for t in state.history if t.note.startswith("notification success failed")]
+    assert len(notes) == 2 and "given up" in notes[1]
     assert pipeline.messages() == []

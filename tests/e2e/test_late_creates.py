@@ -326,3 +326,43 @@ def test_a_late_cluster_with_no_orphan_record_is_deleted_and_its_hold_released(m
     p.cloud.wait_for(lambda: not state_object_exists(p, create_object(f"{first.import_id}.cluster")))
     p.idle()
     assert_no_sweep_acted(p)
+
+
+def test_a_torn_down_notice_is_owed_through_a_longer_outage(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Six publishes in a row fail (three POSTs each): the message stays owed, is tried again with
+    backoff by later invocations, and is listed in `notified` only once published."""
+    p = quiet(make_pipeline)
+    p.upload_model("m", "chat", {"deploy": False})
+    p.wait_stage("m", "DONE")
+    p.cloud.wait_for(lambda: len(p.messages()) == 1)
+    p.idle()
+    p.cloud.set_fault(service="ons", method="POST", status=500, count=18)
+    p.delete(manifest_object("m"))
+    p.wait_stage("m", "TORN_DOWN")
+    told = p.cloud.wait_for(lambda: [m for m in p.messages() if "torn down" in m["title"]], timeout=60)
+    p.idle()
+    assert len([m for m in p.messages() if "torn down" in m["title"]]) == 1
+    assert "deleted import-model" in told[0]["body"]
+    state = p.state("m")
+    assert state is not None and "torn_down" in state.notified
+    failed = state.publish_failures["torn_down"]
+    assert failed.failures >= 5 and not failed.gave_up, failed
+    assert_no_sweep_acted(p)
+
+
+def test_a_late_create_deleted_notice_is_owed_through_a_longer_outage(make_pipeline) -> None:  # type: ignore[no-untyped-def]
+    p = quiet(make_pipeline)
+    first, hold = lose_the_state_while_held(p)
+    p.cloud.set_fault(service="ons", method="POST", status=500, count=18)
+    p.cloud.release_fault(hold)
+    p.cloud.wait_passed(hold)
+    clusters = held_until_gone(p, first.import_id)
+    told = p.cloud.wait_for(
+        lambda: [m for m in p.messages() if "late create deleted" in m["title"]], timeout=60
+    )
+    p.idle()
+    assert len(told) == 1 and clusters[0].id in told[0]["body"]
+    assert "AI units are released" in told[0]["body"]
+    assert holds(p) == {}
+    assert not state_object_exists(p, orphan_object(f"{first.import_id}.cluster"))
+    assert_no_sweep_acted(p)
