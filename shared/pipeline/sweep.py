@@ -9,6 +9,8 @@
   rejected) are deleted; another bucket's pipeline in the same compartment is left alone. This is what makes
   "nothing left running untracked" true even when a create raced a teardown.
 - **Stale holds** in the AI-unit ledger of imports that hold no cluster any more are released.
+- **Pending create records** that are over (not in flight, nothing of theirs alive by tag) are
+  dropped; one whose resource lives stays until that resource is deleted (by tag, above).
 
 It runs, throttled, at the start of every function invocation (`maybe_sweep`), in full when
 the function is invoked with an empty body, and on demand from the CLI (`model-import sweep`).
@@ -31,7 +33,7 @@ from shared.contract.paths import classify_state
 from shared.contract.state import ImportState, Stage
 from shared.contract.tags import IMPORT_NAME
 from shared.pipeline import logs
-from shared.pipeline.creates import CreateLog
+from shared.pipeline.creates import CreateLog, PendingCreate
 from shared.pipeline.genai_ops import GenAiOps, Kind, NotOurs, Resource, ResourceBusy
 from shared.pipeline.ledger import Hold, Ledger
 from shared.pipeline.store import ConflictError, StateStore, StateUnreadable, head_object
@@ -55,6 +57,7 @@ class SweepReport:
     nudged: list[str] = field(default_factory=list)  # "name: reason"
     orphans_deleted: list[str] = field(default_factory=list)  # "kind ocid (import id)"
     holds_released: list[str] = field(default_factory=list)  # import ids
+    creates_resolved: list[str] = field(default_factory=list)  # pending create records dropped
     errors: list[str] = field(default_factory=list)
     not_ours: int = 0  # managed resources of another bucket's pipeline, left alone
 
@@ -63,6 +66,7 @@ class SweepReport:
             "nudged": self.nudged,
             "orphans_deleted": self.orphans_deleted,
             "holds_released": self.holds_released,
+            "creates_resolved": self.creates_resolved,
             "errors": self.errors,
             "not_ours": self.not_ours,
         }
@@ -280,9 +284,39 @@ def sweep(
                     report.holds_released.append(import_id)
             except Exception as exc:
                 report.errors.append(f"releasing the hold of {import_id}: {one_line(exc)}"[:500])
-    if report.nudged or report.orphans_deleted or report.holds_released or report.errors:
+    if managed is not None and not dry_run:
+        resolve_creates(store, now, managed, report)
+    if (
+        report.nudged
+        or report.orphans_deleted
+        or report.holds_released
+        or report.creates_resolved
+        or report.errors
+    ):
         log.info("sweep acted", extra=report.to_json_dict())
     return report
+
+
+def resolved_creates(
+    pending: list[PendingCreate], managed: list[Resource], now: datetime
+) -> list[PendingCreate]:
+    """Pending create records that are over: not in flight (returned, landed, or older than
+    IN_FLIGHT_SECONDS) and with no live resource of their kind tagged with their import (one that
+    lives is found by tag: the orphan phase or its import's teardown deletes it, then it goes)."""
+    live = {(r.import_id, r.kind) for r in managed}
+    return [p for p in pending if not p.in_flight(now) and (p.import_id, p.kind) not in live]
+
+
+def resolve_creates(store: StateStore, now: datetime, managed: list[Resource], report: SweepReport) -> None:
+    """Drop the pending create records that are over (resolved_creates), e.g. an expired one whose
+    invocation died in the call and whose create never landed (or landed and was deleted)."""
+    creates = CreateLog(store.client, store.namespace, store.bucket)
+    try:
+        for pending in resolved_creates(creates.pending(), managed, now):
+            creates.end(pending.import_id, pending.kind)
+            report.creates_resolved.append(pending.key)
+    except Exception as exc:
+        report.errors.append(f"resolving the create records: {one_line(exc)}"[:500])
 
 
 def creates_holding(store: StateStore, now: datetime, report: SweepReport) -> set[str] | None:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pipeline_states import make_state
 
 from shared.contract.state import Resources, Stage
+from shared.pipeline.creates import IN_FLIGHT_SECONDS, PendingCreate
 from shared.pipeline.genai_ops import Kind, Resource
-from shared.pipeline.sweep import holds_units, stall_reason, wants
+from shared.pipeline.sweep import holds_units, resolved_creates, stall_reason, wants
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STALL = timedelta(minutes=5)
@@ -92,3 +93,25 @@ def test_who_holds_ai_units() -> None:
     recorded = make_state(stage=Stage.DONE).model_copy(update={"resources": Resources(cluster_id="c")})
     assert holds_units(recorded, has_live_cluster=False)
     assert not holds_units(make_state(stage=Stage.DONE), has_live_cluster=False)  # deploy: false
+
+
+def pending(kind: Kind, ago: float, **more: object) -> PendingCreate:
+    return PendingCreate(
+        import_id="tiny-chat-0123456789ab",
+        name="tiny-chat",
+        kind=kind,
+        retry_token="t",
+        at=NOW - timedelta(seconds=ago),
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def test_pending_creates_that_are_over_and_left_nothing_alive_are_resolved() -> None:
+    expired = pending(Kind.CLUSTER, IN_FLIGHT_SECONDS + 1)
+    flying = pending(Kind.CLUSTER, 5)
+    returned = pending(Kind.ENDPOINT, 5, returned=True)
+    assert resolved_creates([expired, flying, returned], [], NOW) == [expired, returned]
+    # Something of its kind still lives, tagged with its import: kept until it is deleted.
+    live = [res(Kind.CLUSTER, "late")]
+    assert resolved_creates([expired], live, NOW) == []
+    assert resolved_creates([pending(Kind.CLUSTER, 5, resource_id="late")], live, NOW) == []
