@@ -22,6 +22,7 @@ import oci
 from cli.confirm import confirm
 from cli.context import CliContext
 from cli.formatting import hourly, units
+from cli.inspect_step import InspectionSummary
 from cli.options import NO_PRICE
 from cli.output import CliError
 from shared.contract.state import ImportState, Stage
@@ -132,14 +133,19 @@ def confirm_replace(
     name: str,
     object_name: str,
     live: Live,
+    summary: InspectionSummary,
     *,
     yes: bool,
-    shape: str | None,
-    ai_units: float | None,
-    per_hour: float | None,
     price: float | None,
 ) -> None:
-    change = describe_change(live, shape=shape, ai_units=ai_units, per_hour=per_hour, price=price)
+    """Say what writing `object_name` changes of the live import (shape, AI units, per hour); ask."""
+    change = describe_change(
+        live,
+        shape=summary.unit_shape or summary.recommended_shape,
+        ai_units=summary.ai_units,
+        per_hour=summary.cost_per_hour,
+        price=price,
+    )
     what = f"writing {object_name} replaces the live import {name} {change}"
     print(
         f"{what}: the pipeline tears down its endpoint, cluster and model, then imports again",

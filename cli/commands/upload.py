@@ -215,16 +215,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
     def ask_replace() -> None:
         if live is not None:
-            confirm_replace(
-                name,
-                manifest_object(name),
-                live,
-                yes=args.yes,
-                shape=summary.unit_shape or summary.recommended_shape,
-                ai_units=summary.ai_units,
-                per_hour=summary.cost_per_hour,
-                price=ctx.price,
-            )
+            confirm_replace(name, manifest_object(name), live, summary, yes=args.yes, price=ctx.price)
 
     # A changed document is known now: ask before a long upload, not after it.
     asked = existing is None or existing.body != body or args.again
@@ -463,16 +454,7 @@ def run_import_hf(args: argparse.Namespace) -> int:
     body = (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
     live = live_import(ctx, name)
     if live is not None and (existing is None or existing.body != body or args.again):
-        confirm_replace(
-            name,
-            request_object(name),
-            live,
-            yes=args.yes,
-            shape=summary.unit_shape or summary.recommended_shape,
-            ai_units=summary.ai_units,
-            per_hour=summary.cost_per_hour,
-            price=ctx.price,
-        )
+        confirm_replace(name, request_object(name), live, summary, yes=args.yes, price=ctx.price)
     state = _write_once(ctx, request_object(name), body, force_rewrite=args.again)
     result = {
         "name": name,
