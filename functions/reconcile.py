@@ -46,6 +46,7 @@ from shared.contract.state import (
     PublishFailures,
     Stage,
     Transition,
+    holds_something,
     make_import_id,
 )
 from shared.findings import finding
@@ -102,16 +103,6 @@ def source_object(kind: ObjectKind, name: str) -> str:
 
 # Stages before any create call: a new upload can replace such an import at once.
 NOTHING_CREATED_YET = frozenset({Stage.WAITING_FOR_FILES, Stage.VALIDATING})
-
-
-def holds_something(state: ImportState) -> bool:
-    """Could this import have anything created or in flight? (Then a new upload tears it down first.)"""
-    if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
-        return False
-    if state.stage is Stage.FAILED:
-        r = state.resources
-        return bool(r.imported_model_id or r.cluster_id or r.endpoint_id)
-    return True
 
 
 def reconcile(rt: Runtime, name: str, trigger: ObjectKind, event_id: str | None) -> Outcome:

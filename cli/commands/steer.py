@@ -16,7 +16,7 @@ from cli.context import CliContext, add_price_option
 from cli.formatting import age, age_seconds, iso, now_utc
 from cli.options import add_state_options, import_name
 from cli.output import CliError, print_json
-from shared.contract.state import ImportState, Stage
+from shared.contract.state import ImportState, Stage, holds_something
 from shared.pipeline.control import NotRetryable, cancel, retry
 
 if TYPE_CHECKING:  # the SDK loads when a command runs, never for its --help (cli/commands/__init__.py)
@@ -146,16 +146,6 @@ def cancelled_refusal(state: ImportState) -> str:
     )
 
 
-def _holds_something(state: ImportState) -> bool:
-    """As the pipeline decides (functions/reconcile.py): a FAILED import holds only what it recorded."""
-    if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
-        return False
-    if state.stage is Stage.FAILED:
-        r = state.resources
-        return bool(r.imported_model_id or r.cluster_id or r.endpoint_id)
-    return True
-
-
 def _teardown_words(state: ImportState) -> str:
     """What the pipeline will delete, from what the state records."""
     r = state.resources
@@ -230,7 +220,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     def change(state: ImportState) -> ImportState | None:
         if state.stage in (Stage.TORN_DOWN, Stage.REJECTED):
             raise CliError(f"{state.name} is {state.stage.value}: nothing is running, nothing to tear down")
-        if not _holds_something(state):
+        if not holds_something(state):
             # The pipeline tears down only what holds something: a cleaned-up FAILED import would stay
             # FAILED with desired=absent for ever (issue 16), so nothing is written.
             raise CliError(

@@ -212,6 +212,18 @@ class ImportState(BaseModel):
         return cls.model_validate_json(raw)
 
 
+def holds_something(state: ImportState) -> bool:
+    """Could this import have anything created or in flight? The pipeline then tears it down before
+    a new upload of the name starts (functions/reconcile.py), and the CLI's cancel has work to do.
+    A FAILED import holds only what it recorded."""
+    if state.stage in (Stage.REJECTED, Stage.TORN_DOWN):
+        return False
+    if state.stage is Stage.FAILED:
+        r = state.resources
+        return bool(r.imported_model_id or r.cluster_id or r.endpoint_id)
+    return True
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
