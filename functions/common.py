@@ -90,11 +90,15 @@ def creating(
         # for this create (await_create) and adopts what it creates by tag. So an invocation that
         # dies inside the call (stopped over its memory or time) leaves the import looping, not
         # stuck with a live resource nobody recorded. Losing this write: another invocation moved
-        # the import; nothing is created. The pending record stays (a duplicate of this step may
-        # have written the same record and be creating): it is over within IN_FLIGHT_SECONDS.
+        # the import (most often a teardown); nothing is created here, so the record is marked
+        # returned: left "in flight", the teardown would wait IN_FLIGHT_SECONDS (600 s) for a
+        # create nobody makes while the cluster bills. Should a duplicate of this step have won
+        # the write and be inside the call, what it creates lands on a moved state and takes the
+        # lost-create path (reconcile.clean_lost_creates: recorded, units held, deleted).
         try:
             ctx.etag = ctx.rt.store.put(state.model_copy(update={"updated_at": ctx.rt.now()}), ctx.etag)
         except ConflictError:
+            returned(ctx, pending)
             raise Superseded(f"the state of {state.name} moved on before the {kind.value} create") from None
 
     def landed(resource_id: str) -> None:
