@@ -69,13 +69,18 @@ def shard(path: Path, header_bytes: int, first_layer: int) -> list[str]:
             if size >= header_bytes - 200:
                 break
         layer += 1
+    write_shard(path, entries, offset)
+    return names
+
+
+def write_shard(path: Path, entries: list[str], data_bytes: int) -> None:
+    """A safetensors file: the 8-byte length, the header of `entries` padded to 8, zeroed data."""
     header = ("{" + ",".join(entries) + "}").encode()
     header += b" " * ((8 - len(header) % 8) % 8)
     with path.open("wb") as f:
         f.write(struct.pack("<Q", len(header)))
         f.write(header)
-        f.write(b"\0" * offset)
-    return names
+        f.write(b"\0" * data_bytes)
 
 
 def short_shard(path: Path, header_bytes: int, prefix: str, tensors: int | None = None) -> list[str]:
@@ -95,12 +100,7 @@ def short_shard(path: Path, header_bytes: int, prefix: str, tensors: int | None 
         names.append(name)
         size += len(entry) + 1
         offset += 2
-    header = ("{" + ",".join(entries) + "}").encode()
-    header += b" " * ((8 - len(header) % 8) % 8)
-    with path.open("wb") as f:
-        f.write(struct.pack("<Q", len(header)))
-        f.write(header)
-        f.write(b"\0" * offset)
+    write_shard(path, entries, offset)
     return names
 
 

@@ -155,36 +155,22 @@ def _parse_settings(pairs: list[str]) -> dict[str, str]:
     return settings
 
 
-def _parse_faults(specs: list[str]) -> list[dict[str, Any]]:
+def _parse_specs(specs: list[str], option: str, model: Any) -> list[dict[str, Any]]:
+    """Each --fault / --event-fault value as JSON validated by its localcloud.faults model."""
     from pydantic import ValidationError
 
-    from localcloud.faults import FaultSpec
-
-    faults = []
+    parsed = []
     for spec in specs:
         try:
-            faults.append(FaultSpec.model_validate_json(spec).model_dump())
+            parsed.append(model.model_validate_json(spec).model_dump())
         except ValidationError as exc:
-            raise CliError(f"--fault {spec!r}: {exc.errors()[0]['msg']}", 2) from None
-    return faults
-
-
-def _parse_event_faults(specs: list[str]) -> list[dict[str, Any]]:
-    from pydantic import ValidationError
-
-    from localcloud.faults import EventFaultSpec
-
-    faults = []
-    for spec in specs:
-        try:
-            faults.append(EventFaultSpec.model_validate_json(spec).model_dump())
-        except ValidationError as exc:
-            raise CliError(f"--event-fault {spec!r}: {exc.errors()[0]['msg']}", 2) from None
-    return faults
+            raise CliError(f"{option} {spec!r}: {exc.errors()[0]['msg']}", 2) from None
+    return parsed
 
 
 def run_up(args: argparse.Namespace) -> int:
     from localcloud.context import Timings
+    from localcloud.faults import EventFaultSpec, FaultSpec
     from localcloud.server import CloudConfig, FunctionConfig, LocalCloud
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -227,9 +213,9 @@ def run_up(args: argparse.Namespace) -> int:
         hub_root=args.hub_root,
         function=function,
         optional_rules=("TRIGGER_ON_CONFIG",) if args.trigger_on_config else (),
-        faults=_parse_faults(args.fault),
+        faults=_parse_specs(args.fault, "--fault", FaultSpec),
         work_request_faults=work_request_faults,
-        event_faults=_parse_event_faults(args.event_fault),
+        event_faults=_parse_specs(args.event_fault, "--event-fault", EventFaultSpec),
         subscriber_url=args.subscriber,
         ai_unit_price=args.price,
     )
